@@ -1,0 +1,85 @@
+/*
+ * One account's settings, as cmd/ read them from fetchrc and the command
+ * line.  core/ reads this and never changes it.
+ */
+#ifndef ACCOUNT_H
+#define ACCOUNT_H
+
+#include <sys/types.h>
+
+enum auth_method {
+	AUTH_AUTO = 0,
+	AUTH_USER,
+	AUTH_APOP,
+	AUTH_PLAIN,
+	AUTH_LOGIN,
+	AUTH_CRAM_MD5,
+	AUTH_SCRAM_SHA_256,
+	AUTH_XOAUTH2,
+	AUTH_OAUTHBEARER,
+	AUTH_EXTERNAL,
+};
+
+enum delivery_kind {
+	DELIVERY_MAILDIR = 0,
+	DELIVERY_MBOX,
+	DELIVERY_MDA,
+};
+
+enum keep_mode {
+	KEEP_OFF = 0,		/* delete what was delivered */
+	KEEP_ON,		/* never delete */
+	KEEP_DURATION,		/* delete keep_secs after first fetch */
+};
+
+enum pipelining_mode {
+	PIPELINING_AUTO = 0,
+	PIPELINING_ON,
+	PIPELINING_OFF,
+};
+
+struct account {
+	char			*name;
+	char			*rcfile;	/* where the block starts */
+	u_int			 rcline;
+
+	char			*host;
+	u_int			 port;		/* 0: 995 or 110 by TLS mode */
+	int			 tls;
+	int			 tls_starttls;
+	char			*tls_trust_file;	/* NULL: system store */
+	int			 tls_verify;
+
+	enum auth_method	 auth;
+	char			*user;
+	char			*password;	/* resolved secret, or NULL */
+
+	enum delivery_kind	 delivery;
+	char			*delivery_path;	/* maildir directory */
+
+	enum keep_mode		 keep;
+	long long		 keep_secs;
+	int			 only_new;
+	int			 timeout;	/* seconds per read or write */
+	enum pipelining_mode	 pipelining;
+	char			*state_dir;
+};
+
+/* What the command line asks of this run, over the account's settings. */
+struct fetch_opts {
+	int			 keep;		/* -1: as the account says, 0: --delete, 1: -k */
+	int			 fetch_all;	/* -A */
+	int			 dry_run;	/* -n */
+};
+
+struct fetch_result {
+	u_int			 messages;	/* on the server */
+	u_int			 new;		/* not fetched before */
+	u_int			 fetched;	/* delivered this run */
+	u_int			 deleted;	/* marked for deletion and QUIT ok */
+	u_int			 skipped;
+	unsigned long long	 bytes;		/* delivered bytes */
+	double			 seconds;
+};
+
+#endif

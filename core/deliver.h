@@ -1,0 +1,64 @@
+/*
+ * The one delivery interface: every method (Maildir now, mbox and MDA later)
+ * plugs in behind it, and the session engine knows only these calls.
+ *
+ * For each message: begin, write (any number of times), then commit or
+ * abort.  begin names a receipt: a short printable string that the engine
+ * writes to the state journal before any byte of the message is written, so
+ * that after a crash deliver_recover() can tell whether the message made it.
+ * commit makes the message durable by itself (file data fsynced and renamed
+ * into place); deliver_sync() then makes a batch of commits durable
+ * (directory fsync), and must succeed before the engine records the UIDs.
+ */
+#ifndef DELIVER_H
+#define DELIVER_H
+
+#include <stddef.h>
+
+#include "account.h"
+#include "error.h"
+
+#define DELIVER_RECEIPT_MAX	256
+
+struct deliver_msg {
+	u_int		 num;		/* message number in this session */
+	const char	*uid;
+	size_t		 size;		/* as LIST announced it */
+};
+
+struct deliver;
+
+struct deliver_ops {
+	const char	*name;
+	int	(*open)(struct deliver *, struct error *);
+	int	(*begin)(struct deliver *, const struct deliver_msg *,
+		    char *, size_t, struct error *);
+	int	(*write)(struct deliver *, const char *, size_t, struct error *);
+	int	(*commit)(struct deliver *, struct error *);
+	void	(*abort)(struct deliver *);
+	int	(*sync)(struct deliver *, struct error *);
+	int	(*recover)(struct deliver *, const char *, struct error *);
+	void	(*close)(struct deliver *);
+};
+
+struct deliver {
+	const struct deliver_ops	*ops;
+	const struct account		*acct;
+	void				*priv;
+};
+
+/* Opens the account's delivery method; NULL with err set on failure. */
+struct deliver	*deliver_open(const struct account *, struct error *);
+int	 deliver_begin(struct deliver *, const struct deliver_msg *,
+	    char *, size_t, struct error *);
+int	 deliver_write(struct deliver *, const char *, size_t, struct error *);
+int	 deliver_commit(struct deliver *, struct error *);
+void	 deliver_abort(struct deliver *);
+int	 deliver_sync(struct deliver *, struct error *);
+/* 1: the message of that receipt was delivered, 0: it was not, -1: error. */
+int	 deliver_recover(struct deliver *, const char *, struct error *);
+void	 deliver_close(struct deliver *);
+
+extern const struct deliver_ops	deliver_maildir_ops;
+
+#endif
