@@ -211,6 +211,7 @@ maildir_begin(struct deliver *d, const struct deliver_msg *msg, char *receipt,
 
 	md->buflen = 0;
 	md->failed = 0;
+	/* Cannot truncate: the name's length was checked against len. */
 	(void)strlcpy(receipt, md->name, len);
 	return (0);
 }
@@ -252,6 +253,8 @@ maildir_write(struct deliver *d, const char *buf, size_t len,
 	if (md->failed)
 		return (err_set(err, ERR_IO, "cannot write %s/tmp/%s: an "
 		    "earlier write failed", md->path, md->name));
+	if (len == 0)
+		return (0);
 
 	if (md->buflen + len > MAILDIR_BUFSIZE) {
 		if (maildir_flush(md, md->buf, md->buflen, err) == -1)

@@ -180,8 +180,12 @@ state_load(struct state *st, struct error *err)
 	}
 	while ((len = getline(&line, &size, fp)) != -1) {
 		lineno++;
-		if (line[len - 1] != '\n' || strlen(line) != (size_t)len) {
+		if (line[len - 1] != '\n') {
 			state_corrupt(st, lineno, "incomplete line", err);
+			goto out;
+		}
+		if (strlen(line) != (size_t)len) {
+			state_corrupt(st, lineno, "NUL byte", err);
 			goto out;
 		}
 		line[len - 1] = '\0';
@@ -390,6 +394,7 @@ state_journal(struct state *st, const char *uid, const char *receipt,
 	int	r;
 
 	if (!uid_valid(uid) || receipt[0] == '\0' ||
+	    strlen(receipt) >= DELIVER_RECEIPT_MAX ||
 	    strcspn(receipt, "\t\n") != strlen(receipt))
 		return (err_set(err, ERR_SOFTWARE, "state journal %s: "
 		    "invalid entry", st->jpath));

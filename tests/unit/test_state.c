@@ -173,6 +173,7 @@ test_journal(void)
 	struct state	*st;
 	struct error	 err;
 	struct collect	 c;
+	char		 long_receipt[300];
 
 	err_clear(&err);
 	st = state_open(dir, "j@h:110", &err);
@@ -183,6 +184,9 @@ test_journal(void)
 	CHECK(state_journal(st, "u2", "1700000000.M1P1Q2.host", &err) == 0);
 	CHECK(state_journal(st, "bad uid", "r", &err) == -1);
 	CHECK(state_journal(st, "u3", "tab\there", &err) == -1);
+	memset(long_receipt, 'r', sizeof long_receipt - 1);
+	long_receipt[sizeof long_receipt - 1] = '\0';
+	CHECK(state_journal(st, "u3", long_receipt, &err) == -1);
 	CHECK(file_mode(file("j@h:110", ".journal")) == 0600);
 	/* Killed here: no save. */
 	state_close(st);
@@ -243,6 +247,20 @@ test_journal(void)
 	CHECK(state_seen(st, "u1", NULL) == 1);
 	CHECK(state_save(st, &err) == 0);
 	CHECK(access(file("j@h:110", ".journal"), F_OK) == -1);
+	state_close(st);
+
+	/* A damaged line in the middle costs only that entry. */
+	put_file(file("j@h:110", ".journal"),
+	    "P\tu6\tr6\nX garbage\nP\tu 7\tr7\nP\tu8\tr8\n", 0);
+	st = state_open(dir, "j@h:110", &err);
+	CHECK(st != NULL);
+	if (st == NULL)
+		return;
+	memset(&c, 0, sizeof c);
+	c.stop_at = -1;
+	CHECK(state_pending(st, collect, &c) == 0 && c.n == 2);
+	CHECK_STR(c.uid[0], "u6");
+	CHECK_STR(c.uid[1], "u8");
 	state_close(st);
 }
 
