@@ -25,6 +25,9 @@
 #include "xmalloc.h"
 
 #define STATE_HEADER	"popfetch-state 1"
+#define STATE_WBUF	65536
+/* UID, tab, a 64-bit number, newline: room to spare. */
+#define STATE_LINE_MAX	(UID_MAX_LEN + 32)
 
 struct state_uid {
 	RB_ENTRY(state_uid)	 entry;
@@ -465,11 +468,32 @@ state_forget_pending(struct state *st)
 }
 
 static int
+state_write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t	n;
+
+	while (len > 0) {
+		n = write(fd, buf, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			return (-1);
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return (0);
+}
+
+static int
 state_write(struct state *st, struct error *err)
 {
 	struct state_uid	*e;
-	FILE			*fp;
-	int			 fd;
+	char			*buf;
+	size_t			 len;
+	int			 fd, n;
 
 	if (unlink(st->tmppath) == -1 && errno != ENOENT)
 		return (err_setsys(err, ERR_IO, "cannot remove %s",
@@ -479,28 +503,43 @@ state_write(struct state *st, struct error *err)
 	if (fd == -1)
 		return (err_setsys(err, ERR_IO, "cannot create %s",
 		    st->tmppath));
-	if ((fp = fdopen(fd, "w")) == NULL) {
-		err_setsys(err, ERR_IO, "cannot write %s", st->tmppath);
-		(void)close(fd);
-		goto fail;
+	buf = xmalloc(STATE_WBUF);
+
+	n = snprintf(buf, STATE_WBUF, "%s\n", STATE_HEADER);
+	len = (size_t)n;
+	RB_FOREACH(e, state_tree, &st->uids) {
+		if (STATE_WBUF - len < STATE_LINE_MAX) {
+			if (state_write_all(fd, buf, len) == -1)
+				goto fail_sys;
+			len = 0;
+		}
+		n = snprintf(buf + len, STATE_WBUF - len, "%s\t%lld\n",
+		    e->uid, (long long)e->when);
+		if (n < 0 || (size_t)n >= STATE_WBUF - len) {
+			err_set(err, ERR_SOFTWARE, "state file %s: line too "
+			    "long", st->tmppath);
+			goto fail;
+		}
+		len += (size_t)n;
 	}
-	(void)fprintf(fp, "%s\n", STATE_HEADER);
-	RB_FOREACH(e, state_tree, &st->uids)
-		(void)fprintf(fp, "%s\t%lld\n", e->uid, (long long)e->when);
-	if (fflush(fp) == EOF || ferror(fp) || fsync(fileno(fp)) == -1) {
-		err_setsys(err, ERR_IO, "cannot write %s", st->tmppath);
-		(void)fclose(fp);
-		goto fail;
-	}
-	if (fclose(fp) == EOF) {
-		err_setsys(err, ERR_IO, "cannot write %s", st->tmppath);
-		goto fail;
+	if (state_write_all(fd, buf, len) == -1 || fsync(fd) == -1)
+		goto fail_sys;
+	free(buf);
+	buf = NULL;
+	if (close(fd) == -1) {
+		fd = -1;
+		goto fail_sys;
 	}
 	return (0);
 
-fail:
+fail_sys:
+	err_setsys(err, ERR_IO, "cannot write %s", st->tmppath);
 	if (errno == ENOSPC || errno == EDQUOT)
 		err_hint(err, "free some space in %s", st->dir);
+fail:
+	free(buf);
+	if (fd != -1)
+		(void)close(fd);
 	(void)unlink(st->tmppath);
 	return (-1);
 }

@@ -1,4 +1,5 @@
 /* Seen-UID state, its journal, and the per-account lock. */
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -303,6 +304,10 @@ test_many(void)
 	double		 t0, t1;
 	int		 i, seen = 0;
 	time_t		 when;
+	struct rlimit	 old, rl;
+	char		 tmp[PATH_MAX];
+
+	snprintf(tmp, sizeof tmp, "%s/.many@h:995.state.tmp", dir);
 
 	err_clear(&err);
 	t0 = now();
@@ -329,10 +334,74 @@ test_many(void)
 	}
 	CHECK(seen == 100000);
 	CHECK(state_seen(st, "nope", NULL) == 0);
-	state_close(st);
 	t1 = now();
 	/* Generous, for sanitizer builds: a plain build takes ~0.1 s. */
 	CHECK(t1 - t0 < 5.0);
+
+	/* A full disk while saving leaves the old state whole. */
+	signal(SIGXFSZ, SIG_IGN);
+	CHECK(getrlimit(RLIMIT_FSIZE, &old) == 0);
+	rl = old;
+	rl.rlim_cur = 65536;
+	CHECK(setrlimit(RLIMIT_FSIZE, &rl) == 0);
+	state_mark(st, "late", 1);
+	CHECK(state_save(st, &err) == -1);
+	CHECK(err.code == ERR_IO);
+	CHECK(strstr(err.what, "File too large") != NULL);
+	CHECK(setrlimit(RLIMIT_FSIZE, &old) == 0);
+	CHECK(access(tmp, F_OK) == -1);
+	state_close(st);
+
+	st = state_open(dir, "many@h:995", &err);
+	CHECK(st != NULL);
+	if (st == NULL)
+		return;
+	CHECK(state_seen(st, "late", NULL) == 0);
+	snprintf(uid, sizeof uid, "%08x-%d", 99999 * 2654435761u, 99999);
+	CHECK(state_seen(st, uid, NULL) == 1);
+	state_close(st);
+}
+
+/* A kill -9 after the journal line was written: the entry survives. */
+static void
+test_kill(void)
+{
+	struct state	*st;
+	struct error	 err;
+	struct collect	 c;
+	pid_t		 pid;
+	int		 p[2], status;
+	char		 ch;
+
+	CHECK(pipe(p) == 0);
+	if ((pid = fork()) == 0) {
+		close(p[0]);
+		st = state_open(dir, "kill@h:995", &err);
+		if (st == NULL ||
+		    state_journal(st, "k1", "1700000000.M9P9Q1.host", &err) == -1)
+			_exit(1);
+		(void)write(p[1], "j", 1);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	CHECK(read(p[0], &ch, 1) == 1);
+	close(p[0]);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	CHECK(WIFSIGNALED(status));
+
+	err_clear(&err);
+	st = state_open(dir, "kill@h:995", &err);
+	CHECK(st != NULL);
+	if (st == NULL)
+		return;
+	memset(&c, 0, sizeof c);
+	c.stop_at = -1;
+	CHECK(state_pending(st, collect, &c) == 0 && c.n == 1);
+	CHECK_STR(c.uid[0], "k1");
+	CHECK_STR(c.receipt[0], "1700000000.M9P9Q1.host");
+	state_close(st);
 }
 
 static void
@@ -398,6 +467,7 @@ main(void)
 	test_journal();
 	test_corrupt();
 	test_many();
+	test_kill();
 	test_lock();
 
 	nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
