@@ -65,6 +65,7 @@ struct fetch {
 	u_int			 retr_out;
 
 	u_int			 deleted;	/* DELE answered +OK */
+	u_int			 deferred;	/* left for a later run */
 	unsigned long long	 msgbytes;	/* of the message being written */
 };
 
@@ -223,8 +224,16 @@ fetch_retr(struct fetch *f, u_int num, struct error *err)
 	if (pop3_body(&f->pop3, fetch_sink, f, m->size * 2 + FETCH_SLACK,
 	    &wire, err) == -1)
 		goto fail;
-	if (deliver_commit(f->dlv, err) == -1)
-		goto fail;
+	if (deliver_commit(f->dlv, err) == -1) {
+		if (err->code != ERR_TEMP)
+			goto fail;
+		log_warnx("message %u (UID %s) stays on the server for a "
+		    "later run: %s", num, m->uid, err->what);
+		err_clear(err);
+		f->res->skipped++;
+		f->deferred++;
+		return (0);
+	}
 
 	if (!state_seen(f->state, m->uid, &first))
 		first = f->now;
@@ -393,6 +402,13 @@ fetch_session(struct fetch *f, struct error *err)
 	if (pop3_quit(&f->pop3, err) == -1)
 		return (-1);
 	f->res->deleted = f->deleted;
+	if (f->deferred > 0) {
+		err_set(err, ERR_TEMP, "%u message%s could not be delivered "
+		    "now and stayed on the server", f->deferred,
+		    f->deferred == 1 ? "" : "s");
+		err_hint(err, "the next run tries again");
+		return (-1);
+	}
 	return (0);
 }
 
