@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "conn.h"
 #include "deliver.h"
 #include "fetch.h"
@@ -340,7 +341,7 @@ fetch_connect(struct fetch *f, struct error *err)
 		return (-1);
 	if (a->tls && a->tls_starttls && pop3_stls(&f->pop3, err) == -1)
 		return (-1);
-	return (pop3_login(&f->pop3, err));
+	return (auth_login(&f->pop3, err));
 }
 
 /* UIDs the server no longer has are forgotten: they cannot come back. */

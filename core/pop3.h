@@ -46,6 +46,7 @@ struct pop3 {
 	u_int			 caps;
 	int			 capa_ok;	/* CAPA was answered */
 	char			 sasl[256];	/* mechanisms from CAPA */
+	char			 timestamp[256];	/* APOP, from the greeting */
 };
 
 struct pop3_msg {
@@ -87,7 +88,6 @@ int	pop3_body(struct pop3 *, pop3_sink, void *, unsigned long long limit,
 int	pop3_greeting(struct pop3 *, struct error *);
 int	pop3_capa(struct pop3 *, struct error *);
 int	pop3_stls(struct pop3 *, struct error *);
-int	pop3_login(struct pop3 *, struct error *);
 /* STAT, UIDL and LIST: the message table, indexed from 1. */
 int	pop3_scan(struct pop3 *, struct pop3_msg **, u_int *, struct error *);
 int	pop3_quit(struct pop3 *, struct error *);
