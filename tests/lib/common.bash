@@ -9,6 +9,8 @@ POPFETCH=${POPFETCH:-$REPO/build/popfetch}
 BATS_LIB_DIR=${BATS_LIB_DIR:-/usr/lib/bats}
 export REPO POPFETCH SCENARIOS TESTS_LIB
 
+bats_require_minimum_version 1.5.0
+
 load "$BATS_LIB_DIR/bats-support/load"
 load "$BATS_LIB_DIR/bats-assert/load"
 source "$TESTS_LIB/certs.bash"

@@ -3,6 +3,8 @@
 #   dovecot_start [nossl]   start it (certs_make must have run unless nossl)
 #   dovecot_stop            stop it, wait for every process, remove the dir
 #   dovecot_add_message F   put file F into the user's Maildir/new
+#   dovecot_add_dir DIR     put every file of DIR there
+#   dovecot_clear           empty the mailbox
 #   dovecot_count           messages still on the server
 #
 # After dovecot_start: DOVECOT_DIR, DOVECOT_CONF, DOVECOT_PORT (plain, STLS
@@ -210,7 +212,7 @@ dovecot_stop() {
 dovecot_add_message() {
 	local file=$1 name
 	_dovecot_msgseq=$(( ${_dovecot_msgseq:-0} + 1 ))
-	name=$(date +%s).M${_dovecot_msgseq}P$$R$RANDOM.popfetch-test
+	name=$(date +%s).M${_dovecot_msgseq}P${BASHPID}R$RANDOM.popfetch-test
 	cp "$file" "$DOVECOT_MAILDIR/tmp/$name"
 	_dovecot_chown "$DOVECOT_MAILDIR/tmp/$name"
 	mv "$DOVECOT_MAILDIR/tmp/$name" "$DOVECOT_MAILDIR/new/$name"
@@ -222,10 +224,16 @@ dovecot_add_dir() {
 	for f in "$dir"/*; do
 		[[ -f $f ]] || continue
 		_dovecot_msgseq=$(( ${_dovecot_msgseq:-0} + 1 ))
-		name=1700000000.M${_dovecot_msgseq}P$$R$RANDOM.popfetch-test
+		name=1700000000.M${_dovecot_msgseq}P${BASHPID}R$RANDOM.popfetch-test
 		cp "$f" "$DOVECOT_MAILDIR/new/$name"
 	done
 	_dovecot_chown "$DOVECOT_MAILDIR"
+}
+
+# Empties the mailbox (between tests sharing one server).
+dovecot_clear() {
+	find "$DOVECOT_MAILDIR/new" "$DOVECOT_MAILDIR/cur" \
+	    "$DOVECOT_MAILDIR/tmp" -type f -delete
 }
 
 dovecot_count() {
