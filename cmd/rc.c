@@ -1,1 +1,703 @@
-/* to be written */
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "paths.h"
+#include "rc.h"
+#include "xmalloc.h"
+
+struct rc_parse {
+	const char		*path;
+	u_int			 line;
+	struct rc		*rc;
+	struct rc_block		 defaults;	/* every defaults line so far */
+	struct rc_account	*scratch;	/* checks defaults lines */
+	struct rc_account	*cur;		/* the account being read */
+	int			 indefaults;
+	int			 password;	/* some block holds a password */
+};
+
+static const char *rc_keys[RC_NKEYS] = {
+	"host", "port", "tls", "tls_starttls", "tls_trust_file", "tls_verify",
+	"auth", "user", "password", "passwordeval", "delivery", "keep",
+	"only_new", "timeout", "pipelining", "state_dir",
+};
+
+/* Keys of the contract that are not built yet. */
+static const char *rc_notyet[] = {
+	"tls_fingerprint", "tls_cert_file", "tls_key_file", "tls_priorities",
+	"max_size", "kill_size", "max_messages", "filter", "received_header",
+	NULL
+};
+
+static const char *rc_auth_notyet[] = {
+	"apop", "plain", "login", "cram-md5", "scram-sha-256", "xoauth2",
+	"oauthbearer", "external", NULL
+};
+
+static int
+rc_fail(const char *path, u_int line, struct error *err)
+{
+	char	what[sizeof err->what];
+
+	(void)strlcpy(what, err->what, sizeof what);
+	return (err_set(err, ERR_CONFIG, "%s:%u: %s", path, line, what));
+}
+
+static int
+rc_inlist(const char *const *list, const char *s)
+{
+	for (; *list != NULL; list++) {
+		if (strcmp(*list, s) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+static int
+rc_key_find(const char *s)
+{
+	int	k;
+
+	for (k = 0; k < RC_NKEYS; k++) {
+		if (strcmp(rc_keys[k], s) == 0)
+			return (k);
+	}
+	return (-1);
+}
+
+static void
+rc_setstr(char **dst, const char *s)
+{
+	free(*dst);
+	*dst = xstrdup(s);
+}
+
+static int
+rc_onoff(const char *key, const char *s, int *out, struct error *err)
+{
+	if (strcmp(s, "on") == 0)
+		*out = 1;
+	else if (strcmp(s, "off") == 0)
+		*out = 0;
+	else
+		return (err_set(err, ERR_CONFIG,
+		    "%s must be on or off, not '%s'", key, s));
+	return (0);
+}
+
+/* 7d, 12h: what keep DURATION will accept. */
+static int
+rc_isduration(const char *s)
+{
+	size_t	n;
+
+	n = strspn(s, "0123456789");
+	return (n > 0 && s[n] != '\0' && strchr("smhdw", s[n]) != NULL &&
+	    s[n + 1] == '\0');
+}
+
+/* Control characters would end up in protocol lines and file names. */
+static int
+rc_clean(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if ((*s > 0 && *s < 0x20 && *s != '\t') || *s == 0x7f)
+			return (0);
+	}
+	return (1);
+}
+
+static int
+rc_path(const char *key, const char *s, char **dst, struct error *err)
+{
+	char	*p;
+
+	if (*s == '\0')
+		return (err_set(err, ERR_CONFIG, "%s is empty", key));
+	if (paths_expand(s, &p, err) == -1)
+		return (-1);
+	free(*dst);
+	*dst = p;
+	return (0);
+}
+
+static int
+rc_apply_eval(struct rc_account *ra, char *const *v, size_t n,
+    struct error *err)
+{
+	struct words	 w;
+	const char	*errstr;
+	size_t		 i;
+
+	if (n == 1) {
+		/* One word, as in passwordeval "pass show mail": split it. */
+		if (words_split(v[0], 0, &w, &errstr) == -1)
+			return (err_set(err, ERR_CONFIG, "passwordeval: %s",
+			    errstr));
+	} else {
+		w.v = xcalloc(n + 1, sizeof *w.v);
+		for (i = 0; i < n; i++)
+			w.v[i] = xstrdup(v[i]);
+		w.n = n;
+	}
+	if (w.n == 0 || *w.v[0] == '\0') {
+		words_free(&w);
+		return (err_set(err, ERR_CONFIG, "passwordeval needs a command"));
+	}
+	words_free(&ra->passwordeval);
+	ra->passwordeval = w;
+	xfree_secret(ra->acct.password);
+	ra->acct.password = NULL;
+	return (0);
+}
+
+static int
+rc_apply_delivery(struct account *a, char *const *v, size_t n,
+    struct error *err)
+{
+	if (n == 0)
+		return (err_set(err, ERR_CONFIG, "delivery needs a value"));
+	if (strcmp(v[0], "maildir") == 0) {
+		if (n != 2)
+			return (err_set(err, ERR_CONFIG,
+			    "delivery maildir takes one directory"));
+		if (rc_path("delivery maildir", v[1], &a->delivery_path,
+		    err) == -1)
+			return (-1);
+		a->delivery = DELIVERY_MAILDIR;
+		return (0);
+	}
+	if (strcmp(v[0], "mbox") == 0 || strcmp(v[0], "mda") == 0)
+		return (err_set(err, ERR_CONFIG,
+		    "delivery %s is not available yet", v[0]));
+	return (err_set(err, ERR_CONFIG,
+	    "unknown delivery '%s' (maildir DIR)", v[0]));
+}
+
+/* Applies one setting to an account, checking its value. */
+static int
+rc_apply(struct rc_account *ra, const struct rc_setting *s,
+    struct error *err)
+{
+	struct account	 *a = &ra->acct;
+	const char	 *key = s->w.v[0], *errstr;
+	char		**v = s->w.v + 1;
+	size_t		  n = s->w.n - 1, i;
+	long long	  num;
+
+	for (i = 0; i < n; i++) {
+		if (!rc_clean(v[i]))
+			return (err_set(err, ERR_CONFIG,
+			    "control character in the value of %s", key));
+	}
+	if (s->key != RC_DELIVERY && s->key != RC_PASSWORDEVAL && n != 1)
+		return (err_set(err, ERR_CONFIG, n == 0 ?
+		    "%s needs a value" : "%s takes one value (quote it if it "
+		    "holds blanks)", key));
+
+	switch (s->key) {
+	case RC_HOST:
+		if (*v[0] == '\0')
+			return (err_set(err, ERR_CONFIG, "host is empty"));
+		rc_setstr(&a->host, v[0]);
+		break;
+	case RC_PORT:
+		num = strtonum(v[0], 1, 65535, &errstr);
+		if (errstr != NULL)
+			return (err_set(err, ERR_CONFIG,
+			    "port '%s' is %s (1-65535)", v[0], errstr));
+		a->port = num;
+		break;
+	case RC_TLS:
+		if (rc_onoff(key, v[0], &a->tls, err) == -1)
+			return (-1);
+		break;
+	case RC_TLS_STARTTLS:
+		if (rc_onoff(key, v[0], &a->tls_starttls, err) == -1)
+			return (-1);
+		break;
+	case RC_TLS_TRUST_FILE:
+		if (strcmp(v[0], "system") == 0) {
+			free(a->tls_trust_file);
+			a->tls_trust_file = NULL;
+		} else if (rc_path(key, v[0], &a->tls_trust_file, err) == -1)
+			return (-1);
+		break;
+	case RC_TLS_VERIFY:
+		if (rc_onoff(key, v[0], &a->tls_verify, err) == -1)
+			return (-1);
+		break;
+	case RC_AUTH:
+		if (strcmp(v[0], "auto") == 0)
+			a->auth = AUTH_AUTO;
+		else if (strcmp(v[0], "user") == 0)
+			a->auth = AUTH_USER;
+		else if (rc_inlist(rc_auth_notyet, v[0]))
+			return (err_set(err, ERR_CONFIG,
+			    "auth %s is not available yet", v[0]));
+		else
+			return (err_set(err, ERR_CONFIG,
+			    "unknown auth '%s' (auto or user)", v[0]));
+		break;
+	case RC_USER:
+		if (*v[0] == '\0')
+			return (err_set(err, ERR_CONFIG, "user is empty"));
+		rc_setstr(&a->user, v[0]);
+		break;
+	case RC_PASSWORD:
+		if (*v[0] == '\0')
+			return (err_set(err, ERR_CONFIG, "password is empty"));
+		xfree_secret(a->password);
+		a->password = xstrdup(v[0]);
+		words_free(&ra->passwordeval);
+		break;
+	case RC_PASSWORDEVAL:
+		if (rc_apply_eval(ra, v, n, err) == -1)
+			return (-1);
+		break;
+	case RC_DELIVERY:
+		if (rc_apply_delivery(a, v, n, err) == -1)
+			return (-1);
+		break;
+	case RC_KEEP:
+		if (strcmp(v[0], "on") == 0)
+			a->keep = KEEP_ON;
+		else if (strcmp(v[0], "off") == 0)
+			a->keep = KEEP_OFF;
+		else if (rc_isduration(v[0]))
+			return (err_set(err, ERR_CONFIG,
+			    "keep %s is not available yet (on or off)", v[0]));
+		else
+			return (err_set(err, ERR_CONFIG,
+			    "keep must be on or off, not '%s'", v[0]));
+		break;
+	case RC_ONLY_NEW:
+		if (rc_onoff(key, v[0], &a->only_new, err) == -1)
+			return (-1);
+		break;
+	case RC_TIMEOUT:
+		num = strtonum(v[0], 1, 3600, &errstr);
+		if (errstr != NULL)
+			return (err_set(err, ERR_CONFIG,
+			    "timeout '%s' is %s (1-3600 seconds)", v[0],
+			    errstr));
+		a->timeout = num;
+		break;
+	case RC_PIPELINING:
+		if (strcmp(v[0], "auto") == 0)
+			a->pipelining = PIPELINING_AUTO;
+		else if (strcmp(v[0], "on") == 0)
+			a->pipelining = PIPELINING_ON;
+		else if (strcmp(v[0], "off") == 0)
+			a->pipelining = PIPELINING_OFF;
+		else
+			return (err_set(err, ERR_CONFIG,
+			    "pipelining must be auto, on or off, not '%s'",
+			    v[0]));
+		break;
+	case RC_STATE_DIR:
+		if (rc_path(key, v[0], &a->state_dir, err) == -1)
+			return (-1);
+		break;
+	case RC_NKEYS:
+		return (err_set(err, ERR_SOFTWARE, "bad key %d", s->key));
+	}
+	ra->line[s->key] = s->line;
+	return (0);
+}
+
+static void
+rc_block_add(struct rc_block *b, const struct rc_setting *s)
+{
+	struct rc_setting	*d;
+
+	b->v = xreallocarray(b->v, b->n + 1, sizeof *b->v);
+	d = &b->v[b->n++];
+	d->line = s->line;
+	d->key = s->key;
+	words_copy(&d->w, &s->w);
+}
+
+static void
+rc_block_free(struct rc_block *b)
+{
+	size_t	i;
+
+	for (i = 0; i < b->n; i++)
+		words_free(&b->v[i].w);
+	free(b->v);
+	b->v = NULL;
+	b->n = 0;
+}
+
+static struct rc_account *
+rc_account_new(void)
+{
+	struct rc_account	*ra;
+	struct account		*a;
+
+	ra = xcalloc(1, sizeof *ra);
+	a = &ra->acct;
+	a->port = 0;
+	a->tls = 1;
+	a->tls_starttls = 0;
+	a->tls_verify = 1;
+	a->auth = AUTH_AUTO;
+	a->delivery = DELIVERY_MAILDIR;
+	a->keep = KEEP_OFF;
+	a->only_new = 1;
+	a->timeout = 60;
+	a->pipelining = PIPELINING_AUTO;
+	return (ra);
+}
+
+static void
+rc_account_free(struct rc_account *ra)
+{
+	struct account	*a;
+
+	if (ra == NULL)
+		return;
+	a = &ra->acct;
+	free(a->name);
+	free(a->rcfile);
+	free(a->host);
+	free(a->tls_trust_file);
+	free(a->user);
+	xfree_secret(a->password);
+	free(a->delivery_path);
+	free(a->state_dir);
+	words_free(&ra->passwordeval);
+	rc_block_free(&ra->block);
+	free(ra);
+}
+
+static int
+rc_replay(struct rc_parse *p, struct rc_account *ra, const struct rc_block *b,
+    int keep, struct error *err)
+{
+	size_t	i;
+
+	for (i = 0; i < b->n; i++) {
+		if (rc_apply(ra, &b->v[i], err) == -1)
+			return (rc_fail(p->path, b->v[i].line, err));
+		if (keep)
+			rc_block_add(&ra->block, &b->v[i]);
+	}
+	return (0);
+}
+
+/* Ends the account being read: checks it and fills what was left unset. */
+static int
+rc_close(struct rc_parse *p, struct error *err)
+{
+	struct rc_account	*ra = p->cur;
+	struct account		*a;
+	struct rc		*rc = p->rc;
+	u_int			 line;
+
+	if (ra == NULL)
+		return (0);
+	a = &ra->acct;
+	if (a->host == NULL) {
+		err_set(err, ERR_CONFIG, "account '%s' has no host", a->name);
+		return (rc_fail(p->path, a->rcline, err));
+	}
+	if (!a->tls && a->tls_starttls) {
+		line = ra->line[RC_TLS] > ra->line[RC_TLS_STARTTLS] ?
+		    ra->line[RC_TLS] : ra->line[RC_TLS_STARTTLS];
+		err_set(err, ERR_CONFIG, "account '%s' has tls off and "
+		    "tls_starttls on: STLS needs tls on", a->name);
+		return (rc_fail(p->path, line, err));
+	}
+	if (a->user == NULL && paths_login(&a->user, err) == -1)
+		return (rc_fail(p->path, a->rcline, err));
+	if (a->delivery_path == NULL &&
+	    paths_expand("~/Maildir", &a->delivery_path, err) == -1)
+		return (rc_fail(p->path, a->rcline, err));
+	if (a->state_dir == NULL && paths_xdg("XDG_STATE_HOME",
+	    ".local/state", "popfetch", &a->state_dir, err) == -1)
+		return (rc_fail(p->path, a->rcline, err));
+
+	rc->accounts = xreallocarray(rc->accounts, rc->naccounts + 1,
+	    sizeof *rc->accounts);
+	rc->accounts[rc->naccounts++] = ra;
+	p->cur = NULL;
+	return (0);
+}
+
+/* Names appear in messages and on command lines: keep them plain. */
+static int
+rc_name_ok(const char *s)
+{
+	if (*s == '\0')
+		return (0);
+	for (; *s != '\0'; s++) {
+		if (*s <= 0x20 || *s >= 0x7f || strchr(":,\"#", *s) != NULL)
+			return (0);
+	}
+	return (1);
+}
+
+static char *
+rc_trim(char *s)
+{
+	char	*e;
+
+	s += strspn(s, " ");
+	e = s + strlen(s);
+	while (e > s && e[-1] == ' ')
+		*--e = '\0';
+	return (s);
+}
+
+/* account NAME [: PARENT, PARENT...] */
+static int
+rc_account_open(struct rc_parse *p, const struct words *w, struct error *err)
+{
+	struct rc_account	*ra = NULL, *parent;
+	char			*line = NULL, *name, *parents, *next, *s;
+	size_t			 i;
+	int			 rv = -1;
+
+	if (rc_close(p, err) == -1)
+		return (-1);
+	p->indefaults = 0;
+
+	line = xstrdup("");
+	for (i = 1; i < w->n; i++) {
+		xasprintf(&s, "%s %s", line, w->v[i]);
+		free(line);
+		line = s;
+	}
+	name = line;
+	if ((parents = strchr(line, ':')) != NULL)
+		*parents++ = '\0';
+	name = rc_trim(name);
+	if (*name == '\0') {
+		err_set(err, ERR_CONFIG, "account needs a name");
+		goto fail;
+	}
+	if (strchr(name, ' ') != NULL) {
+		err_set(err, ERR_CONFIG, "account takes one name (parent "
+		    "accounts follow a ':')");
+		goto fail;
+	}
+	if (!rc_name_ok(name)) {
+		err_set(err, ERR_CONFIG, "bad account name '%s'", name);
+		err_hint(err, "use letters, digits and punctuation other than "
+		    ":,\"#");
+		goto fail;
+	}
+	if ((parent = rc_find(p->rc, name)) != NULL) {
+		err_set(err, ERR_CONFIG, "account '%s' is already defined "
+		    "at line %u", name, parent->acct.rcline);
+		goto fail;
+	}
+
+	ra = rc_account_new();
+	ra->acct.name = xstrdup(name);
+	ra->acct.rcfile = xstrdup(p->path);
+	ra->acct.rcline = p->line;
+	if (rc_replay(p, ra, &p->defaults, 0, err) == -1)
+		goto out;
+
+	if (parents != NULL) {
+		if (*rc_trim(parents) == '\0') {
+			err_set(err, ERR_CONFIG, "no parent account after ':'");
+			goto fail;
+		}
+		for (; parents != NULL; parents = next) {
+			if ((next = strchr(parents, ',')) != NULL)
+				*next++ = '\0';
+			s = rc_trim(parents);
+			if (*s == '\0' || strchr(s, ' ') != NULL) {
+				err_set(err, ERR_CONFIG, "parent accounts are "
+				    "separated by commas: '%s'", s);
+				goto fail;
+			}
+			if ((parent = rc_find(p->rc, s)) == NULL) {
+				err_set(err, ERR_CONFIG,
+				    "unknown parent account '%s'", s);
+				err_hint(err, "a parent must be defined above "
+				    "the accounts that use it");
+				goto fail;
+			}
+			if (rc_replay(p, ra, &parent->block, 1, err) == -1)
+				goto out;
+		}
+	}
+	p->cur = ra;
+	ra = NULL;
+	rv = 0;
+	goto out;
+
+fail:
+	rc_fail(p->path, p->line, err);
+out:
+	rc_account_free(ra);
+	free(line);
+	return (rv);
+}
+
+static int
+rc_line(struct rc_parse *p, const char *line, struct error *err)
+{
+	struct rc_setting	 s;
+	struct rc_account	*ra;
+	const char		*errstr;
+	int			 k, rv = -1;
+
+	if (words_split(line, 1, &s.w, &errstr) == -1) {
+		err_set(err, ERR_CONFIG, "%s", errstr);
+		return (rc_fail(p->path, p->line, err));
+	}
+	if (s.w.n == 0)
+		rv = 0;
+	else if (strcmp(s.w.v[0], "defaults") == 0) {
+		if (s.w.n != 1) {
+			err_set(err, ERR_CONFIG, "defaults takes no value");
+			rc_fail(p->path, p->line, err);
+		} else if (rc_close(p, err) == 0) {
+			p->indefaults = 1;
+			rv = 0;
+		}
+	} else if (strcmp(s.w.v[0], "account") == 0)
+		rv = rc_account_open(p, &s.w, err);
+	else if ((k = rc_key_find(s.w.v[0])) == -1) {
+		if (rc_inlist(rc_notyet, s.w.v[0]))
+			err_set(err, ERR_CONFIG, "%s is not available yet",
+			    s.w.v[0]);
+		else
+			err_set(err, ERR_CONFIG, "unknown key '%s'", s.w.v[0]);
+		rc_fail(p->path, p->line, err);
+	} else if (!p->indefaults && p->cur == NULL) {
+		err_set(err, ERR_CONFIG, "%s outside any account or "
+		    "defaults block", s.w.v[0]);
+		err_hint(err, "start a block with 'account NAME' or "
+		    "'defaults'");
+		rc_fail(p->path, p->line, err);
+	} else {
+		if (k == RC_PASSWORD)
+			p->password = 1;
+		s.key = k;
+		s.line = p->line;
+		ra = p->indefaults ? p->scratch : p->cur;
+		if (rc_apply(ra, &s, err) == -1)
+			rc_fail(p->path, p->line, err);
+		else {
+			rc_block_add(p->indefaults ? &p->defaults : &ra->block,
+			    &s);
+			rv = 0;
+		}
+	}
+	words_free(&s.w);
+	return (rv);
+}
+
+int
+rc_load(const char *path, struct rc **rcp, struct error *err)
+{
+	struct rc_parse	 p;
+	struct stat	 sb;
+	FILE		*f;
+	char		*line = NULL;
+	size_t		 size = 0;
+	ssize_t		 len;
+	int		 rv = -1;
+
+	*rcp = NULL;
+	memset(&p, 0, sizeof p);
+	p.path = path;
+	p.rc = xcalloc(1, sizeof *p.rc);
+	p.rc->path = xstrdup(path);
+	p.scratch = rc_account_new();
+
+	if ((f = fopen(path, "r")) == NULL) {
+		err_setsys(err, ERR_CONFIG, "%s", path);
+		goto out;
+	}
+	if (fstat(fileno(f), &sb) == -1) {
+		err_setsys(err, ERR_CONFIG, "%s", path);
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		err_set(err, ERR_CONFIG, "%s is not a regular file", path);
+		goto out;
+	}
+	while ((len = getline(&line, &size, f)) != -1) {
+		p.line++;
+		if (strlen(line) != (size_t)len) {
+			err_set(err, ERR_CONFIG, "%s:%u: NUL byte in line",
+			    path, p.line);
+			goto out;
+		}
+		if (rc_line(&p, line, err) == -1)
+			goto out;
+	}
+	if (ferror(f)) {
+		err_setsys(err, ERR_CONFIG, "%s", path);
+		goto out;
+	}
+	if (rc_close(&p, err) == -1)
+		goto out;
+
+	if (p.password && (sb.st_mode & 077) != 0) {
+		err_set(err, ERR_CONFIG, "%s is readable by others and holds "
+		    "a password: chmod 600 %s", path, path);
+		goto out;
+	}
+	if (p.rc->naccounts == 0) {
+		err_set(err, ERR_CONFIG, "%s defines no account", path);
+		err_hint(err, "add a block starting with 'account NAME', "
+		    "see fetchrc(5)");
+		goto out;
+	}
+	*rcp = p.rc;
+	p.rc = NULL;
+	rv = 0;
+
+out:
+	if (line != NULL) {
+		explicit_bzero(line, size);
+		free(line);
+	}
+	if (f != NULL)
+		fclose(f);
+	rc_account_free(p.cur);
+	rc_account_free(p.scratch);
+	rc_block_free(&p.defaults);
+	rc_free(p.rc);
+	return (rv);
+}
+
+struct rc_account *
+rc_find(const struct rc *rc, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < rc->naccounts; i++) {
+		if (strcmp(rc->accounts[i]->acct.name, name) == 0)
+			return (rc->accounts[i]);
+	}
+	return (NULL);
+}
+
+void
+rc_free(struct rc *rc)
+{
+	size_t	i;
+
+	if (rc == NULL)
+		return;
+	for (i = 0; i < rc->naccounts; i++)
+		rc_account_free(rc->accounts[i]);
+	free(rc->accounts);
+	free(rc->path);
+	free(rc);
+}

@@ -1,1 +1,86 @@
-/* to be written */
+#include <stdlib.h>
+
+#include "deliver.h"
+#include "xmalloc.h"
+
+struct deliver *
+deliver_open(const struct account *acct, struct error *err)
+{
+	struct deliver	*d;
+
+	d = xcalloc(1, sizeof *d);
+	d->acct = acct;
+	switch (acct->delivery) {
+	case DELIVERY_MAILDIR:
+		d->ops = &deliver_maildir_ops;
+		break;
+	case DELIVERY_MBOX:
+		err_set(err, ERR_CONFIG, "delivery to an mbox is not "
+		    "available yet");
+		err_hint(err, "use \"delivery maildir DIR\"");
+		goto fail;
+	case DELIVERY_MDA:
+		err_set(err, ERR_CONFIG, "delivery to an MDA is not "
+		    "available yet");
+		err_hint(err, "use \"delivery maildir DIR\"");
+		goto fail;
+	default:
+		err_set(err, ERR_SOFTWARE, "unknown delivery method %d",
+		    (int)acct->delivery);
+		goto fail;
+	}
+	if (d->ops->open(d, err) == -1)
+		goto fail;
+	return (d);
+
+fail:
+	free(d);
+	return (NULL);
+}
+
+int
+deliver_begin(struct deliver *d, const struct deliver_msg *msg, char *receipt,
+    size_t len, struct error *err)
+{
+	return (d->ops->begin(d, msg, receipt, len, err));
+}
+
+int
+deliver_write(struct deliver *d, const char *buf, size_t len,
+    struct error *err)
+{
+	return (d->ops->write(d, buf, len, err));
+}
+
+int
+deliver_commit(struct deliver *d, struct error *err)
+{
+	return (d->ops->commit(d, err));
+}
+
+void
+deliver_abort(struct deliver *d)
+{
+	d->ops->abort(d);
+}
+
+int
+deliver_sync(struct deliver *d, struct error *err)
+{
+	return (d->ops->sync(d, err));
+}
+
+int
+deliver_recover(struct deliver *d, const char *receipt, struct error *err)
+{
+	return (d->ops->recover(d, receipt, err));
+}
+
+void
+deliver_close(struct deliver *d)
+{
+	if (d == NULL)
+		return;
+	d->ops->close(d);
+	free(d);
+}

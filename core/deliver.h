@@ -9,6 +9,10 @@
  * commit makes the message durable by itself (file data fsynced and renamed
  * into place); deliver_sync() then makes a batch of commits durable
  * (directory fsync), and must succeed before the engine records the UIDs.
+ *
+ * A commit that fails with ERR_TEMP says: this message was not delivered,
+ * leave it on the server and go on with the next (an MDA's exit 75).  Any
+ * other failure ends the session.
  */
 #ifndef DELIVER_H
 #define DELIVER_H

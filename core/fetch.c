@@ -1,1 +1,471 @@
-/* to be written */
+#include <sys/types.h>
+#include <sys/time.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "conn.h"
+#include "deliver.h"
+#include "fetch.h"
+#include "lock.h"
+#include "log.h"
+#include "net.h"
+#include "pop3.h"
+#include "state.h"
+#include "xmalloc.h"
+
+#define FETCH_LOCK_WAIT		5	/* seconds to wait for another run */
+#define FETCH_WINDOW_RETR	8	/* RETRs in flight when pipelining */
+#define FETCH_WINDOW_CMDS	64	/* commands in flight when pipelining */
+#define FETCH_SLACK		65536	/* what a message may exceed 2 x LIST by */
+
+#define PLAN_FETCH		0x01
+#define PLAN_DELETE		0x02	/* delete without fetching */
+#define PLAN_DELETE_AFTER	0x04	/* delete once delivered */
+
+enum fetch_cmd_kind {
+	CMD_RETR,
+	CMD_DELE,
+};
+
+struct fetch_cmd {
+	enum fetch_cmd_kind	 kind;
+	u_int			 num;
+};
+
+struct fetch {
+	const struct account	*acct;
+	const struct fetch_opts	*opts;
+	struct fetch_result	*res;
+	enum keep_mode		 keep;
+	time_t			 now;
+
+	struct pop3		 pop3;
+	struct conn		*conn;
+	struct state		*state;
+	struct deliver		*dlv;
+
+	struct pop3_msg		*msgs;		/* indexed from 1 */
+	u_int			 count;
+	u_char			*plan;
+
+	u_int			*fetchq;	/* message numbers to RETR */
+	u_int			 nfetch;
+	u_int			 nextfetch;
+	u_int			*deleq;		/* message numbers to DELE */
+	u_int			 ndele;
+	u_int			 nextdele;
+
+	struct fetch_cmd	 ring[FETCH_WINDOW_CMDS];
+	u_int			 rhead;
+	u_int			 rcount;
+	u_int			 retr_out;
+
+	u_int			 deleted;	/* DELE answered +OK */
+	u_int			 deferred;	/* left for a later run */
+	unsigned long long	 msgbytes;	/* of the message being written */
+};
+
+int
+fetch_state_key(const struct account *acct, char *buf, size_t len)
+{
+	int	n;
+
+	n = snprintf(buf, len, "%s@%s:%u", acct->user, acct->host,
+	    acct->port != 0 ? acct->port :
+	    (acct->tls && !acct->tls_starttls ? 995 : 110));
+	return (n < 0 || (size_t)n >= len ? -1 : 0);
+}
+
+static double
+fetch_clock(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec + ts.tv_nsec / 1e9);
+}
+
+static int
+fetch_recover_one(void *arg, const char *uid, const char *receipt)
+{
+	struct fetch	*f = arg;
+	struct error	 err;
+	int		 rc;
+
+	err_clear(&err);
+	if ((rc = deliver_recover(f->dlv, receipt, &err)) == -1) {
+		log_warnx("cannot check message UID %s of an interrupted run: "
+		    "%s", uid, err.what);
+		return (-1);
+	}
+	if (rc == 1) {
+		log_verbose("message UID %s was delivered by an interrupted "
+		    "run", uid);
+		state_mark(f->state, uid, f->now);
+	}
+	return (0);
+}
+
+/*
+ * A run killed between a delivery and the state save left journal entries:
+ * each delivered message is recorded, so that it is not delivered twice.
+ */
+static int
+fetch_recover(struct fetch *f, struct error *err)
+{
+	if (state_pending(f->state, fetch_recover_one, f) == -1)
+		return (err_set(err, ERR_IO, "cannot recover the state of an "
+		    "interrupted run"));
+	return (state_save(f->state, err));
+}
+
+static void
+fetch_plan(struct fetch *f)
+{
+	const struct account	*a = f->acct;
+	struct pop3_msg		*m;
+	time_t			 first;
+	u_int			 i;
+	int			 seen;
+
+	f->plan = xcalloc(f->count + 1, 1);
+	f->fetchq = xcalloc(f->count + 1, sizeof *f->fetchq);
+	f->deleq = xcalloc(f->count + 1, sizeof *f->deleq);
+	for (i = 1; i <= f->count; i++) {
+		m = &f->msgs[i];
+		seen = state_seen(f->state, m->uid, &first);
+		if (!seen)
+			f->res->new++;
+		if (!seen || f->opts->fetch_all || !a->only_new) {
+			f->plan[i] |= PLAN_FETCH;
+			f->fetchq[f->nfetch++] = i;
+		}
+		switch (f->keep) {
+		case KEEP_OFF:
+			if (f->plan[i] & PLAN_FETCH)
+				f->plan[i] |= PLAN_DELETE_AFTER;
+			else
+				f->plan[i] |= PLAN_DELETE;
+			break;
+		case KEEP_DURATION:
+			if (seen && f->now - first >= a->keep_secs) {
+				if (f->plan[i] & PLAN_FETCH)
+					f->plan[i] |= PLAN_DELETE_AFTER;
+				else
+					f->plan[i] |= PLAN_DELETE;
+			}
+			break;
+		case KEEP_ON:
+			break;
+		}
+		if (f->plan[i] & PLAN_DELETE)
+			f->deleq[f->ndele++] = i;
+	}
+}
+
+static void
+fetch_push(struct fetch *f, enum fetch_cmd_kind kind, u_int num)
+{
+	struct fetch_cmd	*c;
+	char			 cmd[32];
+
+	c = &f->ring[(f->rhead + f->rcount) % FETCH_WINDOW_CMDS];
+	c->kind = kind;
+	c->num = num;
+	f->rcount++;
+	(void)snprintf(cmd, sizeof cmd, "%s %u",
+	    kind == CMD_RETR ? "RETR" : "DELE", num);
+	if (kind == CMD_RETR)
+		f->retr_out++;
+	pop3_queue(&f->pop3, cmd, NULL);
+}
+
+static int
+fetch_sink(void *arg, const char *buf, size_t len, struct error *err)
+{
+	struct fetch	*f = arg;
+
+	f->msgbytes += len;
+	return (deliver_write(f->dlv, buf, len, err));
+}
+
+static int
+fetch_retr(struct fetch *f, u_int num, struct error *err)
+{
+	struct pop3_msg		*m = &f->msgs[num];
+	struct deliver_msg	 dm;
+	struct pop3_resp	 r;
+	char			 receipt[DELIVER_RECEIPT_MAX], safe[512];
+	unsigned long long	 wire;
+	time_t			 first;
+
+	if (pop3_response(&f->pop3, &r, err) == -1)
+		return (-1);
+	if (!r.ok) {
+		pop3_safe(safe, sizeof safe, r.line);
+		log_warnx("message %u (UID %s) could not be fetched and stays "
+		    "on the server: %s", num, m->uid, safe);
+		f->res->skipped++;
+		return (0);
+	}
+
+	dm.num = num;
+	dm.uid = m->uid;
+	dm.size = m->size;
+	if (deliver_begin(f->dlv, &dm, receipt, sizeof receipt, err) == -1)
+		return (-1);
+	if (state_journal(f->state, m->uid, receipt, err) == -1)
+		goto fail;
+	f->msgbytes = 0;
+	if (pop3_body(&f->pop3, fetch_sink, f, m->size * 2 + FETCH_SLACK,
+	    &wire, err) == -1)
+		goto fail;
+	if (deliver_commit(f->dlv, err) == -1) {
+		if (err->code != ERR_TEMP)
+			goto fail;
+		log_warnx("message %u (UID %s) stays on the server for a "
+		    "later run: %s", num, m->uid, err->what);
+		err_clear(err);
+		f->res->skipped++;
+		f->deferred++;
+		return (0);
+	}
+
+	if (!state_seen(f->state, m->uid, &first))
+		first = f->now;
+	state_mark(f->state, m->uid, first);
+	f->res->fetched++;
+	f->res->bytes += f->msgbytes;
+	log_verbose("message %u of %u (UID %s, %llu bytes) delivered", num,
+	    f->count, m->uid, f->msgbytes);
+	if (f->plan[num] & PLAN_DELETE_AFTER)
+		f->deleq[f->ndele++] = num;
+	return (0);
+
+fail:
+	deliver_abort(f->dlv);
+	if (err->code == ERR_TEMP || err->code == ERR_PROTO)
+		err_hint(err, "message %u (UID %s) was not delivered and "
+		    "stays on the server; try again later", num, m->uid);
+	return (-1);
+}
+
+static int
+fetch_dele(struct fetch *f, u_int num, struct error *err)
+{
+	struct pop3_resp	r;
+	char			safe[512];
+
+	if (pop3_response(&f->pop3, &r, err) == -1)
+		return (-1);
+	if (!r.ok) {
+		pop3_safe(safe, sizeof safe, r.line);
+		log_warnx("message %u (UID %s) could not be deleted: %s", num,
+		    f->msgs[num].uid, safe);
+		return (0);
+	}
+	log_verbose("message %u (UID %s) marked for deletion", num,
+	    f->msgs[num].uid);
+	f->deleted++;
+	return (0);
+}
+
+/*
+ * RETR and DELE go out in a window, so that with PIPELINING the link never
+ * idles between messages; without it the window is one command.  A DELE only
+ * marks the message: the server deletes at QUIT, which comes after the state
+ * is saved.
+ */
+static int
+fetch_transfer(struct fetch *f, struct error *err)
+{
+	struct fetch_cmd	 c;
+	int			 pipelined = pop3_pipelining(&f->pop3);
+	u_int			 maxcmds, maxretr;
+
+	maxcmds = pipelined ? FETCH_WINDOW_CMDS : 1;
+	maxretr = pipelined ? FETCH_WINDOW_RETR : 1;
+
+	for (;;) {
+		while (f->rcount < maxcmds) {
+			if (f->nextdele < f->ndele)
+				fetch_push(f, CMD_DELE,
+				    f->deleq[f->nextdele++]);
+			else if (f->nextfetch < f->nfetch &&
+			    f->retr_out < maxretr)
+				fetch_push(f, CMD_RETR,
+				    f->fetchq[f->nextfetch++]);
+			else
+				break;
+		}
+		if (f->rcount == 0)
+			return (0);
+		if (pop3_flush(&f->pop3, err) == -1)
+			return (-1);
+
+		c = f->ring[f->rhead];
+		f->rhead = (f->rhead + 1) % FETCH_WINDOW_CMDS;
+		f->rcount--;
+		if (c.kind == CMD_RETR) {
+			f->retr_out--;
+			if (fetch_retr(f, c.num, err) == -1)
+				return (-1);
+		} else if (fetch_dele(f, c.num, err) == -1)
+			return (-1);
+	}
+}
+
+static int
+fetch_connect(struct fetch *f, struct error *err)
+{
+	const struct account	*a = f->acct;
+	u_int			 port;
+	int			 fd;
+
+	port = a->port != 0 ? a->port : (a->tls && !a->tls_starttls ?
+	    995 : 110);
+	if ((fd = net_connect(a->host, port, a->timeout, err)) == -1)
+		return (-1);
+	f->conn = conn_new(fd, fd, a->timeout, "the server");
+	pop3_init(&f->pop3, f->conn, a);
+	if (a->tls && !a->tls_starttls &&
+	    tls_start(f->conn, a, err) == -1)
+		return (-1);
+	if (pop3_greeting(&f->pop3, err) == -1 ||
+	    pop3_capa(&f->pop3, err) == -1)
+		return (-1);
+	if (a->tls && a->tls_starttls && pop3_stls(&f->pop3, err) == -1)
+		return (-1);
+	return (auth_login(&f->pop3, err));
+}
+
+/* UIDs the server no longer has are forgotten: they cannot come back. */
+static void
+fetch_retain(struct fetch *f)
+{
+	char	**uids;
+	u_int	  i;
+
+	uids = xcalloc(f->count + 1, sizeof *uids);
+	for (i = 0; i < f->count; i++)
+		uids[i] = f->msgs[i + 1].uid;
+	state_retain(f->state, uids, f->count);
+	free(uids);
+}
+
+/* Makes what was delivered durable and records it; the order matters. */
+static int
+fetch_record(struct fetch *f, struct error *err)
+{
+	if (f->dlv != NULL && deliver_sync(f->dlv, err) == -1)
+		return (-1);
+	return (state_save(f->state, err));
+}
+
+static int
+fetch_session(struct fetch *f, struct error *err)
+{
+	struct error	 err2;
+	u_int		 i;
+
+	if (fetch_connect(f, err) == -1 ||
+	    pop3_scan(&f->pop3, &f->msgs, &f->count, err) == -1)
+		return (-1);
+	f->res->messages = f->count;
+	fetch_plan(f);
+
+	if (f->opts->dry_run) {
+		f->res->fetched = f->nfetch;
+		for (i = 1; i <= f->count; i++)
+			if (f->plan[i] & (PLAN_DELETE | PLAN_DELETE_AFTER))
+				f->res->deleted++;
+		return (pop3_quit(&f->pop3, err));
+	}
+
+	fetch_retain(f);
+	if (fetch_transfer(f, err) == -1) {
+		/* Record what did arrive, so that it is not fetched again. */
+		err_clear(&err2);
+		if (fetch_record(f, &err2) == -1)
+			log_warnx("%s", err2.what);
+		pop3_state(&f->pop3, POP3_FAILED);
+		return (-1);
+	}
+	if (fetch_record(f, err) == -1) {
+		pop3_state(&f->pop3, POP3_FAILED);
+		return (-1);
+	}
+	if (pop3_quit(&f->pop3, err) == -1)
+		return (-1);
+	f->res->deleted = f->deleted;
+	if (f->deferred > 0) {
+		err_set(err, ERR_TEMP, "%u message%s could not be delivered "
+		    "now and stayed on the server", f->deferred,
+		    f->deferred == 1 ? "" : "s");
+		err_hint(err, "the next run tries again");
+		return (-1);
+	}
+	return (0);
+}
+
+int
+fetch_account(const struct account *acct, const struct fetch_opts *opts,
+    struct fetch_result *res, struct error *err)
+{
+	struct fetch	 f;
+	char		 key[512];
+	double		 start = fetch_clock();
+	int		 lockfd = -1, rc = -1;
+	u_int		 i;
+
+	memset(&f, 0, sizeof f);
+	memset(res, 0, sizeof *res);
+	err_clear(err);
+	f.acct = acct;
+	f.opts = opts;
+	f.res = res;
+	f.now = time(NULL);
+	f.keep = opts->keep == 0 ? KEEP_OFF : opts->keep == 1 ? KEEP_ON :
+	    acct->keep;
+
+	if (fetch_state_key(acct, key, sizeof key) == -1) {
+		err_set(err, ERR_CONFIG, "user and host are too long");
+		goto out;
+	}
+	if ((lockfd = lock_acquire(acct->state_dir, key, FETCH_LOCK_WAIT,
+	    err)) == -1)
+		goto out;
+	if ((f.state = state_open(acct->state_dir, key, err)) == NULL)
+		goto out;
+	if (!opts->dry_run) {
+		if ((f.dlv = deliver_open(acct, err)) == NULL ||
+		    fetch_recover(&f, err) == -1)
+			goto out;
+	}
+	rc = fetch_session(&f, err);
+
+out:
+	if (f.conn != NULL)
+		conn_free(f.conn);
+	if (f.dlv != NULL)
+		deliver_close(f.dlv);
+	if (f.state != NULL)
+		state_close(f.state);
+	if (lockfd != -1)
+		lock_release(lockfd);
+	if (f.msgs != NULL) {
+		for (i = 0; i <= f.count; i++)
+			free(f.msgs[i].uid);
+		free(f.msgs);
+	}
+	free(f.plan);
+	free(f.fetchq);
+	free(f.deleq);
+	res->seconds = fetch_clock() - start;
+	return (rc);
+}

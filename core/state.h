@@ -35,4 +35,11 @@ int	 state_pending(struct state *,
 int	 state_save(struct state *, struct error *);
 void	 state_close(struct state *);
 
+/*
+ * Builds dir/KEY+suffix for the files of a key (state, journal, lock), with
+ * the key made safe for a file name.  -1 when it does not fit in len.
+ */
+int	 state_path(char *, size_t, const char *dir, const char *key,
+	    const char *suffix);
+
 #endif

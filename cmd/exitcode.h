@@ -1,0 +1,9 @@
+#ifndef EXITCODE_H
+#define EXITCODE_H
+
+#include "error.h"
+
+/* The exit status (sysexits.h) that tells a script what kind of failure. */
+int	exitcode(enum err_code);
+
+#endif
