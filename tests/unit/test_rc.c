@@ -164,7 +164,8 @@ test_defaults_builtin(void)
 
 	setenv("XDG_STATE_HOME", "/xdg/state", 1);
 	if ((rc = load("account a\nhost h\n")) != NULL) {
-		CHECK_STR(rc->accounts[0]->acct.state_dir, "/xdg/state/popfetch");
+		CHECK_STR(rc->accounts[0]->acct.state_dir,
+		    "/xdg/state/popfetch");
 		rc_free(rc);
 	}
 	/* The specification says to ignore a relative XDG directory. */
@@ -439,7 +440,8 @@ test_errors(void)
 	    "fetchrc:1: account takes one name (parent accounts follow a ':')");
 	CHECK_STR(fails("account \"a#b\"\nhost h\n"),
 	    "fetchrc:1: bad account name 'a#b'");
-	CHECK_STR(fails("defaults now\n"), "fetchrc:1: defaults takes no value");
+	CHECK_STR(fails("defaults now\n"),
+	    "fetchrc:1: defaults takes no value");
 
 	CHECK_STR(fails("account a\nhost h\ntls off\ntls_starttls on\n"),
 	    "fetchrc:4: account 'a' has tls off and tls_starttls on: STLS "
