@@ -238,6 +238,33 @@ test_values(void)
 	CHECK(a->tls_trust_file == NULL);
 	CHECK(a->pipelining == PIPELINING_ON);
 	CHECK(a->port == 65535 && a->timeout == 1 && a->tls == 0);
+	CHECK(a->received_header == 1);
+	CHECK(a->max_size == 0 && a->kill_size == 0 && a->max_messages == 0);
+	CHECK(a->filter == NULL);
+	rc_free(rc);
+
+	rc = load("account a\nhost h\nkeep 7d\nmax_size 20M\nkill_size 512\n"
+	    "max_messages 10\nfilter \"/bin/sh -c 'exit 0'\"\n"
+	    "received_header off\n"
+	    "account b : a\nkeep 12h\nmax_size 3K\nkill_size 2G\n");
+	if (rc == NULL)
+		return;
+	a = &rc->accounts[0]->acct;
+	CHECK(a->keep == KEEP_DURATION && a->keep_secs == 7 * 86400);
+	CHECK(a->max_size == 20 * 1024 * 1024);
+	CHECK(a->kill_size == 512);
+	CHECK(a->max_messages == 10);
+	CHECK(a->filter != NULL && a->filter[4] == NULL);
+	if (a->filter != NULL) {
+		CHECK_STR(a->filter[0], "/bin/sh");
+		CHECK_STR(a->filter[2], "'exit");
+	}
+	CHECK(a->received_header == 0);
+	a = &rc->accounts[1]->acct;
+	CHECK(a->keep == KEEP_DURATION && a->keep_secs == 12 * 3600);
+	CHECK(a->max_size == 3 * 1024);
+	CHECK(a->kill_size == 2ULL * 1024 * 1024 * 1024);
+	CHECK(a->filter != NULL && a->max_messages == 10);
 	rc_free(rc);
 }
 
@@ -357,8 +384,27 @@ test_errors(void)
 	    "fetchrc:1: host outside any account or defaults block");
 	CHECK_STR(fails("account a\nhost h\nhots x\n"),
 	    "fetchrc:3: unknown key 'hots'");
-	CHECK_STR(fails("account a\nhost h\n\nmax_size 20M\n"),
-	    "fetchrc:4: max_size is not available yet");
+	CHECK_STR(fails("account a\nhost h\n\nmax_size 20X\n"),
+	    "fetchrc:4: max_size '20X' is not a size (like 20M; bytes, or "
+	    "units K, M, G)");
+	CHECK_STR(fails("account a\nhost h\nkill_size 0\n"),
+	    "fetchrc:3: kill_size '0' is not a size (like 20M; bytes, or "
+	    "units K, M, G)");
+	CHECK_STR(fails("account a\nhost h\nmax_size 99999999999G\n"),
+	    "fetchrc:3: max_size '99999999999G' is not a size (like 20M; "
+	    "bytes, or units K, M, G)");
+	CHECK_STR(fails("account a\nhost h\nmax_messages 0\n"),
+	    "fetchrc:3: max_messages '0' is too small (1-1000000)");
+	CHECK_STR(fails("account a\nhost h\nfilter\n"),
+	    "fetchrc:3: filter needs a command");
+	CHECK_STR(fails("account a\nhost h\nreceived_header maybe\n"),
+	    "fetchrc:3: received_header must be on or off, not 'maybe'");
+	CHECK_STR(fails("account a\nhost h\nkeep 7\n"),
+	    "fetchrc:3: keep '7' is not a duration (like 7d or 12h; units "
+	    "s, m, h, d, w)");
+	CHECK_STR(fails("account a\nhost h\nkeep 7y\n"),
+	    "fetchrc:3: keep '7y' is not a duration (like 7d or 12h; units "
+	    "s, m, h, d, w)");
 	CHECK_STR(fails("defaults\ntls_fingerprint ab:cd\n"),
 	    "fetchrc:2: tls_fingerprint is not available yet");
 	CHECK_STR(fails("account a\nhost h\nauth apop\n"),
@@ -379,10 +425,9 @@ test_errors(void)
 	    "fetchrc:3: unknown delivery 'pigeon' (maildir DIR)");
 	CHECK_STR(fails("account a\nhost h\ndelivery\n"),
 	    "fetchrc:3: delivery needs a value");
-	CHECK_STR(fails("account a\nhost h\nkeep 7d\n"),
-	    "fetchrc:3: keep 7d is not available yet (on or off)");
 	CHECK_STR(fails("account a\nhost h\nkeep forever\n"),
-	    "fetchrc:3: keep must be on or off, not 'forever'");
+	    "fetchrc:3: keep must be on, off or a duration like 7d, not "
+	    "'forever'");
 	CHECK_STR(fails("account a\nhost h\nport 0\n"),
 	    "fetchrc:3: port '0' is too small (1-65535)");
 	CHECK_STR(fails("account a\nhost h\nport 65536\n"),
