@@ -9,6 +9,7 @@
 
 #include "paths.h"
 #include "rc.h"
+#include "tls.h"
 #include "xmalloc.h"
 
 struct rc_parse {
@@ -27,11 +28,11 @@ static const char *rc_keys[RC_NKEYS] = {
 	"auth", "user", "password", "passwordeval", "delivery", "keep",
 	"only_new", "timeout", "pipelining", "state_dir", "max_size",
 	"kill_size", "max_messages", "filter", "received_header",
+	"tls_fingerprint", "tls_cert_file", "tls_key_file", "tls_priorities",
 };
 
 /* Keys of the contract that are not built yet. */
 static const char *rc_notyet[] = {
-	"tls_fingerprint", "tls_cert_file", "tls_key_file", "tls_priorities",
 	NULL
 };
 
@@ -255,6 +256,7 @@ rc_apply(struct rc_account *ra, const struct rc_setting *s,
 	size_t		  n = s->w.n - 1, i;
 	long long	  num;
 	unsigned long long big;
+	char		  fpr[TLS_FPR_HEX + 1];
 
 	for (i = 0; i < n; i++) {
 		if (!rc_clean(v[i]))
@@ -291,6 +293,10 @@ rc_apply(struct rc_account *ra, const struct rc_setting *s,
 	case RC_TLS_TRUST_FILE:
 		if (strcmp(v[0], "system") == 0) {
 			free(a->tls_trust_file);
+	free(a->tls_fingerprint);
+	free(a->tls_cert_file);
+	free(a->tls_key_file);
+	free(a->tls_priorities);
 			a->tls_trust_file = NULL;
 		} else if (rc_path(key, v[0], &a->tls_trust_file, err) == -1)
 			return (-1);
@@ -396,6 +402,27 @@ rc_apply(struct rc_account *ra, const struct rc_setting *s,
 	case RC_RECEIVED_HEADER:
 		if (rc_onoff(key, v[0], &a->received_header, err) == -1)
 			return (-1);
+		break;
+	case RC_TLS_FINGERPRINT:
+		if (tls_fingerprint_parse(v[0], fpr, sizeof fpr) == -1)
+			return (err_set(err, ERR_CONFIG, "tls_fingerprint must "
+			    "be a SHA-256 fingerprint: 64 hex digits, colons "
+			    "allowed"));
+		rc_setstr(&a->tls_fingerprint, fpr);
+		break;
+	case RC_TLS_CERT_FILE:
+		if (rc_path(key, v[0], &a->tls_cert_file, err) == -1)
+			return (-1);
+		break;
+	case RC_TLS_KEY_FILE:
+		if (rc_path(key, v[0], &a->tls_key_file, err) == -1)
+			return (-1);
+		break;
+	case RC_TLS_PRIORITIES:
+		if (*v[0] == '\0')
+			return (err_set(err, ERR_CONFIG,
+			    "tls_priorities is empty"));
+		rc_setstr(&a->tls_priorities, v[0]);
 		break;
 	case RC_NKEYS:
 		return (err_set(err, ERR_SOFTWARE, "bad key %d", s->key));
@@ -509,6 +536,11 @@ rc_close(struct rc_parse *p, struct error *err)
 		err_set(err, ERR_CONFIG, "account '%s' has tls off and "
 		    "tls_starttls on: STLS needs tls on", a->name);
 		return (rc_fail(p->path, line, err));
+	}
+	if (a->tls_key_file != NULL && a->tls_cert_file == NULL) {
+		err_set(err, ERR_CONFIG, "account '%s' has tls_key_file but "
+		    "no tls_cert_file", a->name);
+		return (rc_fail(p->path, ra->line[RC_TLS_KEY_FILE], err));
 	}
 	if (a->user == NULL && paths_login(&a->user, err) == -1)
 		return (rc_fail(p->path, a->rcline, err));

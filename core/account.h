@@ -49,6 +49,10 @@ struct account {
 	int			 tls_starttls;
 	char			*tls_trust_file;	/* NULL: system store */
 	int			 tls_verify;
+	char			*tls_fingerprint;	/* SHA-256, 64 hex digits */
+	char			*tls_cert_file;
+	char			*tls_key_file;
+	char			*tls_priorities;
 
 	enum auth_method	 auth;
 	char			*user;

@@ -531,7 +531,7 @@ fetch_connect(struct fetch *f, struct error *err)
 	f->conn = conn_new(fd, fd, a->timeout, "the server");
 	pop3_init(&f->pop3, f->conn, a);
 	if (a->tls && !a->tls_starttls &&
-	    tls_start(f->conn, a, err) == -1)
+	    tls_start(f->conn, a, TLS_VERIFY, err) == -1)
 		return (-1);
 	if (pop3_greeting(&f->pop3, err) == -1 ||
 	    pop3_capa(&f->pop3, err) == -1)

@@ -266,6 +266,22 @@ test_values(void)
 	CHECK(a->kill_size == 2ULL * 1024 * 1024 * 1024);
 	CHECK(a->filter != NULL && a->max_messages == 10);
 	rc_free(rc);
+
+	rc = load("account a\nhost h\ntls_fingerprint "
+	    "AB:cd:EF:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:"
+	    "ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89\n"
+	    "tls_cert_file ~/c.pem\ntls_key_file /k.pem\n"
+	    "tls_priorities \"SECURE256:-VERS-TLS1.2\"\n");
+	if (rc == NULL)
+		return;
+	a = &rc->accounts[0]->acct;
+	CHECK_STR(a->tls_fingerprint, "abcdef0123456789abcdef0123456789"
+	    "abcdef0123456789abcdef0123456789");
+	snprintf(buf, sizeof buf, "%s/c.pem", tmpdir);
+	CHECK_STR(a->tls_cert_file, buf);
+	CHECK_STR(a->tls_key_file, "/k.pem");
+	CHECK_STR(a->tls_priorities, "SECURE256:-VERS-TLS1.2");
+	rc_free(rc);
 }
 
 static void
@@ -406,7 +422,10 @@ test_errors(void)
 	    "fetchrc:3: keep '7y' is not a duration (like 7d or 12h; units "
 	    "s, m, h, d, w)");
 	CHECK_STR(fails("defaults\ntls_fingerprint ab:cd\n"),
-	    "fetchrc:2: tls_fingerprint is not available yet");
+	    "fetchrc:2: tls_fingerprint must be a SHA-256 fingerprint: 64 "
+	    "hex digits, colons allowed");
+	CHECK_STR(fails("account a\nhost h\ntls_key_file /k.pem\n"),
+	    "fetchrc:3: account 'a' has tls_key_file but no tls_cert_file");
 	CHECK_STR(fails("account a\nhost h\nauth apop\n"),
 	    "fetchrc:3: auth apop is not available yet");
 	CHECK_STR(fails("account a\nhost h\nauth scram-sha-256\n"),
