@@ -156,6 +156,52 @@ rc_apply_eval(struct rc_account *ra, char *const *v, size_t n,
 	return (0);
 }
 
+static void
+rc_mda_free(struct account *a)
+{
+	struct words	w;
+
+	if (a->mda_argv == NULL)
+		return;
+	w.v = a->mda_argv;
+	for (w.n = 0; w.v[w.n] != NULL; w.n++)
+		;
+	words_free(&w);
+	a->mda_argv = NULL;
+}
+
+/*
+ * delivery mda PROGRAM ARG...: the words are the argument vector.  One
+ * word, as in delivery mda "procmail -f %F", is split like passwordeval.
+ */
+static int
+rc_apply_mda(struct account *a, char *const *v, size_t n, struct error *err)
+{
+	struct words	 w;
+	const char	*errstr;
+	size_t		 i;
+
+	if (n == 1) {
+		if (words_split(v[0], 0, &w, &errstr) == -1)
+			return (err_set(err, ERR_CONFIG, "delivery mda: %s",
+			    errstr));
+	} else {
+		w.v = xcalloc(n + 1, sizeof *w.v);
+		for (i = 0; i < n; i++)
+			w.v[i] = xstrdup(v[i]);
+		w.n = n;
+	}
+	if (w.n == 0 || *w.v[0] == '\0') {
+		words_free(&w);
+		return (err_set(err, ERR_CONFIG,
+		    "delivery mda needs a program"));
+	}
+	rc_mda_free(a);
+	a->mda_argv = w.v;
+	a->delivery = DELIVERY_MDA;
+	return (0);
+}
+
 static int
 rc_apply_delivery(struct account *a, char *const *v, size_t n,
     struct error *err)
@@ -172,11 +218,20 @@ rc_apply_delivery(struct account *a, char *const *v, size_t n,
 		a->delivery = DELIVERY_MAILDIR;
 		return (0);
 	}
-	if (strcmp(v[0], "mbox") == 0 || strcmp(v[0], "mda") == 0)
-		return (err_set(err, ERR_CONFIG,
-		    "delivery %s is not available yet", v[0]));
-	return (err_set(err, ERR_CONFIG,
-	    "unknown delivery '%s' (maildir DIR)", v[0]));
+	if (strcmp(v[0], "mbox") == 0) {
+		if (n != 2)
+			return (err_set(err, ERR_CONFIG,
+			    "delivery mbox takes one file"));
+		if (rc_path("delivery mbox", v[1], &a->delivery_path,
+		    err) == -1)
+			return (-1);
+		a->delivery = DELIVERY_MBOX;
+		return (0);
+	}
+	if (strcmp(v[0], "mda") == 0)
+		return (rc_apply_mda(a, v + 1, n - 1, err));
+	return (err_set(err, ERR_CONFIG, "unknown delivery '%s' (maildir "
+	    "DIR, mbox FILE or mda PROGRAM ARG...)", v[0]));
 }
 
 /* Applies one setting to an account, checking its value. */
@@ -371,6 +426,7 @@ rc_account_free(struct rc_account *ra)
 	free(a->user);
 	xfree_secret(a->password);
 	free(a->delivery_path);
+	rc_mda_free(a);
 	free(a->state_dir);
 	words_free(&ra->passwordeval);
 	rc_block_free(&ra->block);
