@@ -35,6 +35,11 @@ enum rc_key {
 	RC_TIMEOUT,
 	RC_PIPELINING,
 	RC_STATE_DIR,
+	RC_MAX_SIZE,
+	RC_KILL_SIZE,
+	RC_MAX_MESSAGES,
+	RC_FILTER,
+	RC_RECEIVED_HEADER,
 	RC_NKEYS
 };
 
@@ -52,7 +57,9 @@ struct rc_block {
 struct rc_account {
 	struct account	 acct;
 	struct words	 passwordeval;	/* the command, n == 0 when unset */
-	u_int		 line[RC_NKEYS];	/* where each key was set, 0: not */
+	struct words	 filter;	/* the command, n == 0 when unset */
+	struct words	 mda;		/* delivery mda, n == 0 when unset */
+	u_int		 line[RC_NKEYS];	/* where each key was set */
 	struct rc_block	 block;		/* own and inherited settings */
 };
 

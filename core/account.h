@@ -64,6 +64,12 @@ struct account {
 	int			 timeout;	/* seconds per read or write */
 	enum pipelining_mode	 pipelining;
 	char			*state_dir;
+
+	unsigned long long	 max_size;	/* 0: no limit */
+	unsigned long long	 kill_size;	/* 0: no limit */
+	u_int			 max_messages;	/* 0: no limit */
+	char			**filter;	/* argv, NULL: none */
+	int			 received_header;
 };
 
 /* What the command line asks of this run, over the account's settings. */
