@@ -216,7 +216,7 @@ test_errors(void)
 	CHECK(strstr(err.what, "cannot run MDA /nonexistent/mda") != NULL);
 
 	/* Found in PATH like a command, without a shell. */
-	argv[0] = "true";
+	argv[0] = "cat";
 	argv[1] = NULL;
 	CHECK(run(argv, msg, sizeof msg - 1, NULL, &err) == 0);
 }
@@ -227,7 +227,7 @@ test_recover(void)
 	struct deliver	*d;
 	struct error	 err;
 	char		 r1[DELIVER_RECEIPT_MAX], r2[DELIVER_RECEIPT_MAX];
-	char		*argv[2] = { "true", NULL }, *fail[2] = { "false", NULL };
+	char		*argv[2] = { "cat", NULL }, *fail[2] = { "false", NULL };
 
 	CHECK(run(argv, msg, sizeof msg - 1, r1, &err) == 0);
 	CHECK(run(fail, msg, sizeof msg - 1, r2, &err) == -1);
