@@ -157,7 +157,7 @@ mda_write(struct deliver *d, const char *buf, size_t len, struct error *err)
 		    "in %s: an earlier write failed", md->dir));
 	(void)envelope_add(&md->env, buf, len);
 	while (len > 0) {
-		n = write(md->spool, buf, len);
+		n = pwrite(md->spool, buf, len, md->size);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0) {

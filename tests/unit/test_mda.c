@@ -241,15 +241,26 @@ test_recover(void)
 	CHECK(deliver_recover(d, "../etc", &err) == -1);
 	deliver_close(d);
 
-	/* Within one run's log. */
+	/* Within one run's log; two messages, the second shorter. */
 	{
 		struct deliver_msg	dm = { 1, "u", 0 };
+		char			*sh, *got, *av[3];
 
-		account_.mda_argv = argv;
+		sh = script("two.sh", "cat >\"$1\"\n");
+		av[0] = sh;
+		av[1] = out;
+		av[2] = NULL;
+		account_.mda_argv = av;
 		d = deliver_open(&account_, &err);
 		CHECK(deliver_begin(d, &dm, r1, sizeof r1, &err) == 0);
 		CHECK(deliver_write(d, msg, sizeof msg - 1, &err) == 0);
 		CHECK(deliver_commit(d, &err) == 0);
+		CHECK(deliver_begin(d, &dm, r2, sizeof r2, &err) == 0);
+		CHECK(deliver_write(d, "Subject: 2\n\n", 13, &err) == 0);
+		CHECK(deliver_commit(d, &err) == 0);
+		got = slurp(out);
+		CHECK_STR(got, "Subject: 2\n\n");
+		free(got);
 		CHECK(deliver_begin(d, &dm, r2, sizeof r2, &err) == 0);
 		CHECK(deliver_write(d, msg, 10, &err) == 0);
 		/* Killed here: the MDA never ran on half a message. */
@@ -258,6 +269,7 @@ test_recover(void)
 		CHECK(deliver_recover(d, r1, &err) == 1);
 		CHECK(deliver_recover(d, r2, &err) == 0);
 		deliver_close(d);
+		free(sh);
 	}
 }
 
