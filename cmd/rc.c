@@ -181,8 +181,8 @@ rc_path(const char *key, const char *s, char **dst, struct error *err)
 }
 
 /*
- * A command (passwordeval, filter): its words, or one quoted word split
- * again, as in passwordeval "pass show mail".
+ * A command (passwordeval, filter, delivery mda): its words, or one quoted
+ * word split again, as in passwordeval "pass show mail".
  */
 static int
 rc_command(const char *key, char *const *v, size_t n, struct words *dst,
@@ -223,9 +223,11 @@ rc_apply_eval(struct rc_account *ra, char *const *v, size_t n,
 }
 
 static int
-rc_apply_delivery(struct account *a, char *const *v, size_t n,
+rc_apply_delivery(struct rc_account *ra, char *const *v, size_t n,
     struct error *err)
 {
+	struct account	*a = &ra->acct;
+
 	if (n == 0)
 		return (err_set(err, ERR_CONFIG, "delivery needs a value"));
 	if (strcmp(v[0], "maildir") == 0) {
@@ -238,11 +240,27 @@ rc_apply_delivery(struct account *a, char *const *v, size_t n,
 		a->delivery = DELIVERY_MAILDIR;
 		return (0);
 	}
-	if (strcmp(v[0], "mbox") == 0 || strcmp(v[0], "mda") == 0)
-		return (err_set(err, ERR_CONFIG,
-		    "delivery %s is not available yet", v[0]));
-	return (err_set(err, ERR_CONFIG,
-	    "unknown delivery '%s' (maildir DIR)", v[0]));
+	if (strcmp(v[0], "mbox") == 0) {
+		if (n != 2)
+			return (err_set(err, ERR_CONFIG,
+			    "delivery mbox takes one file"));
+		if (rc_path("delivery mbox", v[1], &a->delivery_path,
+		    err) == -1)
+			return (-1);
+		a->delivery = DELIVERY_MBOX;
+		return (0);
+	}
+	if (strcmp(v[0], "mda") == 0) {
+		/* PROGRAM ARG..., or one quoted word split again. */
+		if (rc_command("delivery mda", v + 1, n - 1, &ra->mda,
+		    err) == -1)
+			return (-1);
+		a->mda_argv = ra->mda.v;
+		a->delivery = DELIVERY_MDA;
+		return (0);
+	}
+	return (err_set(err, ERR_CONFIG, "unknown delivery '%s' (maildir "
+	    "DIR, mbox FILE or mda PROGRAM ARG...)", v[0]));
 }
 
 /* Applies one setting to an account, checking its value. */
@@ -334,7 +352,7 @@ rc_apply(struct rc_account *ra, const struct rc_setting *s,
 			return (-1);
 		break;
 	case RC_DELIVERY:
-		if (rc_apply_delivery(a, v, n, err) == -1)
+		if (rc_apply_delivery(ra, v, n, err) == -1)
 			return (-1);
 		break;
 	case RC_KEEP:
@@ -495,6 +513,7 @@ rc_account_free(struct rc_account *ra)
 	free(a->state_dir);
 	words_free(&ra->passwordeval);
 	words_free(&ra->filter);
+	words_free(&ra->mda);
 	rc_block_free(&ra->block);
 	free(ra);
 }
