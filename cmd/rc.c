@@ -311,10 +311,6 @@ rc_apply(struct rc_account *ra, const struct rc_setting *s,
 	case RC_TLS_TRUST_FILE:
 		if (strcmp(v[0], "system") == 0) {
 			free(a->tls_trust_file);
-	free(a->tls_fingerprint);
-	free(a->tls_cert_file);
-	free(a->tls_key_file);
-	free(a->tls_priorities);
 			a->tls_trust_file = NULL;
 		} else if (rc_path(key, v[0], &a->tls_trust_file, err) == -1)
 			return (-1);
@@ -507,6 +503,10 @@ rc_account_free(struct rc_account *ra)
 	free(a->rcfile);
 	free(a->host);
 	free(a->tls_trust_file);
+	free(a->tls_fingerprint);
+	free(a->tls_cert_file);
+	free(a->tls_key_file);
+	free(a->tls_priorities);
 	free(a->user);
 	xfree_secret(a->password);
 	free(a->delivery_path);
