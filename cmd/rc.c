@@ -190,6 +190,7 @@ rc_command(const char *key, char *const *v, size_t n, struct words *dst,
 {
 	struct words	 w;
 	const char	*errstr;
+	char		*path;
 	size_t		 i;
 
 	if (n == 1) {
@@ -205,6 +206,15 @@ rc_command(const char *key, char *const *v, size_t n, struct words *dst,
 	if (w.n == 0 || *w.v[0] == '\0') {
 		words_free(&w);
 		return (err_set(err, ERR_CONFIG, "%s needs a command", key));
+	}
+	/* ~/bin/filter names a program as a path value would. */
+	if (strncmp(w.v[0], "~/", 2) == 0) {
+		if (paths_expand(w.v[0], &path, err) == -1) {
+			words_free(&w);
+			return (-1);
+		}
+		free(w.v[0]);
+		w.v[0] = path;
 	}
 	words_free(dst);
 	*dst = w;

@@ -267,6 +267,19 @@ test_values(void)
 	CHECK(a->filter != NULL && a->max_messages == 10);
 	rc_free(rc);
 
+	rc = load("account a\nhost h\nfilter ~/bin/f ~/x\n");
+	if (rc == NULL)
+		return;
+	a = &rc->accounts[0]->acct;
+	snprintf(buf, sizeof buf, "%s/bin/f", tmpdir);
+	CHECK(a->filter != NULL);
+	if (a->filter != NULL) {
+		CHECK_STR(a->filter[0], buf);
+		/* Only the program: arguments are the program's business. */
+		CHECK_STR(a->filter[1], "~/x");
+	}
+	rc_free(rc);
+
 	rc = load("account a\nhost h\ntls_fingerprint "
 	    "AB:cd:EF:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:"
 	    "ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89\n"
