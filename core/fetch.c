@@ -404,7 +404,7 @@ fetch_retr(struct fetch *f, u_int num, struct error *err)
 	dm.uid = m->uid;
 	dm.size = m->size;
 	if (deliver_begin(f->dlv, &dm, receipt, sizeof receipt, err) == -1)
-		return (-1);
+		return (-1);	/* the method's own hint says what to do */
 	if (state_journal(f->state, m->uid, receipt, err) == -1)
 		goto fail;
 	f->msgbytes = 0;
@@ -446,7 +446,8 @@ fetch_retr(struct fetch *f, u_int num, struct error *err)
 
 fail:
 	deliver_abort(f->dlv);
-	if (err->code == ERR_TEMP || err->code == ERR_PROTO)
+	if ((err->code == ERR_TEMP || err->code == ERR_PROTO) &&
+	    err->hint[0] == '\0')
 		err_hint(err, "message %u (UID %s) was not delivered and "
 		    "stays on the server; try again later", num, m->uid);
 	return (-1);
