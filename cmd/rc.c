@@ -18,7 +18,7 @@ struct rc_parse {
 	struct rc_account	*scratch;	/* checks defaults lines */
 	struct rc_account	*cur;		/* the account being read */
 	int			 indefaults;
-	int			 password;	/* some block holds a password */
+	int			 password;	/* a password key was read */
 };
 
 static const char *rc_keys[RC_NKEYS] = {
@@ -148,7 +148,8 @@ rc_apply_eval(struct rc_account *ra, char *const *v, size_t n,
 	}
 	if (w.n == 0 || *w.v[0] == '\0') {
 		words_free(&w);
-		return (err_set(err, ERR_CONFIG, "passwordeval needs a command"));
+		return (err_set(err, ERR_CONFIG,
+		    "passwordeval needs a command"));
 	}
 	words_free(&ra->passwordeval);
 	ra->passwordeval = w;

@@ -52,7 +52,7 @@ struct rc_block {
 struct rc_account {
 	struct account	 acct;
 	struct words	 passwordeval;	/* the command, n == 0 when unset */
-	u_int		 line[RC_NKEYS];	/* where each key was set, 0: not */
+	u_int		 line[RC_NKEYS];	/* where each key was set */
 	struct rc_block	 block;		/* own and inherited settings */
 };
 

@@ -10,7 +10,10 @@
 #include "secret.h"
 #include "xmalloc.h"
 
-/* host:port as people write it, [v6]:port for an address with colons. */
+/*
+ * host:port as people write it, [v6]:port for an address with colons; only
+ * for messages, where truncation would lose words, never data.
+ */
 static void
 run_where(const struct account *a, char *buf, size_t len)
 {

@@ -67,6 +67,7 @@ struct fetch {
 
 	u_int			 deleted;	/* DELE answered +OK */
 	u_int			 deferred;	/* left for a later run */
+	u_int			 recovered;	/* found by fetch_recover */
 	unsigned long long	 msgbytes;	/* of the message being written */
 };
 
@@ -107,6 +108,7 @@ fetch_recover_one(void *arg, const char *uid, const char *receipt)
 		log_verbose("message UID %s was delivered by an interrupted "
 		    "run", uid);
 		state_mark(f->state, uid, f->now);
+		f->recovered++;
 	}
 	return (0);
 }
@@ -121,6 +123,11 @@ fetch_recover(struct fetch *f, struct error *err)
 	if (state_pending(f->state, fetch_recover_one, f) == -1)
 		return (err_set(err, ERR_IO, "cannot recover the state of an "
 		    "interrupted run"));
+	if (f->recovered > 0)
+		log_info("%u message%s delivered by an interrupted run %s "
+		    "recorded as fetched", f->recovered,
+		    f->recovered == 1 ? "" : "s",
+		    f->recovered == 1 ? "was" : "were");
 	return (state_save(f->state, err));
 }
 
