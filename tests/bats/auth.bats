@@ -438,3 +438,45 @@ sc_empty() {
 		refute_secret "$DOVECOT_PASS"
 	done
 }
+
+@test "no password, on a terminal: asked for without echo" {
+	{
+		sc_capa "ready" "USER" "UIDL"
+		echo "C: USER test"
+		echo "S: +OK"
+		echo "C: PASS typed-secret"
+		echo "S: +OK"
+		sc_empty
+	} >"$BATS_TEST_TMPDIR/sc"
+	fake_start "$BATS_TEST_TMPDIR/sc"
+	rc_fake f plain | sed '/^password /d' | rc_write
+	# popfetch on a pseudo-terminal; the password typed once it asks.
+	run env HOME="$BATS_TEST_TMPDIR" python3 -c '
+import os, pty, select, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+out, sent = b"", False
+while True:
+    r, _, _ = select.select([fd], [], [], 20)
+    if not r:
+        break
+    try:
+        d = os.read(fd, 4096)
+    except OSError:
+        break
+    if not d:
+        break
+    out += d
+    if not sent and b"Password for" in out:
+        os.write(fd, b"typed-secret\n")
+        sent = True
+_, st = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace"))
+sys.exit(os.WEXITSTATUS(st))' "$POPFETCH" -f "$RC"
+	assert_success
+	assert_output --partial "Password for test@127.0.0.1 (account f): "
+	refute_output --partial "typed-secret"
+	fake_wait
+	assert_equal "$FAKE_STATUS" 0
+}
