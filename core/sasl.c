@@ -133,15 +133,13 @@ static int
 sasl_send(struct pop3 *p, struct sasl_buf *b, struct error *err)
 {
 	char	*b64;
-	int	 rc;
 
 	if (sasl_b64_encode(b->data, b->len, &b64, err) == -1)
 		return (-1);
 	pop3_queue(p, b64, *b64 != '\0' ? "****" : NULL);
 	xfree_secret(b64);
 	sasl_wipe(b);
-	rc = pop3_flush(p, err);
-	return (rc);
+	return (pop3_flush(p, err));
 }
 
 /*
@@ -182,7 +180,11 @@ sasl_auth(struct pop3 *p, struct sasl_client *c, struct pop3_resp *r,
 		/* An empty initial response is "=" (RFC 5034). */
 		xasprintf(&cmd, "AUTH %s %s", c->name,
 		    *b64 != '\0' ? b64 : "=");
-		if (strlen(cmd) + 2 <= SASL_AUTH_MAX) {
+		/*
+		 * RFC 5034 servers (SASL in CAPA) take an initial response;
+		 * older RFC 1734 ones get it after their first "+ ".
+		 */
+		if ((p->caps & CAP_SASL) && strlen(cmd) + 2 <= SASL_AUTH_MAX) {
 			pop3_queue(p, cmd, *b64 != '\0' ? shown : NULL);
 			xfree_secret(b64);
 			b64 = NULL;
@@ -209,8 +211,8 @@ sasl_auth(struct pop3 *p, struct sasl_client *c, struct pop3_resp *r,
 			goto out;
 		}
 		if (b64 != NULL) {
-			/* The initial response was too long for the line. */
-			pop3_queue(p, b64, "****");
+			/* The initial response that was not sent with AUTH. */
+			pop3_queue(p, b64, *b64 != '\0' ? "****" : NULL);
 			xfree_secret(b64);
 			b64 = NULL;
 			if (pop3_flush(p, err) == -1)

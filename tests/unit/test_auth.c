@@ -261,6 +261,7 @@ session_start(struct session *s, const char *script, enum auth_method m)
 	s->conn = conn_new(in[0], out[1], 5, "the server");
 	pop3_init(&s->p, s->conn, &s->acct);
 	s->p.capa_ok = 1;
+	s->p.caps = CAP_SASL;
 	s->out = out[0];
 	return (0);
 }
@@ -289,7 +290,7 @@ login(const char *script, enum auth_method m, const char *sasl,
 	if (session_start(s, script, m) == -1)
 		return (-2);
 	(void)strlcpy(s->p.sasl, sasl, sizeof s->p.sasl);
-	s->p.caps = CAP_USER;
+	s->p.caps = CAP_USER | (sasl[0] != '\0' ? CAP_SASL : 0);
 	err_clear(err);
 	rc = auth_login(&s->p, err);
 	session_end(s);
@@ -307,6 +308,15 @@ test_exchange(void)
 	CHECK(login("+OK\r\n", AUTH_PLAIN, "PLAIN", &s, &err) == 0);
 	CHECK_STR(s.sent, "AUTH PLAIN AHVzZXIAcGVuY2ls\r\n");
 	CHECK(s.p.state == POP3_TRANSACTION);
+
+	/* A server without SASL in CAPA gets the response after "+ ". */
+	CHECK(session_start(&s, "+ \r\n+OK\r\n", AUTH_PLAIN) == 0);
+	s.p.capa_ok = 0;
+	s.p.caps = 0;
+	err_clear(&err);
+	CHECK(auth_login(&s.p, &err) == 0);
+	session_end(&s);
+	CHECK_STR(s.sent, "AUTH PLAIN\r\nAHVzZXIAcGVuY2ls\r\n");
 
 	/* LOGIN: user, then password. */
 	CHECK(login("+ VXNlcm5hbWU6\r\n+ UGFzc3dvcmQ6\r\n+OK\r\n", AUTH_LOGIN,
