@@ -192,8 +192,8 @@ out:
 	free(iter);
 	free(bare);
 	free(auth);
-	free(proof64);
-	free(msg);
+	xfree_secret(proof64);
+	xfree_secret(msg);
 	return (rc);
 }
 
