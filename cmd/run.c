@@ -58,6 +58,11 @@ run_account(const struct rc_account *ra, const struct fetch_opts *opts)
 	    a.tls_starttls ? "STLS" : "TLS");
 
 	if (fetch_account(&a, opts, &res, &err) == -1) {
+		/* What did happen before the error is worth knowing too. */
+		if (res.fetched > 0 || res.deleted > 0) {
+			output_summary(line, sizeof line, &res, opts->dry_run);
+			log_info("%s", line);
+		}
 		output_error(a.name, where, &err);
 		rv = exitcode(err.code);
 		if (rv == 0)

@@ -49,13 +49,18 @@ struct account {
 	int			 tls_starttls;
 	char			*tls_trust_file;	/* NULL: system store */
 	int			 tls_verify;
+	char			*tls_fingerprint;	/* SHA-256, 64 hex digits */
+	char			*tls_cert_file;
+	char			*tls_key_file;
+	char			*tls_priorities;
 
 	enum auth_method	 auth;
 	char			*user;
 	char			*password;	/* resolved secret, or NULL */
 
 	enum delivery_kind	 delivery;
-	char			*delivery_path;	/* maildir directory */
+	char			*delivery_path;	/* maildir directory, mbox file */
+	char			**mda_argv;	/* the MDA and its arguments */
 
 	enum keep_mode		 keep;
 	long long		 keep_secs;
@@ -63,6 +68,12 @@ struct account {
 	int			 timeout;	/* seconds per read or write */
 	enum pipelining_mode	 pipelining;
 	char			*state_dir;
+
+	unsigned long long	 max_size;	/* 0: no limit */
+	unsigned long long	 kill_size;	/* 0: no limit */
+	u_int			 max_messages;	/* 0: no limit */
+	char			**filter;	/* argv, NULL: none */
+	int			 received_header;
 };
 
 /* What the command line asks of this run, over the account's settings. */

@@ -238,7 +238,104 @@ test_values(void)
 	CHECK(a->tls_trust_file == NULL);
 	CHECK(a->pipelining == PIPELINING_ON);
 	CHECK(a->port == 65535 && a->timeout == 1 && a->tls == 0);
+	CHECK(a->received_header == 1);
+	CHECK(a->max_size == 0 && a->kill_size == 0 && a->max_messages == 0);
+	CHECK(a->filter == NULL);
 	rc_free(rc);
+
+	rc = load("account a\nhost h\nkeep 7d\nmax_size 20M\nkill_size 512\n"
+	    "max_messages 10\nfilter \"/bin/sh -c 'exit 0'\"\n"
+	    "received_header off\n"
+	    "account b : a\nkeep 12h\nmax_size 3K\nkill_size 2G\n");
+	if (rc == NULL)
+		return;
+	a = &rc->accounts[0]->acct;
+	CHECK(a->keep == KEEP_DURATION && a->keep_secs == 7 * 86400);
+	CHECK(a->max_size == 20 * 1024 * 1024);
+	CHECK(a->kill_size == 512);
+	CHECK(a->max_messages == 10);
+	CHECK(a->filter != NULL && a->filter[4] == NULL);
+	if (a->filter != NULL) {
+		CHECK_STR(a->filter[0], "/bin/sh");
+		CHECK_STR(a->filter[2], "'exit");
+	}
+	CHECK(a->received_header == 0);
+	a = &rc->accounts[1]->acct;
+	CHECK(a->keep == KEEP_DURATION && a->keep_secs == 12 * 3600);
+	CHECK(a->max_size == 3 * 1024);
+	CHECK(a->kill_size == 2ULL * 1024 * 1024 * 1024);
+	CHECK(a->filter != NULL && a->max_messages == 10);
+	rc_free(rc);
+
+	rc = load("account a\nhost h\ntls_fingerprint "
+	    "AB:cd:EF:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:"
+	    "ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89\n"
+	    "tls_cert_file ~/c.pem\ntls_key_file /k.pem\n"
+	    "tls_priorities \"SECURE256:-VERS-TLS1.2\"\n");
+	if (rc == NULL)
+		return;
+	a = &rc->accounts[0]->acct;
+	CHECK_STR(a->tls_fingerprint, "abcdef0123456789abcdef0123456789"
+	    "abcdef0123456789abcdef0123456789");
+	snprintf(buf, sizeof buf, "%s/c.pem", tmpdir);
+	CHECK_STR(a->tls_cert_file, buf);
+	CHECK_STR(a->tls_key_file, "/k.pem");
+	CHECK_STR(a->tls_priorities, "SECURE256:-VERS-TLS1.2");
+	rc_free(rc);
+}
+
+/* delivery mbox FILE and delivery mda PROGRAM ARG... */
+static void
+test_delivery(void)
+{
+	struct rc	*rc;
+	struct account	*a;
+	char		 buf[PATH_MAX];
+
+	rc = load("defaults\ndelivery mda /usr/bin/procmail -f %F -a \"x y\"\n"
+	    "account a\nhost h\n"
+	    "account b\nhost h\ndelivery mbox ~/Mail/inbox\n"
+	    "account c\nhost h\ndelivery mda \"maildrop -f %F\"\n"
+	    "account d\nhost h\ndelivery maildir ~/M\n");
+	if (rc == NULL)
+		return;
+	a = &rc->accounts[0]->acct;
+	CHECK(a->delivery == DELIVERY_MDA && a->mda_argv != NULL);
+	if (a->mda_argv != NULL) {
+		CHECK_STR(a->mda_argv[0], "/usr/bin/procmail");
+		CHECK_STR(a->mda_argv[1], "-f");
+		CHECK_STR(a->mda_argv[2], "%F");
+		CHECK_STR(a->mda_argv[3], "-a");
+		CHECK_STR(a->mda_argv[4], "x y");
+		CHECK(a->mda_argv[5] == NULL);
+	}
+	a = &rc->accounts[1]->acct;
+	CHECK(a->delivery == DELIVERY_MBOX);
+	snprintf(buf, sizeof buf, "%s/Mail/inbox", tmpdir);
+	CHECK_STR(a->delivery_path, buf);
+	a = &rc->accounts[2]->acct;
+	CHECK(a->delivery == DELIVERY_MDA && a->mda_argv != NULL);
+	if (a->mda_argv != NULL) {
+		CHECK_STR(a->mda_argv[0], "maildrop");
+		CHECK_STR(a->mda_argv[2], "%F");
+		CHECK(a->mda_argv[3] == NULL);
+	}
+	a = &rc->accounts[3]->acct;
+	CHECK(a->delivery == DELIVERY_MAILDIR);
+	rc_free(rc);
+
+	CHECK_STR(fails("account a\nhost h\ndelivery mbox\n"),
+	    "fetchrc:3: delivery mbox takes one file");
+	CHECK_STR(fails("account a\nhost h\ndelivery mbox a b\n"),
+	    "fetchrc:3: delivery mbox takes one file");
+	CHECK_STR(fails("account a\nhost h\ndelivery mbox \"\"\n"),
+	    "fetchrc:3: delivery mbox is empty");
+	CHECK_STR(fails("account a\nhost h\ndelivery mda\n"),
+	    "fetchrc:3: delivery mda needs a command");
+	CHECK_STR(fails("account a\nhost h\ndelivery mda \"\"\n"),
+	    "fetchrc:3: delivery mda needs a command");
+	CHECK_STR(fails("account a\nhost h\ndelivery mda \"a \\\"b\"\n"),
+	    "fetchrc:3: delivery mda: unterminated quote");
 }
 
 static void
@@ -386,32 +483,50 @@ test_errors(void)
 	    "fetchrc:1: host outside any account or defaults block");
 	CHECK_STR(fails("account a\nhost h\nhots x\n"),
 	    "fetchrc:3: unknown key 'hots'");
-	CHECK_STR(fails("account a\nhost h\n\nmax_size 20M\n"),
-	    "fetchrc:4: max_size is not available yet");
+	CHECK_STR(fails("account a\nhost h\n\nmax_size 20X\n"),
+	    "fetchrc:4: max_size '20X' is not a size (like 20M; bytes, or "
+	    "units K, M, G)");
+	CHECK_STR(fails("account a\nhost h\nkill_size 0\n"),
+	    "fetchrc:3: kill_size '0' is not a size (like 20M; bytes, or "
+	    "units K, M, G)");
+	CHECK_STR(fails("account a\nhost h\nmax_size 99999999999G\n"),
+	    "fetchrc:3: max_size '99999999999G' is not a size (like 20M; "
+	    "bytes, or units K, M, G)");
+	CHECK_STR(fails("account a\nhost h\nmax_messages 0\n"),
+	    "fetchrc:3: max_messages '0' is too small (1-1000000)");
+	CHECK_STR(fails("account a\nhost h\nfilter\n"),
+	    "fetchrc:3: filter needs a command");
+	CHECK_STR(fails("account a\nhost h\nreceived_header maybe\n"),
+	    "fetchrc:3: received_header must be on or off, not 'maybe'");
+	CHECK_STR(fails("account a\nhost h\nkeep 7\n"),
+	    "fetchrc:3: keep '7' is not a duration (like 7d or 12h; units "
+	    "s, m, h, d, w)");
+	CHECK_STR(fails("account a\nhost h\nkeep 7y\n"),
+	    "fetchrc:3: keep '7y' is not a duration (like 7d or 12h; units "
+	    "s, m, h, d, w)");
 	CHECK_STR(fails("defaults\ntls_fingerprint ab:cd\n"),
-	    "fetchrc:2: tls_fingerprint is not available yet");
+	    "fetchrc:2: tls_fingerprint must be a SHA-256 fingerprint: 64 "
+	    "hex digits, colons allowed");
+	CHECK_STR(fails("account a\nhost h\ntls_key_file /k.pem\n"),
+	    "fetchrc:3: account 'a' has tls_key_file but no tls_cert_file");
 	CHECK_STR(fails("account a\nhost h\nauth apop\n"), "(loaded)");
 	CHECK_STR(fails("account a\nhost h\nauth scram-sha-256\n"),
 	    "(loaded)");
 	CHECK_STR(fails("account a\nhost h\nauth magic\n"),
 	    "fetchrc:3: unknown auth 'magic' (auto, user, apop, plain, login, "
 	    "cram-md5, scram-sha-256, xoauth2, oauthbearer or external)");
-	CHECK_STR(fails("account a\nhost h\ndelivery mbox ~/mbox\n"),
-	    "fetchrc:3: delivery mbox is not available yet");
-	CHECK_STR(fails("account a\nhost h\ndelivery mda procmail -d %F\n"),
-	    "fetchrc:3: delivery mda is not available yet");
 	CHECK_STR(fails("account a\nhost h\ndelivery maildir\n"),
 	    "fetchrc:3: delivery maildir takes one directory");
 	CHECK_STR(fails("account a\nhost h\ndelivery maildir a b\n"),
 	    "fetchrc:3: delivery maildir takes one directory");
 	CHECK_STR(fails("account a\nhost h\ndelivery pigeon\n"),
-	    "fetchrc:3: unknown delivery 'pigeon' (maildir DIR)");
+	    "fetchrc:3: unknown delivery 'pigeon' (maildir DIR, mbox FILE "
+	    "or mda PROGRAM ARG...)");
 	CHECK_STR(fails("account a\nhost h\ndelivery\n"),
 	    "fetchrc:3: delivery needs a value");
-	CHECK_STR(fails("account a\nhost h\nkeep 7d\n"),
-	    "fetchrc:3: keep 7d is not available yet (on or off)");
 	CHECK_STR(fails("account a\nhost h\nkeep forever\n"),
-	    "fetchrc:3: keep must be on or off, not 'forever'");
+	    "fetchrc:3: keep must be on, off or a duration like 7d, not "
+	    "'forever'");
 	CHECK_STR(fails("account a\nhost h\nport 0\n"),
 	    "fetchrc:3: port '0' is too small (1-65535)");
 	CHECK_STR(fails("account a\nhost h\nport 65536\n"),
@@ -535,6 +650,7 @@ main(void)
 	test_words();
 	test_defaults_builtin();
 	test_values();
+	test_delivery();
 	test_inherit();
 	test_secrets();
 	test_errors();
