@@ -36,9 +36,10 @@ static const char *rc_notyet[] = {
 	NULL
 };
 
-static const char *rc_auth_notyet[] = {
-	"apop", "plain", "login", "cram-md5", "scram-sha-256", "xoauth2",
-	"oauthbearer", "external", NULL
+/* The auth values, in the order of enum auth_method. */
+static const char *rc_auth[] = {
+	"auto", "user", "apop", "plain", "login", "cram-md5", "scram-sha-256",
+	"xoauth2", "oauthbearer", "external", NULL
 };
 
 static int
@@ -330,16 +331,16 @@ rc_apply(struct rc_account *ra, const struct rc_setting *s,
 			return (-1);
 		break;
 	case RC_AUTH:
-		if (strcmp(v[0], "auto") == 0)
-			a->auth = AUTH_AUTO;
-		else if (strcmp(v[0], "user") == 0)
-			a->auth = AUTH_USER;
-		else if (rc_inlist(rc_auth_notyet, v[0]))
-			return (err_set(err, ERR_CONFIG,
-			    "auth %s is not available yet", v[0]));
-		else
-			return (err_set(err, ERR_CONFIG,
-			    "unknown auth '%s' (auto or user)", v[0]));
+		for (i = 0; rc_auth[i] != NULL; i++) {
+			if (strcasecmp(v[0], rc_auth[i]) == 0)
+				break;
+		}
+		if (rc_auth[i] == NULL)
+			return (err_set(err, ERR_CONFIG, "unknown auth '%s' "
+			    "(auto, user, apop, plain, login, cram-md5, "
+			    "scram-sha-256, xoauth2, oauthbearer or "
+			    "external)", v[0]));
+		a->auth = (enum auth_method)i;
 		break;
 	case RC_USER:
 		if (*v[0] == '\0')

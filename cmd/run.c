@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "exitcode.h"
@@ -33,7 +34,7 @@ run_account(const struct rc_account *ra, const struct fetch_opts *opts)
 	struct fetch_result	 res;
 	struct error		 err;
 	char			 where[1100], line[256];
-	char			*secret = NULL;
+	char			*secret = NULL, *user = NULL;
 	int			 rv;
 
 	err_clear(&err);
@@ -45,12 +46,14 @@ run_account(const struct rc_account *ra, const struct fetch_opts *opts)
 		log_warnx("warning: tls_verify is off (%s:%u): the server's "
 		    "certificate is not checked, so anyone on the path can "
 		    "pose as the server", a.rcfile, ra->line[RC_TLS_VERIFY]);
-	if (secret_resolve(ra, &secret, &err) == -1) {
+	if (secret_resolve(ra, &user, &secret, &err) == -1) {
 		output_error(a.name, NULL, &err);
 		rv = exitcode(err.code);
 		goto out;
 	}
 	a.password = secret;
+	if (user != NULL)
+		a.user = user;
 	log_verbose("%s as %s, %s", where, a.user, !a.tls ? "no TLS" :
 	    a.tls_starttls ? "STLS" : "TLS");
 
@@ -72,6 +75,7 @@ run_account(const struct rc_account *ra, const struct fetch_opts *opts)
 
 out:
 	xfree_secret(secret);
+	free(user);
 	log_account(NULL);
 	return (rv);
 }

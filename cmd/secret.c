@@ -8,6 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <readpassphrase.h>
+
+#include "netrc.h"
+#include "paths.h"
 #include "secret.h"
 #include "words.h"
 #include "xmalloc.h"
@@ -173,25 +177,83 @@ out:
 	return (rv);
 }
 
-int
-secret_resolve(const struct rc_account *ra, char **secret, struct error *err)
+/* A password or token typed on the terminal, without echo. */
+static int
+secret_prompt(const struct account *a, char **secret, struct error *err)
+{
+	char	buf[SECRET_MAX], prompt[512];
+	int	rc = -1;
+
+	(void)snprintf(prompt, sizeof prompt, "%s for %s@%s (account %s): ",
+	    a->auth == AUTH_XOAUTH2 || a->auth == AUTH_OAUTHBEARER ?
+	    "Token" : "Password", a->user, a->host, a->name);
+	if (readpassphrase(prompt, buf, sizeof buf, RPP_REQUIRE_TTY) ==
+	    NULL) {
+		err_setsys(err, ERR_NOPERM, "cannot read the password for %s "
+		    "from the terminal", a->name);
+		goto out;
+	}
+	if (buf[0] == '\0') {
+		err_set(err, ERR_NOPERM, "no password given for %s", a->name);
+		goto out;
+	}
+	*secret = xstrdup(buf);
+	rc = 0;
+out:
+	explicit_bzero(buf, sizeof buf);
+	return (rc);
+}
+
+/* ~/.netrc: 1 found, 0 not, -1 error. */
+static int
+secret_netrc(const struct rc_account *ra, char **user, char **secret,
+    struct error *err)
 {
 	const struct account	*a = &ra->acct;
+	char			*home = NULL, *path = NULL, *login = NULL;
+	int			 rc = -1;
 
+	if (paths_home(&home, err) == -1)
+		goto out;
+	xasprintf(&path, "%s/.netrc", home);
+	/* Without a user in fetchrc, the netrc entry's login is the user. */
+	rc = netrc_lookup(path, a->host, ra->line[RC_USER] != 0 ? a->user :
+	    NULL, &login, secret, err);
+	if (rc == 1 && ra->line[RC_USER] == 0 && login != NULL) {
+		*user = login;
+		login = NULL;
+	}
+out:
+	free(login);
+	free(path);
+	free(home);
+	return (rc);
+}
+
+int
+secret_resolve(const struct rc_account *ra, char **user, char **secret,
+    struct error *err)
+{
+	const struct account	*a = &ra->acct;
+	int			 rc;
+
+	*user = NULL;
 	*secret = NULL;
+	/* A client certificate is the credential. */
+	if (a->auth == AUTH_EXTERNAL)
+		return (0);
 	if (a->password != NULL) {
 		*secret = xstrdup(a->password);
 		return (0);
 	}
 	if (ra->passwordeval.n > 0)
 		return (secret_eval(ra->passwordeval.v, secret, err));
-	switch (a->auth) {
-	case AUTH_AUTO:
-	case AUTH_USER:
-		err_set(err, ERR_NOPERM, "no password for %s: set password or "
-		    "passwordeval in %s", a->name, a->rcfile);
-		return (-1);
-	default:
-		return (0);
-	}
+	if ((rc = secret_netrc(ra, user, secret, err)) != 0)
+		return (rc == 1 ? 0 : -1);
+	if (isatty(STDIN_FILENO))
+		return (secret_prompt(a, secret, err));
+	err_set(err, ERR_NOPERM, "no password for %s: set password, "
+	    "passwordeval, or a ~/.netrc entry", a->name);
+	err_hint(err, "%s has no terminal to ask for it on", getprogname());
+	return (-1);
 }

@@ -8,11 +8,15 @@
 #define SECRET_MAX	4096
 
 /*
- * The account's password: password, else the output of passwordeval.  Sets
- * *secret to an allocated string (free it with xfree_secret), or to NULL when
- * the account's auth method needs none.  ERR_NOPERM when it cannot be had.
+ * The account's password or token: password, else the output of
+ * passwordeval, else ~/.netrc, else a prompt on the terminal when stdin is
+ * one.  Sets *secret to an allocated string (free it with xfree_secret), or
+ * to NULL when the auth method needs none (external).  Sets *user to the
+ * netrc entry's login when fetchrc names no user, else to NULL.
+ * ERR_NOPERM when there is no secret to be had, ERR_CONFIG for a ~/.netrc
+ * readable by others.
  */
-int	secret_resolve(const struct rc_account *, char **secret,
+int	secret_resolve(const struct rc_account *, char **user, char **secret,
 	    struct error *);
 /*
  * Runs argv without a shell, stdin from /dev/null, no descriptor above 2

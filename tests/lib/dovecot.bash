@@ -11,11 +11,16 @@
 # offered unless nossl), DOVECOT_PORTS (implicit TLS, unless nossl),
 # DOVECOT_USER, DOVECOT_PASS, DOVECOT_MAILDIR.
 #
+# DOVECOT_MECHANISMS, set before dovecot_start, is its auth_mechanisms
+# (default "plain login"); the password is stored {PLAIN}, which serves
+# every mechanism (cram-md5, scram-sha-256 and apop too).
+#
 # The directory is not under the bats temp dirs because those are 0700 and
 # the mail processes run as the unprivileged dovecot user.
 
 DOVECOT_USER=${DOVECOT_USER:-test}
 DOVECOT_PASS=${DOVECOT_PASS:-s3cret-Pass}
+DOVECOT_MECHANISMS=${DOVECOT_MECHANISMS:-plain login}
 _dovecot_seq=0
 
 # A free TCP port on 127.0.0.1 (bind port 0 and let it go).
@@ -76,7 +81,7 @@ _dovecot_write_conf() {
 	first_valid_uid = 1
 	first_valid_gid = 1
 	disable_plaintext_auth = no
-	auth_mechanisms = plain login
+	auth_mechanisms = $DOVECOT_MECHANISMS
 	auth_verbose = yes
 	auth_failure_delay = 0
 	mail_location = maildir:$DOVECOT_DIR/mail/%u

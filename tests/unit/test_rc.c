@@ -461,6 +461,35 @@ test_secrets(void)
 }
 
 static void
+test_auth_values(void)
+{
+	static const struct {
+		const char		*value;
+		enum auth_method	 m;
+	} t[] = {
+		{ "auto", AUTH_AUTO }, { "user", AUTH_USER },
+		{ "apop", AUTH_APOP }, { "plain", AUTH_PLAIN },
+		{ "login", AUTH_LOGIN }, { "cram-md5", AUTH_CRAM_MD5 },
+		{ "scram-sha-256", AUTH_SCRAM_SHA_256 },
+		{ "xoauth2", AUTH_XOAUTH2 }, { "oauthbearer", AUTH_OAUTHBEARER },
+		{ "external", AUTH_EXTERNAL }, { "SCRAM-SHA-256",
+		    AUTH_SCRAM_SHA_256 },
+	};
+	struct rc	*rc;
+	char		 text[128];
+	size_t		 i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		snprintf(text, sizeof text, "account a\nhost h\nauth %s\n",
+		    t[i].value);
+		if ((rc = load(text)) == NULL)
+			continue;
+		CHECK(rc->accounts[0]->acct.auth == t[i].m);
+		rc_free(rc);
+	}
+}
+
+static void
 test_errors(void)
 {
 	CHECK_STR(fails("host h\n"),
@@ -493,12 +522,12 @@ test_errors(void)
 	    "hex digits, colons allowed");
 	CHECK_STR(fails("account a\nhost h\ntls_key_file /k.pem\n"),
 	    "fetchrc:3: account 'a' has tls_key_file but no tls_cert_file");
-	CHECK_STR(fails("account a\nhost h\nauth apop\n"),
-	    "fetchrc:3: auth apop is not available yet");
+	CHECK_STR(fails("account a\nhost h\nauth apop\n"), "(loaded)");
 	CHECK_STR(fails("account a\nhost h\nauth scram-sha-256\n"),
-	    "fetchrc:3: auth scram-sha-256 is not available yet");
+	    "(loaded)");
 	CHECK_STR(fails("account a\nhost h\nauth magic\n"),
-	    "fetchrc:3: unknown auth 'magic' (auto or user)");
+	    "fetchrc:3: unknown auth 'magic' (auto, user, apop, plain, login, "
+	    "cram-md5, scram-sha-256, xoauth2, oauthbearer or external)");
 	CHECK_STR(fails("account a\nhost h\ndelivery maildir\n"),
 	    "fetchrc:3: delivery maildir takes one directory");
 	CHECK_STR(fails("account a\nhost h\ndelivery maildir a b\n"),
@@ -638,6 +667,7 @@ main(void)
 	test_inherit();
 	test_secrets();
 	test_errors();
+	test_auth_values();
 	test_file();
 
 	unlink(rcpath);
