@@ -28,6 +28,8 @@ conn_free(struct conn *c)
 	if (c == NULL)
 		return;
 	tls_free(c);
+	if (c->wbuf != NULL)
+		explicit_bzero(c->wbuf, c->wsize);
 	if (c->rfd != -1)
 		close(c->rfd);
 	if (c->wfd != -1 && c->wfd != c->rfd)
@@ -168,11 +170,20 @@ conn_discard(struct conn *c)
 void
 conn_queue(struct conn *c, const char *s, size_t len)
 {
-	size_t	need = c->wlen + len + 2;
+	size_t	 need = c->wlen + len + 2, size;
+	char	*p;
 
 	if (need > c->wsize) {
-		c->wsize = need < 1024 ? 1024 : need * 2;
-		c->wbuf = xreallocarray(c->wbuf, 1, c->wsize);
+		/* Not realloc: the old buffer may hold a password. */
+		size = need < 1024 ? 1024 : need * 2;
+		p = xmalloc(size);
+		if (c->wbuf != NULL) {
+			memcpy(p, c->wbuf, c->wlen);
+			explicit_bzero(c->wbuf, c->wsize);
+			free(c->wbuf);
+		}
+		c->wbuf = p;
+		c->wsize = size;
 	}
 	memcpy(c->wbuf + c->wlen, s, len);
 	c->wlen += len;
@@ -202,6 +213,8 @@ conn_flush(struct conn *c, struct error *err)
 		}
 		off += n;
 	}
+	/* Commands sent may have carried a secret (PASS, AUTH). */
+	explicit_bzero(c->wbuf, c->wlen);
 	c->wlen = 0;
 	return (0);
 }
