@@ -195,15 +195,15 @@ for i in range(20000):
 	assert_maildir_equals "$BATS_TEST_TMPDIR/want"
 	fake_wait
 
-	# Second run: only message 3 is fetched.
+	# Second run, same server (same port: the state is per user@host:port):
+	# only message 3 is fetched.
 	{
 		sc_login
 		sc_listing "uid-1:$MSGS/1.eml" "uid-2:$MSGS/2.eml" "uid-3:$MSGS/3.eml"
 		sc_retr 3 "$MSGS/3.eml"
 		sc_quit
 	} >"$SC"
-	fake_start "$SC"
-	rc_fake f plain "keep on" | rc_write
+	fake_start "$SC" --port "$FAKE_PORT"
 	pf
 	assert_success
 	fake_wait
