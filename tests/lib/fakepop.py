@@ -34,6 +34,7 @@ otherwise.
 import argparse
 import os
 import re
+import signal
 import socket
 import ssl
 import sys
@@ -390,7 +391,11 @@ def main():
     ap.add_argument("--connections", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=30.0,
                     help="seconds to wait for each client line")
+    ap.add_argument("--lifetime", type=int, default=300,
+                    help="exit after this many seconds whatever happens")
     args = ap.parse_args()
+    # A test run killed before its teardown must not leave servers behind.
+    signal.alarm(args.lifetime)
     try:
         steps = load(args.scenario)
     except (OSError, ScenarioError, ValueError) as e:
