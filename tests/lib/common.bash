@@ -9,6 +9,10 @@ POPFETCH=${POPFETCH:-$REPO/build/popfetch}
 BATS_LIB_DIR=${BATS_LIB_DIR:-/usr/lib/bats}
 export REPO POPFETCH SCENARIOS TESTS_LIB
 
+if ! declare -F bats_require_minimum_version >/dev/null; then
+	echo "the popfetch tests need bats 1.5 or later" >&2
+	exit 1
+fi
 bats_require_minimum_version 1.5.0
 
 load "$BATS_LIB_DIR/bats-support/load"
