@@ -19,6 +19,7 @@
 #include "paths.h"
 #include "rc.h"
 #include "run.h"
+#include "serverinfo.h"
 #include "xmalloc.h"
 
 enum {
@@ -46,7 +47,7 @@ static const struct option main_longopts[] = {
 };
 
 static const char main_usage[] =
-    "usage: popfetch [-AhknqVv] [--delete] [-f rcfile] [account ...]\n";
+    "usage: popfetch [-AhknqSVv] [--delete] [-f rcfile] [account ...]\n";
 
 static const char main_help[] =
     "Fetch mail from POP3 servers into a Maildir.\n"
@@ -57,6 +58,8 @@ static const char main_help[] =
     "      --delete       delete what was delivered, whatever keep says\n"
     "  -A, --fetch-all    fetch messages fetched before too\n"
     "  -n, --dry-run      connect, log in and plan; fetch and delete nothing\n"
+    "  -S, --serverinfo   show the server's greeting, capabilities and TLS\n"
+    "                     certificate; log in to nothing\n"
     "  -q, --quiet        print only errors\n"
     "  -v, --verbose      say more; -vv adds the protocol trace\n"
     "  -h, --help         print this help\n"
@@ -141,7 +144,7 @@ main(int argc, char *argv[])
 	char			 *rcpath = NULL;
 	size_t			  nsel = 0, i, j;
 	int			  ch, quiet = 0, verbose = 0, rv = 0, status;
-	int			  keep = 0, del = 0;
+	int			  keep = 0, del = 0, serverinfo = 0;
 
 	main_fds();
 	/* Write errors on sockets and pipes are handled where they happen. */
@@ -190,8 +193,8 @@ main(int argc, char *argv[])
 			rv = main_notyet("--status");
 			goto out;
 		case 'S':
-			rv = main_notyet("--serverinfo");
-			goto out;
+			serverinfo = 1;
+			break;
 		case 'j':
 			rv = main_notyet("--jobs");
 			goto out;
@@ -253,7 +256,10 @@ main(int argc, char *argv[])
 	}
 
 	for (i = 0; i < nsel; i++) {
-		status = run_account(sel[i], &opts);
+		if (serverinfo)
+			status = serverinfo_run(sel[i]);
+		else
+			status = run_account(sel[i], &opts);
 		if (rv == 0)
 			rv = status;
 	}

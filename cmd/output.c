@@ -19,7 +19,9 @@ output_init(enum log_level level)
 void
 output_size(char *buf, size_t len, unsigned long long n)
 {
-	static const char	*units[] = { "KiB", "MiB", "GiB", "TiB", "PiB" };
+	static const char	*units[] = {
+	    "KiB", "MiB", "GiB", "TiB", "PiB"
+	};
 	double			 d = n;
 	size_t			 u = 0;
 

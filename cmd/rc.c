@@ -2,12 +2,14 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "paths.h"
 #include "rc.h"
+#include "tls.h"
 #include "xmalloc.h"
 
 struct rc_parse {
@@ -18,19 +20,19 @@ struct rc_parse {
 	struct rc_account	*scratch;	/* checks defaults lines */
 	struct rc_account	*cur;		/* the account being read */
 	int			 indefaults;
-	int			 password;	/* some block holds a password */
+	int			 password;	/* a password key was read */
 };
 
 static const char *rc_keys[RC_NKEYS] = {
 	"host", "port", "tls", "tls_starttls", "tls_trust_file", "tls_verify",
 	"auth", "user", "password", "passwordeval", "delivery", "keep",
-	"only_new", "timeout", "pipelining", "state_dir",
+	"only_new", "timeout", "pipelining", "state_dir", "max_size",
+	"kill_size", "max_messages", "filter", "received_header",
+	"tls_fingerprint", "tls_cert_file", "tls_key_file", "tls_priorities",
 };
 
 /* Keys of the contract that are not built yet. */
 static const char *rc_notyet[] = {
-	"tls_fingerprint", "tls_cert_file", "tls_key_file", "tls_priorities",
-	"max_size", "kill_size", "max_messages", "filter", "received_header",
 	NULL
 };
 
@@ -90,15 +92,67 @@ rc_onoff(const char *key, const char *s, int *out, struct error *err)
 	return (0);
 }
 
-/* 7d, 12h: what keep DURATION will accept. */
+/*
+ * A number with a unit: 7d, 12h for durations (s m h d w), 20M for sizes
+ * (K M G, powers of 1024; a bare number is bytes).  Never zero, never an
+ * overflow.
+ */
 static int
-rc_isduration(const char *s)
+rc_scaled(const char *s, const char *units, const unsigned long long *mult,
+    int bare, unsigned long long *out)
 {
-	size_t	n;
+	const char	*errstr, *u;
+	char		 num[32];
+	size_t		 n;
+	long long	 v;
+	unsigned long long m = 1;
 
 	n = strspn(s, "0123456789");
-	return (n > 0 && s[n] != '\0' && strchr("smhdw", s[n]) != NULL &&
-	    s[n + 1] == '\0');
+	if (n == 0 || n >= sizeof num)
+		return (-1);
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (s[n] == '\0') {
+		if (!bare)
+			return (-1);
+	} else {
+		if (s[n + 1] != '\0' || (u = strchr(units, s[n])) == NULL)
+			return (-1);
+		m = mult[u - units];
+	}
+	v = strtonum(num, 1, LLONG_MAX / m, &errstr);
+	if (errstr != NULL)
+		return (-1);
+	*out = v * m;
+	return (0);
+}
+
+static int
+rc_duration(const char *key, const char *s, unsigned long long *out,
+    struct error *err)
+{
+	static const unsigned long long	mult[] = {
+		1, 60, 3600, 86400, 604800,
+	};
+
+	if (rc_scaled(s, "smhdw", mult, 0, out) == -1)
+		return (err_set(err, ERR_CONFIG, "%s '%s' is not a duration "
+		    "(like 7d or 12h; units s, m, h, d, w)", key, s));
+	return (0);
+}
+
+static int
+rc_size(const char *key, const char *s, unsigned long long *out,
+    struct error *err)
+{
+	static const unsigned long long	mult[] = {
+		1024, 1024 * 1024, 1024 * 1024 * 1024,
+	};
+
+	if (rc_scaled(s, "KMG", mult, 1, out) == -1)
+		return (err_set(err, ERR_CONFIG, "%s '%s' is not a size "
+		    "(like 20M; bytes, or units K, M, G)", key, s));
+	return (0);
 }
 
 /* Control characters would end up in protocol lines and file names. */
@@ -126,8 +180,12 @@ rc_path(const char *key, const char *s, char **dst, struct error *err)
 	return (0);
 }
 
+/*
+ * A command (passwordeval, filter): its words, or one quoted word split
+ * again, as in passwordeval "pass show mail".
+ */
 static int
-rc_apply_eval(struct rc_account *ra, char *const *v, size_t n,
+rc_command(const char *key, char *const *v, size_t n, struct words *dst,
     struct error *err)
 {
 	struct words	 w;
@@ -135,9 +193,8 @@ rc_apply_eval(struct rc_account *ra, char *const *v, size_t n,
 	size_t		 i;
 
 	if (n == 1) {
-		/* One word, as in passwordeval "pass show mail": split it. */
 		if (words_split(v[0], 0, &w, &errstr) == -1)
-			return (err_set(err, ERR_CONFIG, "passwordeval: %s",
+			return (err_set(err, ERR_CONFIG, "%s: %s", key,
 			    errstr));
 	} else {
 		w.v = xcalloc(n + 1, sizeof *w.v);
@@ -147,10 +204,19 @@ rc_apply_eval(struct rc_account *ra, char *const *v, size_t n,
 	}
 	if (w.n == 0 || *w.v[0] == '\0') {
 		words_free(&w);
-		return (err_set(err, ERR_CONFIG, "passwordeval needs a command"));
+		return (err_set(err, ERR_CONFIG, "%s needs a command", key));
 	}
-	words_free(&ra->passwordeval);
-	ra->passwordeval = w;
+	words_free(dst);
+	*dst = w;
+	return (0);
+}
+
+static int
+rc_apply_eval(struct rc_account *ra, char *const *v, size_t n,
+    struct error *err)
+{
+	if (rc_command("passwordeval", v, n, &ra->passwordeval, err) == -1)
+		return (-1);
 	xfree_secret(ra->acct.password);
 	ra->acct.password = NULL;
 	return (0);
@@ -189,13 +255,16 @@ rc_apply(struct rc_account *ra, const struct rc_setting *s,
 	char		**v = s->w.v + 1;
 	size_t		  n = s->w.n - 1, i;
 	long long	  num;
+	unsigned long long big;
+	char		  fpr[TLS_FPR_HEX + 1];
 
 	for (i = 0; i < n; i++) {
 		if (!rc_clean(v[i]))
 			return (err_set(err, ERR_CONFIG,
 			    "control character in the value of %s", key));
 	}
-	if (s->key != RC_DELIVERY && s->key != RC_PASSWORDEVAL && n != 1)
+	if (s->key != RC_DELIVERY && s->key != RC_PASSWORDEVAL &&
+	    s->key != RC_FILTER && n != 1)
 		return (err_set(err, ERR_CONFIG, n == 0 ?
 		    "%s needs a value" : "%s takes one value (quote it if it "
 		    "holds blanks)", key));
@@ -224,6 +293,10 @@ rc_apply(struct rc_account *ra, const struct rc_setting *s,
 	case RC_TLS_TRUST_FILE:
 		if (strcmp(v[0], "system") == 0) {
 			free(a->tls_trust_file);
+	free(a->tls_fingerprint);
+	free(a->tls_cert_file);
+	free(a->tls_key_file);
+	free(a->tls_priorities);
 			a->tls_trust_file = NULL;
 		} else if (rc_path(key, v[0], &a->tls_trust_file, err) == -1)
 			return (-1);
@@ -269,12 +342,14 @@ rc_apply(struct rc_account *ra, const struct rc_setting *s,
 			a->keep = KEEP_ON;
 		else if (strcmp(v[0], "off") == 0)
 			a->keep = KEEP_OFF;
-		else if (rc_isduration(v[0]))
-			return (err_set(err, ERR_CONFIG,
-			    "keep %s is not available yet (on or off)", v[0]));
-		else
-			return (err_set(err, ERR_CONFIG,
-			    "keep must be on or off, not '%s'", v[0]));
+		else if (strspn(v[0], "0123456789") > 0) {
+			if (rc_duration(key, v[0], &big, err) == -1)
+				return (-1);
+			a->keep = KEEP_DURATION;
+			a->keep_secs = big;
+		} else
+			return (err_set(err, ERR_CONFIG, "keep must be on, "
+			    "off or a duration like 7d, not '%s'", v[0]));
 		break;
 	case RC_ONLY_NEW:
 		if (rc_onoff(key, v[0], &a->only_new, err) == -1)
@@ -303,6 +378,51 @@ rc_apply(struct rc_account *ra, const struct rc_setting *s,
 	case RC_STATE_DIR:
 		if (rc_path(key, v[0], &a->state_dir, err) == -1)
 			return (-1);
+		break;
+	case RC_MAX_SIZE:
+		if (rc_size(key, v[0], &a->max_size, err) == -1)
+			return (-1);
+		break;
+	case RC_KILL_SIZE:
+		if (rc_size(key, v[0], &a->kill_size, err) == -1)
+			return (-1);
+		break;
+	case RC_MAX_MESSAGES:
+		num = strtonum(v[0], 1, 1000000, &errstr);
+		if (errstr != NULL)
+			return (err_set(err, ERR_CONFIG, "max_messages '%s' "
+			    "is %s (1-1000000)", v[0], errstr));
+		a->max_messages = num;
+		break;
+	case RC_FILTER:
+		if (rc_command(key, v, n, &ra->filter, err) == -1)
+			return (-1);
+		a->filter = ra->filter.v;
+		break;
+	case RC_RECEIVED_HEADER:
+		if (rc_onoff(key, v[0], &a->received_header, err) == -1)
+			return (-1);
+		break;
+	case RC_TLS_FINGERPRINT:
+		if (tls_fingerprint_parse(v[0], fpr, sizeof fpr) == -1)
+			return (err_set(err, ERR_CONFIG, "tls_fingerprint must "
+			    "be a SHA-256 fingerprint: 64 hex digits, colons "
+			    "allowed"));
+		rc_setstr(&a->tls_fingerprint, fpr);
+		break;
+	case RC_TLS_CERT_FILE:
+		if (rc_path(key, v[0], &a->tls_cert_file, err) == -1)
+			return (-1);
+		break;
+	case RC_TLS_KEY_FILE:
+		if (rc_path(key, v[0], &a->tls_key_file, err) == -1)
+			return (-1);
+		break;
+	case RC_TLS_PRIORITIES:
+		if (*v[0] == '\0')
+			return (err_set(err, ERR_CONFIG,
+			    "tls_priorities is empty"));
+		rc_setstr(&a->tls_priorities, v[0]);
 		break;
 	case RC_NKEYS:
 		return (err_set(err, ERR_SOFTWARE, "bad key %d", s->key));
@@ -353,6 +473,7 @@ rc_account_new(void)
 	a->only_new = 1;
 	a->timeout = 60;
 	a->pipelining = PIPELINING_AUTO;
+	a->received_header = 1;
 	return (ra);
 }
 
@@ -373,6 +494,7 @@ rc_account_free(struct rc_account *ra)
 	free(a->delivery_path);
 	free(a->state_dir);
 	words_free(&ra->passwordeval);
+	words_free(&ra->filter);
 	rc_block_free(&ra->block);
 	free(ra);
 }
@@ -414,6 +536,11 @@ rc_close(struct rc_parse *p, struct error *err)
 		err_set(err, ERR_CONFIG, "account '%s' has tls off and "
 		    "tls_starttls on: STLS needs tls on", a->name);
 		return (rc_fail(p->path, line, err));
+	}
+	if (a->tls_key_file != NULL && a->tls_cert_file == NULL) {
+		err_set(err, ERR_CONFIG, "account '%s' has tls_key_file but "
+		    "no tls_cert_file", a->name);
+		return (rc_fail(p->path, ra->line[RC_TLS_KEY_FILE], err));
 	}
 	if (a->user == NULL && paths_login(&a->user, err) == -1)
 		return (rc_fail(p->path, a->rcline, err));

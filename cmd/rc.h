@@ -35,6 +35,15 @@ enum rc_key {
 	RC_TIMEOUT,
 	RC_PIPELINING,
 	RC_STATE_DIR,
+	RC_MAX_SIZE,
+	RC_KILL_SIZE,
+	RC_MAX_MESSAGES,
+	RC_FILTER,
+	RC_RECEIVED_HEADER,
+	RC_TLS_FINGERPRINT,
+	RC_TLS_CERT_FILE,
+	RC_TLS_KEY_FILE,
+	RC_TLS_PRIORITIES,
 	RC_NKEYS
 };
 
@@ -52,7 +61,8 @@ struct rc_block {
 struct rc_account {
 	struct account	 acct;
 	struct words	 passwordeval;	/* the command, n == 0 when unset */
-	u_int		 line[RC_NKEYS];	/* where each key was set, 0: not */
+	struct words	 filter;	/* the command, n == 0 when unset */
+	u_int		 line[RC_NKEYS];	/* where each key was set */
 	struct rc_block	 block;		/* own and inherited settings */
 };
 

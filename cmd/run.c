@@ -9,7 +9,10 @@
 #include "secret.h"
 #include "xmalloc.h"
 
-/* host:port as people write it, [v6]:port for an address with colons. */
+/*
+ * host:port as people write it, [v6]:port for an address with colons; only
+ * for messages, where truncation would lose words, never data.
+ */
 static void
 run_where(const struct account *a, char *buf, size_t len)
 {
@@ -52,6 +55,11 @@ run_account(const struct rc_account *ra, const struct fetch_opts *opts)
 	    a.tls_starttls ? "STLS" : "TLS");
 
 	if (fetch_account(&a, opts, &res, &err) == -1) {
+		/* What did happen before the error is worth knowing too. */
+		if (res.fetched > 0 || res.deleted > 0) {
+			output_summary(line, sizeof line, &res, opts->dry_run);
+			log_info("%s", line);
+		}
 		output_error(a.name, where, &err);
 		rv = exitcode(err.code);
 		if (rv == 0)

@@ -94,7 +94,8 @@ secret_eval(char *const *argv, char **secret, struct error *err)
 	/* Keep the first SECRET_MAX bytes; drain the rest so it can finish. */
 	for (;;) {
 		if (len < sizeof buf - 1)
-			n = secret_read(out[0], buf + len, sizeof buf - 1 - len);
+			n = secret_read(out[0], buf + len,
+			    sizeof buf - 1 - len);
 		else {
 			n = secret_read(out[0], drain, sizeof drain);
 			if (n > 0 && memchr(buf, '\n', len) == NULL)

@@ -49,6 +49,10 @@ struct account {
 	int			 tls_starttls;
 	char			*tls_trust_file;	/* NULL: system store */
 	int			 tls_verify;
+	char			*tls_fingerprint;	/* SHA-256, 64 hex digits */
+	char			*tls_cert_file;
+	char			*tls_key_file;
+	char			*tls_priorities;
 
 	enum auth_method	 auth;
 	char			*user;
@@ -63,6 +67,12 @@ struct account {
 	int			 timeout;	/* seconds per read or write */
 	enum pipelining_mode	 pipelining;
 	char			*state_dir;
+
+	unsigned long long	 max_size;	/* 0: no limit */
+	unsigned long long	 kill_size;	/* 0: no limit */
+	u_int			 max_messages;	/* 0: no limit */
+	char			**filter;	/* argv, NULL: none */
+	int			 received_header;
 };
 
 /* What the command line asks of this run, over the account's settings. */

@@ -57,8 +57,16 @@ size_t		 conn_discard(struct conn *);
 void		 conn_queue(struct conn *, const char *, size_t);
 int		 conn_flush(struct conn *, struct error *);
 
-/* Starts TLS on the connection and verifies the server (tls.c). */
-int		 tls_start(struct conn *, const struct account *, struct error *);
+/*
+ * Starts TLS on the connection and verifies the server (tls.c): by
+ * tls_fingerprint when set, else by the CA store and the host name.  With
+ * TLS_INSPECT, a certificate that fails is let through (for --serverinfo);
+ * tls_describe() then says what was wrong.
+ */
+#define TLS_VERIFY	0
+#define TLS_INSPECT	1
+int		 tls_start(struct conn *, const struct account *, int,
+		    struct error *);
 ssize_t		 tls_read(struct conn *, void *, size_t, struct error *);
 ssize_t		 tls_write(struct conn *, const void *, size_t, struct error *);
 void		 tls_free(struct conn *);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "child.h"
 #include "conn.h"
 #include "deliver.h"
 #include "fetch.h"
@@ -15,6 +16,7 @@
 #include "log.h"
 #include "net.h"
 #include "pop3.h"
+#include "received.h"
 #include "state.h"
 #include "xmalloc.h"
 
@@ -67,6 +69,8 @@ struct fetch {
 
 	u_int			 deleted;	/* DELE answered +OK */
 	u_int			 deferred;	/* left for a later run */
+	u_int			 recovered;	/* found by fetch_recover */
+	u_int			 filter_failed;	/* the filter gave no verdict */
 	unsigned long long	 msgbytes;	/* of the message being written */
 };
 
@@ -107,6 +111,7 @@ fetch_recover_one(void *arg, const char *uid, const char *receipt)
 		log_verbose("message UID %s was delivered by an interrupted "
 		    "run", uid);
 		state_mark(f->state, uid, f->now);
+		f->recovered++;
 	}
 	return (0);
 }
@@ -121,51 +126,230 @@ fetch_recover(struct fetch *f, struct error *err)
 	if (state_pending(f->state, fetch_recover_one, f) == -1)
 		return (err_set(err, ERR_IO, "cannot recover the state of an "
 		    "interrupted run"));
+	if (f->recovered > 0)
+		log_info("%u message%s delivered by an interrupted run %s "
+		    "recorded as fetched", f->recovered,
+		    f->recovered == 1 ? "" : "s",
+		    f->recovered == 1 ? "was" : "were");
 	return (state_save(f->state, err));
+}
+
+static void
+fetch_plan_one(struct fetch *f, u_int i)
+{
+	const struct account	*a = f->acct;
+	struct pop3_msg		*m = &f->msgs[i];
+	time_t			 first;
+	int			 seen, del_ok = f->opts->keep != 1;
+
+	seen = state_seen(f->state, m->uid, &first);
+	if (!seen)
+		f->res->new++;
+	if (state_doomed(f->state, m->uid)) {
+		if (del_ok)
+			f->plan[i] |= PLAN_DELETE;
+		return;
+	}
+	if (!seen || f->opts->fetch_all || !a->only_new)
+		f->plan[i] |= PLAN_FETCH;
+
+	if ((f->plan[i] & PLAN_FETCH) && a->kill_size != 0 &&
+	    m->size > a->kill_size) {
+		f->plan[i] &= ~PLAN_FETCH;
+		if (del_ok) {
+			log_info("message %u (UID %s, %llu bytes) is over "
+			    "kill_size: deleted unread", i, m->uid, m->size);
+			f->plan[i] |= PLAN_DELETE;
+		}
+		return;
+	}
+	if ((f->plan[i] & PLAN_FETCH) && a->max_size != 0 &&
+	    m->size > a->max_size) {
+		log_info("message %u (UID %s, %llu bytes) is over max_size: "
+		    "left on the server", i, m->uid, m->size);
+		f->plan[i] &= ~PLAN_FETCH;
+		f->res->skipped++;
+		return;
+	}
+
+	switch (f->keep) {
+	case KEEP_OFF:
+		f->plan[i] |= (f->plan[i] & PLAN_FETCH) ? PLAN_DELETE_AFTER :
+		    PLAN_DELETE;
+		break;
+	case KEEP_DURATION:
+		if (seen && f->now - first >= a->keep_secs)
+			f->plan[i] |= (f->plan[i] & PLAN_FETCH) ?
+			    PLAN_DELETE_AFTER : PLAN_DELETE;
+		break;
+	case KEEP_ON:
+		break;
+	}
 }
 
 static void
 fetch_plan(struct fetch *f)
 {
-	const struct account	*a = f->acct;
-	struct pop3_msg		*m;
-	time_t			 first;
-	u_int			 i;
-	int			 seen;
+	u_int	i;
 
 	f->plan = xcalloc(f->count + 1, 1);
 	f->fetchq = xcalloc(f->count + 1, sizeof *f->fetchq);
 	f->deleq = xcalloc(f->count + 1, sizeof *f->deleq);
+	for (i = 1; i <= f->count; i++)
+		fetch_plan_one(f, i);
+}
+
+/* The queues, once the filter has spoken; max_messages caps the fetches. */
+static void
+fetch_queue(struct fetch *f)
+{
+	u_int	i, over = 0;
+
 	for (i = 1; i <= f->count; i++) {
-		m = &f->msgs[i];
-		seen = state_seen(f->state, m->uid, &first);
-		if (!seen)
-			f->res->new++;
-		if (!seen || f->opts->fetch_all || !a->only_new) {
-			f->plan[i] |= PLAN_FETCH;
-			f->fetchq[f->nfetch++] = i;
-		}
-		switch (f->keep) {
-		case KEEP_OFF:
-			if (f->plan[i] & PLAN_FETCH)
-				f->plan[i] |= PLAN_DELETE_AFTER;
-			else
-				f->plan[i] |= PLAN_DELETE;
-			break;
-		case KEEP_DURATION:
-			if (seen && f->now - first >= a->keep_secs) {
-				if (f->plan[i] & PLAN_FETCH)
-					f->plan[i] |= PLAN_DELETE_AFTER;
-				else
-					f->plan[i] |= PLAN_DELETE;
-			}
-			break;
-		case KEEP_ON:
-			break;
+		if (f->plan[i] & PLAN_FETCH) {
+			if (f->acct->max_messages != 0 &&
+			    f->nfetch >= f->acct->max_messages) {
+				f->plan[i] &= ~(PLAN_FETCH | PLAN_DELETE_AFTER);
+				over++;
+			} else
+				f->fetchq[f->nfetch++] = i;
 		}
 		if (f->plan[i] & PLAN_DELETE)
 			f->deleq[f->ndele++] = i;
 	}
+	if (over > 0) {
+		log_info("%u more message%s left for the next run "
+		    "(max_messages %u)", over, over == 1 ? "" : "s",
+		    f->acct->max_messages);
+		f->res->skipped += over;
+	}
+}
+
+static int
+fetch_filter_sink(void *arg, const char *buf, size_t len, struct error *err)
+{
+	return (child_write(arg, buf, len, err));
+}
+
+/* The filter's verdict on one message, from the headers TOP sent. */
+static int
+fetch_filter_one(struct fetch *f, u_int num, struct error *err)
+{
+	struct pop3_msg		*m = &f->msgs[num];
+	struct pop3_resp	 r;
+	struct child		 c;
+	char			 safe[512];
+	unsigned long long	 wire;
+	int			 status;
+
+	if (pop3_response(&f->pop3, &r, err) == -1)
+		return (-1);
+	if (!r.ok) {
+		pop3_safe(safe, sizeof safe, r.line);
+		log_warnx("the headers of message %u (UID %s) could not be "
+		    "read for the filter, so it stays on the server: %s", num,
+		    m->uid, safe);
+		f->plan[num] &= ~(PLAN_FETCH | PLAN_DELETE_AFTER);
+		f->res->skipped++;
+		return (0);
+	}
+	if (child_start(&c, f->acct->filter, err) == -1) {
+		err_hint(err, "check the account's 'filter' command");
+		return (-1);
+	}
+	if (pop3_body(&f->pop3, fetch_filter_sink, &c, m->size * 2 +
+	    FETCH_SLACK, &wire, err) == -1) {
+		child_kill(&c);
+		return (-1);
+	}
+	status = child_wait(&c, err);
+	switch (status) {
+	case 0:
+		log_verbose("filter: fetch message %u (UID %s)", num, m->uid);
+		break;
+	case 1:
+		log_verbose("filter: delete message %u (UID %s) unread", num,
+		    m->uid);
+		/* The verdict holds even if this session fails. */
+		state_doom(f->state, m->uid, f->now);
+		f->plan[num] &= ~(PLAN_FETCH | PLAN_DELETE_AFTER);
+		if (f->opts->keep != 1)
+			f->plan[num] |= PLAN_DELETE;
+		break;
+	case 2:
+		log_verbose("filter: skip message %u (UID %s)", num, m->uid);
+		f->plan[num] &= ~(PLAN_FETCH | PLAN_DELETE_AFTER);
+		f->res->skipped++;
+		break;
+	default:
+		if (status == -1)
+			log_warnx("filter %s for message %u (UID %s); it "
+			    "stays on the server", err->what, num, m->uid);
+		else
+			log_warnx("filter %s exited with %d for message %u "
+			    "(UID %s), not 0, 1 or 2; it stays on the server",
+			    f->acct->filter[0], status, num, m->uid);
+		err_clear(err);
+		f->plan[num] &= ~(PLAN_FETCH | PLAN_DELETE_AFTER);
+		f->res->skipped++;
+		f->filter_failed++;
+		break;
+	}
+	return (0);
+}
+
+/*
+ * The filter is asked about each new message once: TOP n 0 sends the
+ * headers, pipelined like RETR.  It stops being asked once max_messages
+ * messages are to be fetched.
+ */
+static int
+fetch_filter(struct fetch *f, struct error *err)
+{
+	u_int	*cand, n = 0, next = 0, head = 0, i, window, yes = 0;
+	u_int	 max = f->acct->max_messages;
+	char	 cmd[32];
+	int	 rc = -1;
+
+	if (f->acct->filter == NULL)
+		return (0);
+	if (f->opts->dry_run) {
+		log_verbose("dry run: the filter is not asked");
+		return (0);
+	}
+	cand = xcalloc(f->count + 1, sizeof *cand);
+	for (i = 1; i <= f->count; i++) {
+		if ((f->plan[i] & PLAN_FETCH) &&
+		    !state_seen(f->state, f->msgs[i].uid, NULL))
+			cand[n++] = i;
+	}
+	if (n > 0 && f->pop3.capa_ok && !(f->pop3.caps & CAP_TOP)) {
+		err_set(err, ERR_UNAVAILABLE, "the server does not offer TOP, "
+		    "which 'filter' needs");
+		err_hint(err, "remove the filter from this account");
+		goto out;
+	}
+	window = pop3_pipelining(&f->pop3) ? FETCH_WINDOW_RETR : 1;
+	while (head < n) {
+		while (next < n && next - head < window &&
+		    (max == 0 || yes + (next - head) < max)) {
+			(void)snprintf(cmd, sizeof cmd, "TOP %u 0", cand[next]);
+			pop3_queue(&f->pop3, cmd, NULL);
+			next++;
+		}
+		if (next == head)
+			break;
+		if (pop3_flush(&f->pop3, err) == -1 ||
+		    fetch_filter_one(f, cand[head], err) == -1)
+			goto out;
+		if (f->plan[cand[head]] & PLAN_FETCH)
+			yes++;
+		head++;
+	}
+	rc = 0;
+out:
+	free(cand);
+	return (rc);
 }
 
 static void
@@ -201,8 +385,10 @@ fetch_retr(struct fetch *f, u_int num, struct error *err)
 	struct deliver_msg	 dm;
 	struct pop3_resp	 r;
 	char			 receipt[DELIVER_RECEIPT_MAX], safe[512];
+	char			 hdr[1024];
 	unsigned long long	 wire;
 	time_t			 first;
+	int			 n;
 
 	if (pop3_response(&f->pop3, &r, err) == -1)
 		return (-1);
@@ -222,6 +408,17 @@ fetch_retr(struct fetch *f, u_int num, struct error *err)
 	if (state_journal(f->state, m->uid, receipt, err) == -1)
 		goto fail;
 	f->msgbytes = 0;
+	if (f->acct->received_header) {
+		n = received_make(hdr, sizeof hdr, f->acct, f->conn->rfd,
+		    f->conn->tls != NULL, time(NULL));
+		if (n < 0) {
+			err_set(err, ERR_SOFTWARE, "cannot make the Received "
+			    "header");
+			goto fail;
+		}
+		if (fetch_sink(f, hdr, n, err) == -1)
+			goto fail;
+	}
 	if (pop3_body(&f->pop3, fetch_sink, f, m->size * 2 + FETCH_SLACK,
 	    &wire, err) == -1)
 		goto fail;
@@ -334,7 +531,7 @@ fetch_connect(struct fetch *f, struct error *err)
 	f->conn = conn_new(fd, fd, a->timeout, "the server");
 	pop3_init(&f->pop3, f->conn, a);
 	if (a->tls && !a->tls_starttls &&
-	    tls_start(f->conn, a, err) == -1)
+	    tls_start(f->conn, a, TLS_VERIFY, err) == -1)
 		return (-1);
 	if (pop3_greeting(&f->pop3, err) == -1 ||
 	    pop3_capa(&f->pop3, err) == -1)
@@ -378,6 +575,9 @@ fetch_session(struct fetch *f, struct error *err)
 		return (-1);
 	f->res->messages = f->count;
 	fetch_plan(f);
+	if (fetch_filter(f, err) == -1)
+		goto fail;
+	fetch_queue(f);
 
 	if (f->opts->dry_run) {
 		f->res->fetched = f->nfetch;
@@ -388,14 +588,8 @@ fetch_session(struct fetch *f, struct error *err)
 	}
 
 	fetch_retain(f);
-	if (fetch_transfer(f, err) == -1) {
-		/* Record what did arrive, so that it is not fetched again. */
-		err_clear(&err2);
-		if (fetch_record(f, &err2) == -1)
-			log_warnx("%s", err2.what);
-		pop3_state(&f->pop3, POP3_FAILED);
-		return (-1);
-	}
+	if (fetch_transfer(f, err) == -1)
+		goto fail;
 	if (fetch_record(f, err) == -1) {
 		pop3_state(&f->pop3, POP3_FAILED);
 		return (-1);
@@ -403,6 +597,14 @@ fetch_session(struct fetch *f, struct error *err)
 	if (pop3_quit(&f->pop3, err) == -1)
 		return (-1);
 	f->res->deleted = f->deleted;
+	if (f->filter_failed > 0) {
+		err_set(err, ERR_IO, "the filter gave no verdict on %u "
+		    "message%s, which stayed on the server", f->filter_failed,
+		    f->filter_failed == 1 ? "" : "s");
+		err_hint(err, "a filter exits 0 to fetch, 1 to delete, 2 to "
+		    "skip");
+		return (-1);
+	}
 	if (f->deferred > 0) {
 		err_set(err, ERR_TEMP, "%u message%s could not be delivered "
 		    "now and stayed on the server", f->deferred,
@@ -411,6 +613,14 @@ fetch_session(struct fetch *f, struct error *err)
 		return (-1);
 	}
 	return (0);
+
+fail:
+	/* Record what did arrive, so that it is not fetched again. */
+	err_clear(&err2);
+	if (fetch_record(f, &err2) == -1)
+		log_warnx("%s", err2.what);
+	pop3_state(&f->pop3, POP3_FAILED);
+	return (-1);
 }
 
 int

@@ -228,6 +228,7 @@ pop3_greeting(struct pop3 *p, struct error *err)
 		err_hint(err, "try again later");
 		return (-1);
 	}
+	pop3_safe(p->greeting, sizeof p->greeting, r.line);
 	/* An APOP timestamp is <...@...> in the greeting (RFC 1939). */
 	if ((lt = strchr(r.text, '<')) != NULL &&
 	    (gt = strchr(lt, '>')) != NULL && memchr(lt, '@', gt - lt) &&
@@ -246,6 +247,9 @@ pop3_capa_line(void *arg, char *line, struct error *err)
 	char		*word, *rest;
 
 	(void)err;
+	if (p->ncapa_lines < POP3_CAPA_MAX)
+		pop3_safe(p->capa_lines[p->ncapa_lines++],
+		    sizeof p->capa_lines[0], line);
 	rest = line;
 	if ((word = strsep(&rest, " ")) == NULL)
 		return (0);
@@ -276,6 +280,7 @@ pop3_capa(struct pop3 *p, struct error *err)
 	p->caps = 0;
 	p->capa_ok = 0;
 	p->sasl[0] = '\0';
+	p->ncapa_lines = 0;
 	pop3_queue(p, "CAPA", NULL);
 	if (pop3_flush(p, err) == -1 || pop3_response(p, &r, err) == -1)
 		return (-1);
@@ -321,7 +326,7 @@ pop3_stls(struct pop3 *p, struct error *err)
 	if ((n = conn_discard(p->conn)) > 0)
 		log_warnx("%s sent %zu bytes between its STLS answer and the "
 		    "TLS handshake; they were discarded", p->conn->peer, n);
-	if (tls_start(p->conn, p->acct, err) == -1)
+	if (tls_start(p->conn, p->acct, p->tls_mode, err) == -1)
 		return (-1);
 	return (pop3_capa(p, err));
 }

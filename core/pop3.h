@@ -31,6 +31,7 @@ enum pop3_state {
 #define CAP_SASL	0x40
 
 #define POP3_MAX_MESSAGES	1000000	/* more is a hostile server */
+#define POP3_CAPA_MAX		32	/* CAPA lines kept for --serverinfo */
 
 struct pop3_resp {
 	int		 ok;		/* +OK or -ERR */
@@ -47,6 +48,10 @@ struct pop3 {
 	int			 capa_ok;	/* CAPA was answered */
 	char			 sasl[256];	/* mechanisms from CAPA */
 	char			 timestamp[256];	/* APOP, from the greeting */
+	int			 tls_mode;	/* TLS_VERIFY or TLS_INSPECT */
+	char			 greeting[512];	/* made safe to show */
+	char			 capa_lines[POP3_CAPA_MAX][128];	/* same */
+	size_t			 ncapa_lines;
 };
 
 struct pop3_msg {

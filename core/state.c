@@ -34,6 +34,7 @@ struct state_uid {
 	const char		*uid;
 	time_t			 when;		/* first fetch */
 	int			 keep;		/* for state_retain */
+	int			 doomed;	/* delete on sight, unfetched */
 };
 RB_HEAD(state_tree, state_uid);
 
@@ -126,6 +127,7 @@ state_insert(struct state *st, const char *uid, time_t when)
 	e->uid = (const char *)(e + 1);
 	e->when = when;
 	e->keep = 0;
+	e->doomed = 0;
 	if (RB_INSERT(state_tree, &st->uids, e) != NULL) {
 		free(e);
 		return (NULL);
@@ -148,21 +150,32 @@ static int
 state_load_line(struct state *st, char *line, size_t lineno,
     struct error *err)
 {
-	char		*tab;
-	const char	*errstr;
-	long long	 when;
+	struct state_uid	*e;
+	char			*tab, *flag;
+	const char		*errstr;
+	long long		 when;
+	int			 doomed = 0;
 
 	if ((tab = strchr(line, '\t')) == NULL)
 		return (state_corrupt(st, lineno, "no tab", err));
 	*tab = '\0';
 	if (!uid_valid(line))
 		return (state_corrupt(st, lineno, "not a valid UID", err));
+	/* An optional third field: D, a message to delete unfetched. */
+	if ((flag = strchr(tab + 1, '\t')) != NULL) {
+		*flag++ = '\0';
+		if (strcmp(flag, "D") != 0)
+			return (state_corrupt(st, lineno, "unknown flag",
+			    err));
+		doomed = 1;
+	}
 	when = strtonum(tab + 1, 0, LLONG_MAX, &errstr);
 	if (errstr != NULL)
 		return (state_corrupt(st, lineno, "fetch time is not a "
 		    "number", err));
-	if (state_insert(st, line, (time_t)when) == NULL)
+	if ((e = state_insert(st, line, (time_t)when)) == NULL)
 		return (state_corrupt(st, lineno, "duplicate UID", err));
+	e->doomed = doomed;
 	return (0);
 }
 
@@ -361,6 +374,32 @@ state_mark(struct state *st, const char *uid, time_t when)
 }
 
 void
+state_doom(struct state *st, const char *uid, time_t when)
+{
+	struct state_uid	*e;
+
+	if (!uid_valid(uid)) {
+		log_warnx("state %s: invalid UID not recorded", st->path);
+		return;
+	}
+	if ((e = state_find(st, uid)) == NULL &&
+	    (e = state_insert(st, uid, when)) == NULL)
+		return;
+	if (!e->doomed) {
+		e->doomed = 1;
+		st->dirty = 1;
+	}
+}
+
+int
+state_doomed(struct state *st, const char *uid)
+{
+	struct state_uid	*e;
+
+	return ((e = state_find(st, uid)) != NULL && e->doomed);
+}
+
+void
 state_retain(struct state *st, char *const *uids, size_t n)
 {
 	struct state_uid	*e, *next;
@@ -513,8 +552,8 @@ state_write(struct state *st, struct error *err)
 				goto fail_sys;
 			len = 0;
 		}
-		n = snprintf(buf + len, STATE_WBUF - len, "%s\t%lld\n",
-		    e->uid, (long long)e->when);
+		n = snprintf(buf + len, STATE_WBUF - len, "%s\t%lld%s\n",
+		    e->uid, (long long)e->when, e->doomed ? "\tD" : "");
 		if (n < 0 || (size_t)n >= STATE_WBUF - len) {
 			err_set(err, ERR_SOFTWARE, "state file %s: line too "
 			    "long", st->tmppath);

@@ -23,6 +23,12 @@ struct state	*state_open(const char *dir, const char *key, struct error *);
 int	 state_seen(struct state *, const char *uid, time_t *when);
 /* Records uid as delivered at when (in memory until state_save). */
 void	 state_mark(struct state *, const char *uid, time_t when);
+/*
+ * Records uid as a message to delete without fetching it (a filter said
+ * so): the verdict holds on later runs, until the server lets it go.
+ */
+void	 state_doom(struct state *, const char *uid, time_t when);
+int	 state_doomed(struct state *, const char *uid);
 /* Forgets every UID not in the list: the server no longer has them. */
 void	 state_retain(struct state *, char *const *uids, size_t n);
 /* Appends a pending entry to the journal, before delivery of uid begins. */
