@@ -149,6 +149,8 @@ main(int argc, char *argv[])
 	main_fds();
 	/* Write errors on sockets and pipes are handled where they happen. */
 	signal(SIGPIPE, SIG_IGN);
+	/* Past ulimit -f a write fails with EFBIG, which delivery undoes. */
+	signal(SIGXFSZ, SIG_IGN);
 	err_clear(&err);
 
 	/* getopt names the program after argv[0]; our lines say popfetch. */

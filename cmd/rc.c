@@ -181,8 +181,8 @@ rc_path(const char *key, const char *s, char **dst, struct error *err)
 }
 
 /*
- * A command (passwordeval, filter): its words, or one quoted word split
- * again, as in passwordeval "pass show mail".
+ * A command (passwordeval, filter, delivery mda): its words, or one quoted
+ * word split again, as in passwordeval "pass show mail".
  */
 static int
 rc_command(const char *key, char *const *v, size_t n, struct words *dst,
@@ -190,6 +190,7 @@ rc_command(const char *key, char *const *v, size_t n, struct words *dst,
 {
 	struct words	 w;
 	const char	*errstr;
+	char		*path;
 	size_t		 i;
 
 	if (n == 1) {
@@ -205,6 +206,15 @@ rc_command(const char *key, char *const *v, size_t n, struct words *dst,
 	if (w.n == 0 || *w.v[0] == '\0') {
 		words_free(&w);
 		return (err_set(err, ERR_CONFIG, "%s needs a command", key));
+	}
+	/* ~/bin/filter names a program as a path value would. */
+	if (strncmp(w.v[0], "~/", 2) == 0) {
+		if (paths_expand(w.v[0], &path, err) == -1) {
+			words_free(&w);
+			return (-1);
+		}
+		free(w.v[0]);
+		w.v[0] = path;
 	}
 	words_free(dst);
 	*dst = w;
@@ -223,9 +233,11 @@ rc_apply_eval(struct rc_account *ra, char *const *v, size_t n,
 }
 
 static int
-rc_apply_delivery(struct account *a, char *const *v, size_t n,
+rc_apply_delivery(struct rc_account *ra, char *const *v, size_t n,
     struct error *err)
 {
+	struct account	*a = &ra->acct;
+
 	if (n == 0)
 		return (err_set(err, ERR_CONFIG, "delivery needs a value"));
 	if (strcmp(v[0], "maildir") == 0) {
@@ -238,11 +250,27 @@ rc_apply_delivery(struct account *a, char *const *v, size_t n,
 		a->delivery = DELIVERY_MAILDIR;
 		return (0);
 	}
-	if (strcmp(v[0], "mbox") == 0 || strcmp(v[0], "mda") == 0)
-		return (err_set(err, ERR_CONFIG,
-		    "delivery %s is not available yet", v[0]));
-	return (err_set(err, ERR_CONFIG,
-	    "unknown delivery '%s' (maildir DIR)", v[0]));
+	if (strcmp(v[0], "mbox") == 0) {
+		if (n != 2)
+			return (err_set(err, ERR_CONFIG,
+			    "delivery mbox takes one file"));
+		if (rc_path("delivery mbox", v[1], &a->delivery_path,
+		    err) == -1)
+			return (-1);
+		a->delivery = DELIVERY_MBOX;
+		return (0);
+	}
+	if (strcmp(v[0], "mda") == 0) {
+		/* PROGRAM ARG..., or one quoted word split again. */
+		if (rc_command("delivery mda", v + 1, n - 1, &ra->mda,
+		    err) == -1)
+			return (-1);
+		a->mda_argv = ra->mda.v;
+		a->delivery = DELIVERY_MDA;
+		return (0);
+	}
+	return (err_set(err, ERR_CONFIG, "unknown delivery '%s' (maildir "
+	    "DIR, mbox FILE or mda PROGRAM ARG...)", v[0]));
 }
 
 /* Applies one setting to an account, checking its value. */
@@ -293,10 +321,6 @@ rc_apply(struct rc_account *ra, const struct rc_setting *s,
 	case RC_TLS_TRUST_FILE:
 		if (strcmp(v[0], "system") == 0) {
 			free(a->tls_trust_file);
-	free(a->tls_fingerprint);
-	free(a->tls_cert_file);
-	free(a->tls_key_file);
-	free(a->tls_priorities);
 			a->tls_trust_file = NULL;
 		} else if (rc_path(key, v[0], &a->tls_trust_file, err) == -1)
 			return (-1);
@@ -334,7 +358,7 @@ rc_apply(struct rc_account *ra, const struct rc_setting *s,
 			return (-1);
 		break;
 	case RC_DELIVERY:
-		if (rc_apply_delivery(a, v, n, err) == -1)
+		if (rc_apply_delivery(ra, v, n, err) == -1)
 			return (-1);
 		break;
 	case RC_KEEP:
@@ -489,12 +513,17 @@ rc_account_free(struct rc_account *ra)
 	free(a->rcfile);
 	free(a->host);
 	free(a->tls_trust_file);
+	free(a->tls_fingerprint);
+	free(a->tls_cert_file);
+	free(a->tls_key_file);
+	free(a->tls_priorities);
 	free(a->user);
 	xfree_secret(a->password);
 	free(a->delivery_path);
 	free(a->state_dir);
 	words_free(&ra->passwordeval);
 	words_free(&ra->filter);
+	words_free(&ra->mda);
 	rc_block_free(&ra->block);
 	free(ra);
 }

@@ -62,6 +62,7 @@ struct rc_account {
 	struct account	 acct;
 	struct words	 passwordeval;	/* the command, n == 0 when unset */
 	struct words	 filter;	/* the command, n == 0 when unset */
+	struct words	 mda;		/* delivery mda, n == 0 when unset */
 	u_int		 line[RC_NKEYS];	/* where each key was set */
 	struct rc_block	 block;		/* own and inherited settings */
 };

@@ -59,7 +59,8 @@ struct account {
 	char			*password;	/* resolved secret, or NULL */
 
 	enum delivery_kind	 delivery;
-	char			*delivery_path;	/* maildir directory */
+	char			*delivery_path;	/* maildir directory, mbox file */
+	char			**mda_argv;	/* the MDA and its arguments */
 
 	enum keep_mode		 keep;
 	long long		 keep_secs;

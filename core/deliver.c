@@ -15,15 +15,11 @@ deliver_open(const struct account *acct, struct error *err)
 		d->ops = &deliver_maildir_ops;
 		break;
 	case DELIVERY_MBOX:
-		err_set(err, ERR_CONFIG, "delivery to an mbox is not "
-		    "available yet");
-		err_hint(err, "use \"delivery maildir DIR\"");
-		goto fail;
+		d->ops = &deliver_mbox_ops;
+		break;
 	case DELIVERY_MDA:
-		err_set(err, ERR_CONFIG, "delivery to an MDA is not "
-		    "available yet");
-		err_hint(err, "use \"delivery maildir DIR\"");
-		goto fail;
+		d->ops = &deliver_mda_ops;
+		break;
 	default:
 		err_set(err, ERR_SOFTWARE, "unknown delivery method %d",
 		    (int)acct->delivery);

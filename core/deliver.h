@@ -64,5 +64,7 @@ int	 deliver_recover(struct deliver *, const char *, struct error *);
 void	 deliver_close(struct deliver *);
 
 extern const struct deliver_ops	deliver_maildir_ops;
+extern const struct deliver_ops	deliver_mbox_ops;
+extern const struct deliver_ops	deliver_mda_ops;
 
 #endif

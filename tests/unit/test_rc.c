@@ -267,6 +267,19 @@ test_values(void)
 	CHECK(a->filter != NULL && a->max_messages == 10);
 	rc_free(rc);
 
+	rc = load("account a\nhost h\nfilter ~/bin/f ~/x\n");
+	if (rc == NULL)
+		return;
+	a = &rc->accounts[0]->acct;
+	snprintf(buf, sizeof buf, "%s/bin/f", tmpdir);
+	CHECK(a->filter != NULL);
+	if (a->filter != NULL) {
+		CHECK_STR(a->filter[0], buf);
+		/* Only the program: arguments are the program's business. */
+		CHECK_STR(a->filter[1], "~/x");
+	}
+	rc_free(rc);
+
 	rc = load("account a\nhost h\ntls_fingerprint "
 	    "AB:cd:EF:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:"
 	    "ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89\n"
@@ -282,6 +295,60 @@ test_values(void)
 	CHECK_STR(a->tls_key_file, "/k.pem");
 	CHECK_STR(a->tls_priorities, "SECURE256:-VERS-TLS1.2");
 	rc_free(rc);
+}
+
+/* delivery mbox FILE and delivery mda PROGRAM ARG... */
+static void
+test_delivery(void)
+{
+	struct rc	*rc;
+	struct account	*a;
+	char		 buf[PATH_MAX];
+
+	rc = load("defaults\ndelivery mda /usr/bin/procmail -f %F -a \"x y\"\n"
+	    "account a\nhost h\n"
+	    "account b\nhost h\ndelivery mbox ~/Mail/inbox\n"
+	    "account c\nhost h\ndelivery mda \"maildrop -f %F\"\n"
+	    "account d\nhost h\ndelivery maildir ~/M\n");
+	if (rc == NULL)
+		return;
+	a = &rc->accounts[0]->acct;
+	CHECK(a->delivery == DELIVERY_MDA && a->mda_argv != NULL);
+	if (a->mda_argv != NULL) {
+		CHECK_STR(a->mda_argv[0], "/usr/bin/procmail");
+		CHECK_STR(a->mda_argv[1], "-f");
+		CHECK_STR(a->mda_argv[2], "%F");
+		CHECK_STR(a->mda_argv[3], "-a");
+		CHECK_STR(a->mda_argv[4], "x y");
+		CHECK(a->mda_argv[5] == NULL);
+	}
+	a = &rc->accounts[1]->acct;
+	CHECK(a->delivery == DELIVERY_MBOX);
+	snprintf(buf, sizeof buf, "%s/Mail/inbox", tmpdir);
+	CHECK_STR(a->delivery_path, buf);
+	a = &rc->accounts[2]->acct;
+	CHECK(a->delivery == DELIVERY_MDA && a->mda_argv != NULL);
+	if (a->mda_argv != NULL) {
+		CHECK_STR(a->mda_argv[0], "maildrop");
+		CHECK_STR(a->mda_argv[2], "%F");
+		CHECK(a->mda_argv[3] == NULL);
+	}
+	a = &rc->accounts[3]->acct;
+	CHECK(a->delivery == DELIVERY_MAILDIR);
+	rc_free(rc);
+
+	CHECK_STR(fails("account a\nhost h\ndelivery mbox\n"),
+	    "fetchrc:3: delivery mbox takes one file");
+	CHECK_STR(fails("account a\nhost h\ndelivery mbox a b\n"),
+	    "fetchrc:3: delivery mbox takes one file");
+	CHECK_STR(fails("account a\nhost h\ndelivery mbox \"\"\n"),
+	    "fetchrc:3: delivery mbox is empty");
+	CHECK_STR(fails("account a\nhost h\ndelivery mda\n"),
+	    "fetchrc:3: delivery mda needs a command");
+	CHECK_STR(fails("account a\nhost h\ndelivery mda \"\"\n"),
+	    "fetchrc:3: delivery mda needs a command");
+	CHECK_STR(fails("account a\nhost h\ndelivery mda \"a \\\"b\"\n"),
+	    "fetchrc:3: delivery mda: unterminated quote");
 }
 
 static void
@@ -432,16 +499,13 @@ test_errors(void)
 	    "fetchrc:3: auth scram-sha-256 is not available yet");
 	CHECK_STR(fails("account a\nhost h\nauth magic\n"),
 	    "fetchrc:3: unknown auth 'magic' (auto or user)");
-	CHECK_STR(fails("account a\nhost h\ndelivery mbox ~/mbox\n"),
-	    "fetchrc:3: delivery mbox is not available yet");
-	CHECK_STR(fails("account a\nhost h\ndelivery mda procmail -d %F\n"),
-	    "fetchrc:3: delivery mda is not available yet");
 	CHECK_STR(fails("account a\nhost h\ndelivery maildir\n"),
 	    "fetchrc:3: delivery maildir takes one directory");
 	CHECK_STR(fails("account a\nhost h\ndelivery maildir a b\n"),
 	    "fetchrc:3: delivery maildir takes one directory");
 	CHECK_STR(fails("account a\nhost h\ndelivery pigeon\n"),
-	    "fetchrc:3: unknown delivery 'pigeon' (maildir DIR)");
+	    "fetchrc:3: unknown delivery 'pigeon' (maildir DIR, mbox FILE "
+	    "or mda PROGRAM ARG...)");
 	CHECK_STR(fails("account a\nhost h\ndelivery\n"),
 	    "fetchrc:3: delivery needs a value");
 	CHECK_STR(fails("account a\nhost h\nkeep forever\n"),
@@ -570,6 +634,7 @@ main(void)
 	test_words();
 	test_defaults_builtin();
 	test_values();
+	test_delivery();
 	test_inherit();
 	test_secrets();
 	test_errors();

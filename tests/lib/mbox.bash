@@ -1,0 +1,53 @@
+# Reading an mbox back with real mbox readers, for the mbox and MDA suites.
+#
+#   mbox_split MBOX DIR     git mailsplit --mboxrd: one file per message in
+#                           DIR, the From_ line and the separating blank line
+#                           taken off, >From unquoted
+#   mbox_count MBOX         how many messages procmail's formail sees
+#   assert_mbox_holds MBOX SRC...   the messages of MBOX are exactly the
+#                           files given (as a multiset), byte for byte
+
+mbox_split() {
+	local mbox=$1 dir=$2 f
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	git mailsplit --mboxrd -o"$dir" "$mbox" >/dev/null
+	for f in "$dir"/*; do
+		[[ -f $f ]] || continue
+		# Drop the From_ line and the blank line that ends each message.
+		python3 -c 'import sys
+p = sys.argv[1]
+d = open(p, "rb").read()
+d = d[d.index(b"\n") + 1:]
+assert d.endswith(b"\n\n") or d == b"\n", p
+open(p, "wb").write(d[:-1])' "$f"
+	done
+}
+
+mbox_count() {
+	formail -s sh -c 'cat >/dev/null; echo x' <"$1" | wc -l
+}
+
+assert_mbox_holds() {
+	local mbox=$1
+	shift
+	local split=$BATS_TEST_TMPDIR/mbox-split.$RANDOM
+	mbox_split "$mbox" "$split"
+	local want got
+	want=$(for f in "$@"; do sha256sum <"$f"; done | awk '{print $1}' | sort)
+	got=$(_sums "$split")
+	if [[ $want != "$got" ]]; then
+		{
+			echo "-- mbox $mbox does not hold exactly the $# messages --"
+			echo "got $(ls "$split" | wc -l) messages"
+			diff <(echo "$want") <(echo "$got") || true
+		} | fail
+		return 1
+	fi
+	local n
+	n=$(mbox_count "$mbox")
+	if ((n != $#)); then
+		echo "formail sees $n messages in $mbox, not $#" | fail
+		return 1
+	fi
+}
