@@ -67,3 +67,18 @@ setup() {
 	assert_equal "${#lines[@]}" "$(ls "$CORPUS" | wc -l)"
 	refute_line --regexp '^\.'
 }
+
+@test "a message with a 1 MB line arrives byte for byte" {
+	dovecot_clear
+	mkdir "$BATS_TEST_TMPDIR/long"
+	{
+		printf 'From: a@example.org\nSubject: one long line\n\n'
+		head -c 1048576 /dev/zero | tr '\0' 'L'
+		printf '\nend\n'
+	} >"$BATS_TEST_TMPDIR/long/long.eml"
+	dovecot_add_dir "$BATS_TEST_TMPDIR/long"
+	rc_dovecot dv tls | rc_write
+	pf
+	assert_success
+	assert_maildir_equals "$BATS_TEST_TMPDIR/long"
+}

@@ -195,15 +195,15 @@ for i in range(20000):
 	assert_maildir_equals "$BATS_TEST_TMPDIR/want"
 	fake_wait
 
-	# Second run: only message 3 is fetched.
+	# Second run, same server (same port: the state is per user@host:port):
+	# only message 3 is fetched.
 	{
 		sc_login
 		sc_listing "uid-1:$MSGS/1.eml" "uid-2:$MSGS/2.eml" "uid-3:$MSGS/3.eml"
 		sc_retr 3 "$MSGS/3.eml"
 		sc_quit
 	} >"$SC"
-	fake_start "$SC"
-	rc_fake f plain "keep on" | rc_write
+	fake_start "$SC" --port "$FAKE_PORT"
 	pf
 	assert_success
 	fake_wait
@@ -254,4 +254,77 @@ for i in range(20000):
 	assert_failure 76
 	fake_wait
 	refute_sent '^(USER|PASS)'
+}
+
+@test "CAPA answered -ERR: no capabilities, USER/PASS and UIDL still work" {
+	{
+		echo "S: +OK old server"
+		echo "C: CAPA"
+		echo "S: -ERR what is CAPA"
+		echo "C: USER test"
+		echo "S: +OK"
+		echo "C: PASS *"
+		echo "S: +OK"
+		sc_listing "uid-1:$MSGS/1.eml"
+		sc_retr 1 "$MSGS/1.eml"
+		sc_quit
+	} >"$SC"
+	fake_start "$SC"
+	rc_fake f plain "keep on" | rc_write
+	pf
+	assert_success
+	fake_wait
+	assert_equal "$FAKE_STATUS" 0
+	mkdir "$BATS_TEST_TMPDIR/want"
+	cp "$MSGS/1.eml" "$BATS_TEST_TMPDIR/want/"
+	assert_maildir_equals "$BATS_TEST_TMPDIR/want"
+}
+
+@test "CAPA answered -ERR with tls_starttls on: 69, no USER or PASS sent" {
+	{
+		echo "S: +OK old server"
+		echo "C: CAPA"
+		echo "S: -ERR what is CAPA"
+		echo "EXPECT-EOF"
+	} >"$SC"
+	fake_start "$SC"
+	rc_fake f starttls | rc_write
+	pf
+	assert_failure 69
+	fake_wait
+	refute_sent '^(USER|PASS|AUTH)'
+}
+
+@test "the connection drops instead of answering QUIT: nothing fetched twice" {
+	# keep off: DELE 1 was sent, but without the QUIT answer the server may
+	# not have deleted it.  The next run must not deliver it again.
+	{
+		sc_login
+		sc_listing "uid-1:$MSGS/1.eml"
+		sc_retr 1 "$MSGS/1.eml"
+		echo "C: DELE 1"
+		echo "S: +OK"
+		echo "C: QUIT"
+		echo "CLOSE"
+	} >"$SC"
+	fake_start "$SC"
+	rc_fake f plain | rc_write
+	pf
+	assert_failure 75
+	fake_wait
+
+	{
+		sc_login
+		sc_listing "uid-1:$MSGS/1.eml" "uid-2:$MSGS/2.eml"
+		sc_retr 2 "$MSGS/2.eml"
+		sc_quit
+	} >"$SC"
+	fake_start "$SC" --port "$FAKE_PORT"
+	pf -k
+	assert_success
+	fake_wait
+	refute_sent '^RETR 1$'
+	mkdir "$BATS_TEST_TMPDIR/want"
+	cp "$MSGS/1.eml" "$MSGS/2.eml" "$BATS_TEST_TMPDIR/want/"
+	assert_maildir_equals "$BATS_TEST_TMPDIR/want"
 }

@@ -62,10 +62,14 @@ setup() {
 
 @test "nothing goes to stdout" {
 	rc_dovecot dv tls | rc_write
-	run --separate-stderr timeout 60 "$POPFETCH" -f "$RC" -vv
+	run sh -c '"$0" -f "$1" -vv 2>/dev/null' "$POPFETCH" "$RC"
 	assert_success
-	assert_equal "$output" ""
-	[[ -n $stderr ]]
+	assert_output ""
+	dovecot_clear
+	dovecot_add_dir "$CORPUS"
+	run sh -c '"$0" -f "$1" -vv -A 2>&1 >/dev/null' "$POPFETCH" "$RC"
+	assert_success
+	assert_output --partial "dv: > CAPA"
 }
 
 @test "-vv: protocol trace with the account name, PASS masked" {

@@ -88,15 +88,15 @@ block() {
 	assert_output --partial "$RC:2"
 }
 
-@test "a key of a later milestone (max_size): 78" {
-	{ block; echo "max_size 20M"; } | rc_write
+@test "a bad max_size: 78" {
+	{ block; echo "max_size lots"; } | rc_write
 	pf
 	assert_failure 78
 	assert_output --partial "$RC:10"
 }
 
-@test "a key of a later milestone (filter): 78" {
-	{ block; echo "filter /bin/true"; } | rc_write
+@test "a bad pipelining value: 78" {
+	{ block; echo "pipelining sometimes"; } | rc_write
 	pf
 	assert_failure 78
 	assert_output --partial "$RC:10"
@@ -130,15 +130,14 @@ block() {
 	assert_failure 64
 }
 
-@test "an option of a later milestone (--json): 64" {
+@test "-j without a number: 64" {
 	block | rc_write
-	pf --json
+	pf -j many
 	assert_failure 64
 }
 
-@test "an option of a later milestone (-j 2): 64" {
-	block | rc_write
-	pf -j 2
+@test "-f without its argument: 64" {
+	run "$POPFETCH" -f
 	assert_failure 64
 }
 

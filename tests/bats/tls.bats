@@ -14,6 +14,7 @@ setup() {
 
 teardown() {
 	fake_stop
+	dovecot_stop
 }
 
 @test "implicit TLS against a verified server works (scripted server)" {
@@ -109,4 +110,15 @@ teardown() {
 	assert_failure
 	fake_wait
 	refute_sent '^(PASS|AUTH|APOP)'
+}
+
+@test "a real Dovecot without TLS, tls_starttls on: 69, nothing fetched" {
+	dovecot_start nossl
+	printf 'From: a@example.org\nSubject: x\n\nx\n' >"$BATS_TEST_TMPDIR/m"
+	dovecot_add_message "$BATS_TEST_TMPDIR/m"
+	rc_dovecot dv starttls | rc_write
+	pf
+	assert_failure 69
+	assert_equal "$(maildir_count)" 0
+	assert_equal "$(dovecot_count)" 1
 }

@@ -174,6 +174,7 @@ dovecot_start() {
 		_dovecot_log
 		return 1
 	fi
+	_dovecot_watchdog "$$" "$DOVECOT_DIR"
 	local p
 	for p in $DOVECOT_PORT $DOVECOT_PORTS; do
 		if ! wait_port "$p"; then
@@ -183,6 +184,23 @@ dovecot_start() {
 			return 1
 		fi
 	done
+}
+
+# Stops the server if the shell that started it dies without stopping it
+# (a test run killed by a timeout skips teardown_file).  It ignores the
+# signals that killed its owner, and ends when the directory goes away.
+_dovecot_watchdog() {
+	local owner=$1 dir=$2
+	(
+		trap '' HUP INT TERM
+		while kill -0 "$owner" 2>/dev/null && [[ -d $dir ]]; do
+			sleep 1
+		done
+		if [[ -d $dir ]]; then
+			DOVECOT_DIR=$dir
+			dovecot_stop
+		fi
+	) </dev/null >/dev/null 2>&1 3>&- &
 }
 
 # The master's pid, and the pids of its children (collected before the

@@ -16,6 +16,9 @@ It plays a scenario file that reads like a transcript:
                               dot-stuffed, then the terminating ".\\r\\n"
     EXPECT-EOF [secs]         the client must close now, sending nothing more
                               (default: wait up to 10 s)
+    ANY-ORDER ... END         the "C:" lines inside may come in any order (a
+                              pipelining client): each is answered with the
+                              lines that follow it up to the next "C:"
 
 Paths may use $VAR / ${VAR}; relative ones are relative to the scenario file.
 A size may be written with a suffix K or M (BIG 10M x).
@@ -31,6 +34,7 @@ otherwise.
 import argparse
 import os
 import re
+import signal
 import socket
 import ssl
 import sys
@@ -97,8 +101,24 @@ def pattern(text):
     return re.compile(".*".join(parts), re.S)
 
 
+def group(path, block):
+    """The steps of an ANY-ORDER block as (lineno, text, regex, steps)."""
+    exchanges = []
+    for step in block:
+        lineno, kind, arg = step
+        if kind == "C":
+            exchanges.append((lineno, arg[0], arg[1], []))
+        elif not exchanges:
+            raise ScenarioError("%s:%d: ANY-ORDER must start with C:" %
+                                (path, lineno))
+        else:
+            exchanges[-1][3].append(step)
+    return exchanges
+
+
 def load(path):
     steps = []
+    outer = None
     base = os.path.dirname(os.path.abspath(path))
     with open(path, encoding="utf-8", errors="surrogateescape") as f:
         for lineno, line in enumerate(f, 1):
@@ -116,7 +136,20 @@ def load(path):
                     steps.append((lineno, "C", (text, pattern(text))))
                 continue
             word, _, arg = line.partition(" ")
-            if word == "TLS" or word == "CLOSE":
+            if word == "ANY-ORDER":
+                if outer is not None:
+                    raise ScenarioError("%s:%d: nested ANY-ORDER" %
+                                        (path, lineno))
+                outer, steps = (steps, lineno), []
+            elif word == "END":
+                if outer is None:
+                    raise ScenarioError("%s:%d: END without ANY-ORDER" %
+                                        (path, lineno))
+                block = steps
+                steps, start = outer
+                outer = None
+                steps.append((start, "ANY", group(path, block)))
+            elif word == "TLS" or word == "CLOSE":
                 steps.append((lineno, word, None))
             elif word == "SLEEP":
                 steps.append((lineno, word, float(arg)))
@@ -139,6 +172,9 @@ def load(path):
             else:
                 raise ScenarioError("%s:%d: unknown directive %r" %
                                     (path, lineno, word))
+    if outer is not None:
+        raise ScenarioError("%s:%d: ANY-ORDER without END" %
+                            (path, outer[1]))
     return steps
 
 
@@ -230,6 +266,10 @@ class Conn:
         self.note("tls started")
 
     def play(self, steps):
+        self.run(steps)
+        raise Stop(True, "end of scenario")
+
+    def run(self, steps):
         for lineno, kind, arg in steps:
             if kind == "S":
                 self.send(arg.encode("utf-8", "surrogateescape") + b"\r\n")
@@ -273,7 +313,23 @@ class Conn:
                     raise Stop(False, "line %d: expected EOF, got %r" %
                                (lineno, shown(line)))
                 raise Stop(True, "eof as expected")
-        raise Stop(True, "end of scenario")
+            elif kind == "ANY":
+                left = list(arg)
+                while left:
+                    line = self.readline(self.args.timeout)
+                    if line is None:
+                        raise Stop(False, "line %d: expected one of %r, got "
+                                   "EOF" % (lineno, [e[1] for e in left]))
+                    got = line.decode("latin-1")
+                    for i, e in enumerate(left):
+                        if e[2].fullmatch(got):
+                            del left[i]
+                            self.run(e[3])
+                            break
+                    else:
+                        raise Stop(False, "mismatch in the block at line %d: "
+                                   "expected one of %r, got %r" %
+                                   (lineno, [e[1] for e in left], shown(line)))
 
 
 def serve(args, steps, log):
@@ -335,7 +391,11 @@ def main():
     ap.add_argument("--connections", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=30.0,
                     help="seconds to wait for each client line")
+    ap.add_argument("--lifetime", type=int, default=300,
+                    help="exit after this many seconds whatever happens")
     args = ap.parse_args()
+    # A test run killed before its teardown must not leave servers behind.
+    signal.alarm(args.lifetime)
     try:
         steps = load(args.scenario)
     except (OSError, ScenarioError, ValueError) as e:

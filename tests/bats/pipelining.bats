@@ -1,0 +1,161 @@
+#!/usr/bin/env bats
+# A scripted server that offers PIPELINING: RETRs may be outstanding and
+# DELEs go out in between, in whatever order the client chooses (ANY-ORDER).
+
+load ../lib/common
+
+setup_file() {
+	certs_make "$BATS_FILE_TMPDIR/certs"
+	mkdir -p "$BATS_FILE_TMPDIR/msgs"
+	local i
+	for i in 1 2 3 4; do
+		printf 'From: fake@example.org\nSubject: message %d\n\n.body %d\n' \
+		    "$i" "$i" >"$BATS_FILE_TMPDIR/msgs/$i.eml"
+	done
+	export MSGS=$BATS_FILE_TMPDIR/msgs
+}
+
+setup() {
+	common_setup
+	SC=$BATS_TEST_TMPDIR/scenario.pop
+	mkdir "$BATS_TEST_TMPDIR/want"
+}
+
+teardown() {
+	fake_stop
+}
+
+listing4() {
+	sc_listing "uid-1:$MSGS/1.eml" "uid-2:$MSGS/2.eml" \
+	    "uid-3:$MSGS/3.eml" "uid-4:$MSGS/4.eml"
+}
+
+@test "pipelined: every message delivered once and deleted" {
+	{
+		sc_login PIPELINING
+		listing4
+		echo "ANY-ORDER"
+		local i
+		for i in 1 2 3 4; do
+			sc_retr "$i" "$MSGS/$i.eml"
+			echo "C: DELE $i"
+			echo "S: +OK"
+		done
+		echo "END"
+		sc_quit
+	} >"$SC"
+	fake_start "$SC"
+	rc_fake f plain | rc_write
+	pf
+	assert_success
+	fake_wait
+	assert_equal "$FAKE_STATUS" 0
+	assert_maildir_equals "$MSGS"
+}
+
+@test "pipelined: STAT, UIDL and LIST go out before the first answer" {
+	{
+		sc_login PIPELINING
+		echo "C: STAT"
+		echo "C: UIDL"
+		echo "C: LIST"
+		echo "S: +OK 1 $(pop_size "$MSGS/1.eml")"
+		echo "S: +OK"
+		echo "S: 1 uid-1"
+		echo "S: ."
+		echo "S: +OK"
+		echo "S: 1 $(pop_size "$MSGS/1.eml")"
+		echo "S: ."
+		sc_retr 1 "$MSGS/1.eml"
+		sc_quit
+	} >"$SC"
+	fake_start "$SC"
+	rc_fake f plain "keep on" | rc_write
+	pf
+	assert_success
+	fake_wait
+	assert_equal "$FAKE_STATUS" 0
+}
+
+@test "pipelined: connection lost in message 2: 75, no DELE of 2, none fetched twice" {
+	{
+		sc_login PIPELINING
+		listing4
+		echo "ANY-ORDER"
+		sc_retr 1 "$MSGS/1.eml"
+		echo "C: DELE 1"
+		echo "S: +OK"
+		echo "C: RETR 2"
+		echo "S: +OK $(pop_size "$MSGS/2.eml") octets"
+		echo "S: From: fake@example.org"
+		echo "CLOSE"
+		echo "C: RETR 3"
+		echo "C: RETR 4"
+		echo "END"
+	} >"$SC"
+	fake_start "$SC"
+	rc_fake f plain | rc_write
+	pf
+	assert_failure 75
+	fake_wait
+	refute_sent '^(DELE [234]|QUIT)$'
+	cp "$MSGS/1.eml" "$BATS_TEST_TMPDIR/want/"
+	assert_maildir_equals "$BATS_TEST_TMPDIR/want"
+
+	# The server did not delete message 1 (no QUIT): next run, keep on.
+	{
+		sc_login PIPELINING
+		listing4
+		echo "ANY-ORDER"
+		local i
+		for i in 2 3 4; do
+			sc_retr "$i" "$MSGS/$i.eml"
+		done
+		echo "END"
+		sc_quit
+	} >"$SC"
+	fake_start "$SC" --port "$FAKE_PORT"
+	pf -k
+	assert_success
+	fake_wait
+	assert_equal "$FAKE_STATUS" 0
+	refute_sent '^RETR 1$'
+	assert_maildir_equals "$MSGS"
+}
+
+@test "pipelined: a body far beyond its LIST size: 76, nothing of it delivered" {
+	python3 -c 'import sys
+sys.stdout.write("From: fake@example.org\nSubject: big\n\n")
+for i in range(20000):
+    sys.stdout.write("%099d\n" % i)' >"$BATS_TEST_TMPDIR/huge.eml"
+	{
+		sc_login PIPELINING
+		echo "C: STAT"
+		echo "S: +OK 2 120"
+		echo "C: UIDL"
+		echo "S: +OK"
+		echo "S: 1 uid-1"
+		echo "S: 2 uid-2"
+		echo "S: ."
+		echo "C: LIST"
+		echo "S: +OK"
+		echo "S: 1 60"
+		echo "S: 2 60"
+		echo "S: ."
+		echo "ANY-ORDER"
+		echo "C: RETR 1"
+		echo "S: +OK 60 octets"
+		echo "MSG $BATS_TEST_TMPDIR/huge.eml"
+		echo "C: RETR 2"
+		echo "C: DELE *"
+		echo "END"
+		echo "EXPECT-EOF"
+	} >"$SC"
+	fake_start "$SC"
+	rc_fake f plain | rc_write
+	pf
+	assert_failure 76
+	assert_equal "$(maildir_count)" 0
+	fake_wait
+	refute_sent '^(DELE|QUIT)'
+}
