@@ -58,7 +58,8 @@ envelope_add(struct envelope *env, const char *data, size_t len)
 			env->size = ENVELOPE_HDR_MAX;
 		env->buf = xreallocarray(env->buf, env->size, 1);
 	}
-	memcpy(env->buf + env->len, data, n);
+	if (n > 0)
+		memcpy(env->buf + env->len, data, n);
 	env->len += n;
 	if (env->len == ENVELOPE_HDR_MAX)
 		env->done = 1;

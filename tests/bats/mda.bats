@@ -125,7 +125,7 @@ mv "$f" "$1/new/"'
 		    "delivery mda $BIN/args %F x%Fy 100%%"
 		rc_dovecot sh tls "keep on" "only_new off" \
 		    "state_dir $BATS_TEST_TMPDIR/state2" \
-		    "delivery mda sh -c \"echo %F >$BATS_TEST_TMPDIR/sh.out\""
+		    "delivery mda sh -c \"cat >/dev/null; echo %F >$BATS_TEST_TMPDIR/sh.out\""
 	} | rc_write
 	pf
 	assert_success
