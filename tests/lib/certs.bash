@@ -5,6 +5,7 @@
 #   server.pem server-key.pem  from that CA, for IP 127.0.0.1 and DNS localhost
 #   other.pem other-key.pem    from the same CA, for other.invalid only
 #   self.pem self-key.pem      self-signed for 127.0.0.1 + localhost (unknown CA)
+#   client.pem client-key.pem  from the CA, a client certificate for CN=test
 # and sets CERTS_DIR to DIR.
 
 _certs_key() {
@@ -19,14 +20,15 @@ _certs_template() {
 		printf 'cn = "%s"\n' "$cn"
 		printf 'organization = "popfetch tests"\n'
 		printf 'expiration_days = 30\n'
-		local san
+		local san usage=tls_www_server
 		for san in "$@"; do
 			case $san in
 			ip:*) printf 'ip_address = "%s"\n' "${san#ip:}" ;;
 			dns:*) printf 'dns_name = "%s"\n' "${san#dns:}" ;;
+			client) usage=tls_www_client ;;
 			esac
 		done
-		printf 'tls_www_server\nsigning_key\nencryption_key\n'
+		printf '%s\nsigning_key\nencryption_key\n' "$usage"
 	} >"$file"
 }
 
@@ -57,6 +59,7 @@ certs_make() {
 
 	_certs_leaf "$dir" server localhost ip:127.0.0.1 dns:localhost
 	_certs_leaf "$dir" other other.invalid dns:other.invalid
+	_certs_leaf "$dir" client test client
 
 	_certs_key "$dir/self-key.pem"
 	_certs_template "$dir/self.tmpl" localhost ip:127.0.0.1 dns:localhost
@@ -64,7 +67,7 @@ certs_make() {
 	    --template "$dir/self.tmpl" --outfile "$dir/self.pem" >/dev/null 2>&1
 
 	local f
-	for f in ca server other self; do
+	for f in ca server other self client; do
 		if [[ ! -s $dir/$f.pem ]]; then
 			echo "certs_make: could not create $dir/$f.pem" >&2
 			return 1

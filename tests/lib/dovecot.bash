@@ -15,12 +15,18 @@
 # (default "plain login"); the password is stored {PLAIN}, which serves
 # every mechanism (cram-md5, scram-sha-256 and apop too).
 #
+# DOVECOT_CLIENT_CERT=1, set before dovecot_start, makes every login need a
+# client certificate from the test CA (certs_make's client.pem, CN=test),
+# and adds the EXTERNAL mechanism: the certificate's CN is the user, with
+# no password.
+#
 # The directory is not under the bats temp dirs because those are 0700 and
 # the mail processes run as the unprivileged dovecot user.
 
 DOVECOT_USER=${DOVECOT_USER:-test}
 DOVECOT_PASS=${DOVECOT_PASS:-s3cret-Pass}
 DOVECOT_MECHANISMS=${DOVECOT_MECHANISMS:-plain login}
+DOVECOT_CLIENT_CERT=${DOVECOT_CLIENT_CERT:-0}
 _dovecot_seq=0
 
 # A free TCP port on 127.0.0.1 (bind port 0 and let it go).
@@ -54,7 +60,13 @@ _dovecot_log() {
 
 _dovecot_write_conf() {
 	local ssl=$1
-	local uid gid login_user internal_user
+	local uid gid login_user internal_user mechanisms=$DOVECOT_MECHANISMS
+	local clientcert=no
+	if [[ $ssl == yes && $DOVECOT_CLIENT_CERT == 1 ]]; then
+		clientcert=yes
+		[[ " $mechanisms " == *" external "* ]] ||
+		    mechanisms="$mechanisms external"
+	fi
 	if ((EUID == 0)); then
 		uid=$(id -u dovecot)
 		gid=$(id -g dovecot)
@@ -81,12 +93,25 @@ _dovecot_write_conf() {
 	first_valid_uid = 1
 	first_valid_gid = 1
 	disable_plaintext_auth = no
-	auth_mechanisms = $DOVECOT_MECHANISMS
+	auth_mechanisms = $mechanisms
 	auth_verbose = yes
 	auth_failure_delay = 0
 	mail_location = maildir:$DOVECOT_DIR/mail/%u
 	mail_fsync = never
 	pop3_uidl_format = %08Xv%08Xu
+	CONF
+	# EXTERNAL checks an empty password: the verified certificate is
+	# the credential, so this passdb serves that mechanism alone.
+	if [[ $clientcert == yes ]]; then
+		cat >>"$DOVECOT_CONF" <<-CONF
+		passdb {
+		  driver = static
+		  args = nopassword=y
+		  mechanisms = external
+		}
+		CONF
+	fi
+	cat >>"$DOVECOT_CONF" <<-CONF
 	passdb {
 	  driver = passwd-file
 	  args = scheme=PLAIN username_format=%u $DOVECOT_DIR/passwd
@@ -118,6 +143,15 @@ _dovecot_write_conf() {
 		ssl_key = <$DOVECOT_DIR/server-key.pem
 		ssl_min_protocol = TLSv1.2
 		CONF
+		if [[ $clientcert == yes ]]; then
+			cat >>"$DOVECOT_CONF" <<-CONF
+			ssl_ca = <$DOVECOT_DIR/ca.pem
+			ssl_verify_client_cert = yes
+			ssl_require_crl = no
+			auth_ssl_require_client_cert = yes
+			auth_ssl_username_from_cert = yes
+			CONF
+		fi
 	else
 		cat >>"$DOVECOT_CONF" <<-CONF
 		  inet_listener pop3s {
@@ -149,7 +183,8 @@ dovecot_start() {
 		while [[ $DOVECOT_PORTS == "$DOVECOT_PORT" ]]; do
 			DOVECOT_PORTS=$(free_port)
 		done
-		cp "$CERTS_DIR/server.pem" "$CERTS_DIR/server-key.pem" "$DOVECOT_DIR/"
+		cp "$CERTS_DIR/server.pem" "$CERTS_DIR/server-key.pem" \
+		    "$CERTS_DIR/ca.pem" "$DOVECOT_DIR/"
 	fi
 	DOVECOT_MAILDIR=$DOVECOT_DIR/mail/$DOVECOT_USER
 	export DOVECOT_DIR DOVECOT_CONF DOVECOT_PORT DOVECOT_PORTS DOVECOT_MAILDIR

@@ -23,6 +23,10 @@ It plays a scenario file that reads like a transcript:
 Paths may use $VAR / ${VAR}; relative ones are relative to the scenario file.
 A size may be written with a suffix K or M (BIG 10M x).
 
+With --client-ca FILE, the TLS handshake requires a client certificate
+signed by that CA; when one was presented, the event "## CLIENT-CERT cn"
+(its subject's common name) is logged.
+
 Everything the client sends is written to --log, one line per line received
 (CR LF stripped, other control bytes as \\xHH); events are lines starting
 with "## ".  When the client sends something other than the scenario's "C:"
@@ -203,6 +207,15 @@ def as_message(data):
     return bytes(out)
 
 
+def client_cn(peer):
+    """The subject CN of a verified peer certificate (getpeercert())."""
+    for rdn in peer.get("subject", ()):
+        for key, value in rdn:
+            if key == "commonName":
+                return value
+    return "?"
+
+
 class Conn:
     def __init__(self, sock, args, log):
         self.sock = sock
@@ -258,12 +271,18 @@ class Conn:
             self.buf = b""
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(self.args.cert, self.args.key)
+        if self.args.client_ca:
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            ctx.load_verify_locations(self.args.client_ca)
         self.sock.settimeout(self.args.timeout)
         try:
             self.sock = ctx.wrap_socket(self.sock, server_side=True)
         except (OSError, ssl.SSLError) as e:
             raise Stop(False, "tls handshake failed: %s" % e)
         self.note("tls started")
+        peer = self.sock.getpeercert()
+        if peer:
+            self.note("CLIENT-CERT %s" % client_cn(peer))
 
     def play(self, steps):
         self.run(steps)
@@ -387,6 +406,8 @@ def main():
     ap.add_argument("--tls-implicit", action="store_true")
     ap.add_argument("--cert")
     ap.add_argument("--key")
+    ap.add_argument("--client-ca", metavar="FILE",
+                    help="require a client certificate signed by this CA")
     ap.add_argument("--log", default=os.devnull)
     ap.add_argument("--connections", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=30.0,
