@@ -24,6 +24,7 @@ struct conn {
 
 	gnutls_session_t		 tls;
 	gnutls_certificate_credentials_t cred;
+	int				 client_cert;	/* one was offered */
 
 	char				 rbuf[CONN_BUFSIZE];
 	size_t				 roff;		/* first unread byte */

@@ -43,6 +43,21 @@ tls_gnutls_error(struct conn *c, int rc, const char *what, struct error *err)
 		err_set(err, ERR_TEMP, "%s: connection to %s lost", what,
 		    c->peer);
 		err_hint(err, "nothing was lost: try again later");
+	} else if (rc == GNUTLS_E_FATAL_ALERT_RECEIVED) {
+		/*
+		 * The server refused the session.  With TLS 1.3 a missing
+		 * client certificate shows only at the first read.
+		 */
+		err_set(err, ERR_UNAVAILABLE, "%s refused the TLS session: %s",
+		    c->peer, c->tls != NULL ? gnutls_alert_get_name(
+		    gnutls_alert_get(c->tls)) : gnutls_strerror(rc));
+		if (!c->client_cert)
+			err_hint(err, "the server may require a client "
+			    "certificate: set tls_cert_file and tls_key_file");
+		else
+			err_hint(err, "check that the server accepts this "
+			    "client certificate (tls_cert_file), and "
+			    "tls_priorities if set");
 	} else
 		err_set(err, ERR_PROTO, "%s: %s", what, gnutls_strerror(rc));
 	return (-1);
@@ -209,6 +224,7 @@ tls_start(struct conn *c, const struct account *acct, int mode,
 
 	if (tls_credentials(c, acct, pinned, err) == -1)
 		return (-1);
+	c->client_cert = acct->tls_cert_file != NULL;
 	if ((rc = gnutls_init(&c->tls, GNUTLS_CLIENT)) < 0) {
 		c->tls = NULL;
 		return (tls_gnutls_error(c, rc, "TLS setup", err));
