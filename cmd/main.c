@@ -14,6 +14,7 @@
 #include "account.h"
 #include "error.h"
 #include "exitcode.h"
+#include "jobs.h"
 #include "log.h"
 #include "output.h"
 #include "paths.h"
@@ -47,7 +48,8 @@ static const struct option main_longopts[] = {
 };
 
 static const char main_usage[] =
-    "usage: popfetch [-AhknqSVv] [--delete] [-f rcfile] [account ...]\n";
+    "usage: popfetch [-AhknqSsVv] [--delete] [--json] [--progress when]\n"
+    "                [-f rcfile] [-j jobs] [account ...]\n";
 
 static const char main_help[] =
     "Fetch mail from POP3 servers into a Maildir.\n"
@@ -58,8 +60,14 @@ static const char main_help[] =
     "      --delete       delete what was delivered, whatever keep says\n"
     "  -A, --fetch-all    fetch messages fetched before too\n"
     "  -n, --dry-run      connect, log in and plan; fetch and delete nothing\n"
+    "  -s, --status       count messages and new ones; fetch and change\n"
+    "                     nothing; exit 0 with new mail, 1 without\n"
     "  -S, --serverinfo   show the server's greeting, capabilities and TLS\n"
     "                     certificate; log in to nothing\n"
+    "  -j, --jobs N       fetch up to N accounts at once (1 to 64, default 1)\n"
+    "      --json         one JSON object per account on standard output\n"
+    "      --progress WHEN  progress on standard error: auto (when it is a\n"
+    "                     terminal), always or never\n"
     "  -q, --quiet        print only errors\n"
     "  -v, --verbose      say more; -vv adds the protocol trace\n"
     "  -h, --help         print this help\n"
@@ -77,11 +85,41 @@ main_usage_error(const char *msg)
 	return (EX_USAGE);
 }
 
+enum main_progress {
+	PROGRESS_AUTO,
+	PROGRESS_ALWAYS,
+	PROGRESS_NEVER,
+};
+
 static int
-main_notyet(const char *opt)
+main_progress(const char *arg, enum main_progress *mode)
 {
-	fprintf(stderr, "popfetch: %s is not available yet\n", opt);
-	return (EX_USAGE);
+	if (strcmp(arg, "auto") == 0)
+		*mode = PROGRESS_AUTO;
+	else if (strcmp(arg, "always") == 0)
+		*mode = PROGRESS_ALWAYS;
+	else if (strcmp(arg, "never") == 0)
+		*mode = PROGRESS_NEVER;
+	else
+		return (-1);
+	return (0);
+}
+
+/*
+ * The progress line is for a person watching one account at a time: never
+ * with -q, nor under --json unless asked for, and with auto only on a
+ * terminal and when no two accounts are fetched at once.
+ */
+static int
+main_showprogress(enum main_progress mode, int quiet, int json, u_int jobs,
+    size_t naccounts)
+{
+	if (quiet || mode == PROGRESS_NEVER)
+		return (0);
+	if (mode == PROGRESS_ALWAYS)
+		return (1);
+	return (!json && isatty(STDERR_FILENO) &&
+	    (jobs <= 1 || naccounts <= 1));
 }
 
 /* Messages and the secret pipes assume 0, 1 and 2 are open. */
@@ -137,14 +175,22 @@ out:
 int
 main(int argc, char *argv[])
 {
-	struct fetch_opts	  opts = { -1, 0, 0 };
+	struct run_opts		  ro;
+	struct fetch_opts	 *opts = &ro.fetch;
 	struct error		  err;
 	struct rc		 *rc = NULL;
 	struct rc_account	**sel = NULL;
+	struct run_acct		 *accts = NULL;
+	enum main_progress	  progress = PROGRESS_AUTO;
+	const char		 *errstr;
 	char			 *rcpath = NULL;
 	size_t			  nsel = 0, i, j;
+	u_int			  jobs = 1;
 	int			  ch, quiet = 0, verbose = 0, rv = 0, status;
 	int			  keep = 0, del = 0, serverinfo = 0;
+
+	memset(&ro, 0, sizeof ro);
+	opts->keep = -1;
 
 	main_fds();
 	/* Write errors on sockets and pipes are handled where they happen. */
@@ -159,7 +205,7 @@ main(int argc, char *argv[])
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'A':
-			opts.fetch_all = 1;
+			opts->fetch_all = 1;
 			break;
 		case 'f':
 			free(rcpath);
@@ -172,14 +218,14 @@ main(int argc, char *argv[])
 			goto out;
 		case 'k':
 			keep = 1;
-			opts.keep = 1;
+			opts->keep = 1;
 			break;
 		case OPT_DELETE:
 			del = 1;
-			opts.keep = 0;
+			opts->keep = 0;
 			break;
 		case 'n':
-			opts.dry_run = 1;
+			opts->dry_run = 1;
 			break;
 		case 'q':
 			quiet = 1;
@@ -192,20 +238,30 @@ main(int argc, char *argv[])
 			rv = EX_OK;
 			goto out;
 		case 's':
-			rv = main_notyet("--status");
-			goto out;
+			opts->status = 1;
+			break;
 		case 'S':
 			serverinfo = 1;
 			break;
 		case 'j':
-			rv = main_notyet("--jobs");
-			goto out;
+			jobs = strtonum(optarg, 1, JOBS_MAX, &errstr);
+			if (errstr != NULL) {
+				fprintf(stderr, "popfetch: -j %s: %s (1 to "
+				    "%d)\n", optarg, errstr, JOBS_MAX);
+				rv = main_usage_error(NULL);
+				goto out;
+			}
+			break;
 		case OPT_PROGRESS:
-			rv = main_notyet("--progress");
-			goto out;
+			if (main_progress(optarg, &progress) == -1) {
+				rv = main_usage_error("--progress takes auto, "
+				    "always or never");
+				goto out;
+			}
+			break;
 		case OPT_JSON:
-			rv = main_notyet("--json");
-			goto out;
+			ro.json = 1;
+			break;
 		default:
 			rv = main_usage_error(NULL);
 			goto out;
@@ -220,6 +276,11 @@ main(int argc, char *argv[])
 	}
 	if (quiet && verbose) {
 		rv = main_usage_error("-q and -v contradict each other");
+		goto out;
+	}
+	if (serverinfo && (opts->status || ro.json)) {
+		rv = main_usage_error(opts->status ? "-S and -s contradict "
+		    "each other" : "-S has no JSON output");
 		goto out;
 	}
 	output_init(quiet ? LOG_WARN : verbose == 0 ? LOG_INFO :
@@ -257,16 +318,27 @@ main(int argc, char *argv[])
 			goto out;
 	}
 
-	for (i = 0; i < nsel; i++) {
-		if (serverinfo)
+	if (serverinfo) {
+		for (i = 0; i < nsel; i++) {
 			status = serverinfo_run(sel[i]);
-		else
-			status = run_account(sel[i], &opts);
-		if (rv == 0)
-			rv = status;
+			if (rv == 0)
+				rv = status;
+		}
+		goto out;
 	}
 
+	ro.progress = main_showprogress(progress, quiet, ro.json, jobs, nsel);
+	accts = xcalloc(nsel == 0 ? 1 : nsel, sizeof *accts);
+	for (i = 0; i < nsel; i++)
+		accts[i].ra = sel[i];
+	rv = jobs_run(accts, nsel, jobs, &ro);
+
 out:
+	if (accts != NULL) {
+		for (i = 0; i < nsel; i++)
+			run_free(&accts[i]);
+		free(accts);
+	}
 	free(sel);
 	rc_free(rc);
 	free(rcpath);

@@ -1,12 +1,33 @@
+#include <errno.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "output.h"
+#include "progress.h"
 
 static void
 output_log(enum log_level level, const char *account, const char *msg)
 {
 	(void)level;
+	progress_clear();
 	fprintf(stderr, "%s: %s\n", account, msg);
+}
+
+int
+output_line(const char *buf, size_t len)
+{
+	ssize_t	n;
+
+	while (len > 0) {
+		n = write(STDOUT_FILENO, buf, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return (-1);
+		buf += n;
+		len -= n;
+	}
+	return (0);
 }
 
 void
@@ -73,6 +94,7 @@ output_summary(char *buf, size_t len, const struct fetch_result *r,
 void
 output_error(const char *account, const char *where, const struct error *err)
 {
+	progress_clear();
 	if (where != NULL)
 		fprintf(stderr, "%s: %s: %s\n", account, where, err->what);
 	else

@@ -18,6 +18,11 @@ void	output_size(char *, size_t, unsigned long long);
 /* The summary of a run, without the account name. */
 void	output_summary(char *, size_t, const struct fetch_result *,
 	    int dry_run);
+/*
+ * Writes a whole line on standard output with one write, so that lines of
+ * jobs running at once never mix.
+ */
+int	output_line(const char *, size_t);
 /* An error, and its hint on a second line; where may be NULL. */
 void	output_error(const char *account, const char *where,
 	    const struct error *);

@@ -1,14 +1,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 
 #include "exitcode.h"
 #include "fetch.h"
+#include "json.h"
 #include "log.h"
 #include "output.h"
+#include "progress.h"
 #include "run.h"
 #include "secret.h"
 #include "xmalloc.h"
+
+static u_int
+run_port(const struct account *a)
+{
+	if (a->port != 0)
+		return (a->port);
+	return (a->tls && !a->tls_starttls ? 995 : 110);
+}
 
 /*
  * host:port as people write it, [v6]:port for an address with colons; only
@@ -17,65 +28,167 @@
 static void
 run_where(const struct account *a, char *buf, size_t len)
 {
-	u_int	port = a->port;
-
-	if (port == 0)
-		port = a->tls && !a->tls_starttls ? 995 : 110;
 	if (strchr(a->host, ':') != NULL)
-		(void)snprintf(buf, len, "[%s]:%u", a->host, port);
+		(void)snprintf(buf, len, "[%s]:%u", a->host, run_port(a));
 	else
-		(void)snprintf(buf, len, "%s:%u", a->host, port);
+		(void)snprintf(buf, len, "%s:%u", a->host, run_port(a));
+}
+
+/*
+ * The --json line of an account: its counts as far as it got, and the
+ * error, if any, as "what; hint".  A line that cannot be written turns
+ * success into EX_IOERR.
+ */
+static int
+run_json(const struct account *a, const struct fetch_result *res,
+    const struct error *err, int code)
+{
+	struct json	 j;
+	char		 msg[sizeof err->what + sizeof err->hint + 2];
+
+	json_init(&j);
+	json_open(&j);
+	json_string(&j, "account", a->name);
+	json_string(&j, "host", a->host);
+	json_uint(&j, "port", run_port(a));
+	json_string(&j, "status", err == NULL ? "ok" : "error");
+	json_uint(&j, "exit", code);
+	json_uint(&j, "messages", res->messages);
+	json_uint(&j, "new", res->new);
+	json_uint(&j, "fetched", res->fetched);
+	json_uint(&j, "deleted", res->deleted);
+	json_uint(&j, "skipped", res->skipped);
+	json_uint(&j, "bytes", res->bytes);
+	json_seconds(&j, "seconds", res->seconds);
+	if (err == NULL)
+		json_string(&j, "error", NULL);
+	else {
+		/* msg holds both whole: no truncation. */
+		if (err->hint[0] != '\0')
+			(void)snprintf(msg, sizeof msg, "%s; %s", err->what,
+			    err->hint);
+		else
+			(void)snprintf(msg, sizeof msg, "%s", err->what);
+		json_string(&j, "error", msg);
+	}
+	json_close(&j);
+	if (output_line(j.buf, j.len) == -1 &&
+	    (code == 0 || code == RUN_NOMAIL))
+		code = EX_IOERR;
+	json_free(&j);
+	return (code);
+}
+
+/* How the account went, in words or in JSON; returns its exit status. */
+static int
+run_report(const struct account *a, const struct run_opts *ro,
+    const struct fetch_result *res, const struct error *err,
+    const char *where, int code)
+{
+	char	line[256];
+
+	if (err != NULL) {
+		/* What did happen before the error is worth knowing too. */
+		if (!ro->json && (res->fetched > 0 || res->deleted > 0)) {
+			output_summary(line, sizeof line, res,
+			    ro->fetch.dry_run);
+			log_info("%s", line);
+		}
+		output_error(a->name, where, err);
+	} else if (!ro->json && ro->fetch.status)
+		log_info("%u new of %u message%s", res->new, res->messages,
+		    res->messages == 1 ? "" : "s");
+	else if (!ro->json) {
+		output_summary(line, sizeof line, res, ro->fetch.dry_run);
+		log_info("%s", line);
+	}
+	if (ro->json)
+		code = run_json(a, res, err, code);
+	return (code);
 }
 
 int
-run_account(const struct rc_account *ra, const struct fetch_opts *opts)
+run_failed(struct run_acct *ra, const struct run_opts *ro,
+    const struct error *err)
 {
-	struct account		 a = ra->acct;
-	struct fetch_result	 res;
+	struct fetch_result	res;
+
+	memset(&res, 0, sizeof res);
+	log_account(ra->ra->acct.name);
+	return (run_report(&ra->ra->acct, ro, &res, err, NULL,
+	    exitcode(err->code)));
+}
+
+int
+run_secret(struct run_acct *ra, const struct run_opts *ro)
+{
+	const struct account	*a = &ra->ra->acct;
 	struct error		 err;
-	char			 where[1100], line[256];
-	char			*secret = NULL, *user = NULL;
-	int			 rv;
+	int			 rv = 0;
 
 	err_clear(&err);
-	memset(&res, 0, sizeof res);
-	log_account(a.name);
-	run_where(&a, where, sizeof where);
-
-	if (a.tls && !a.tls_verify)
+	log_account(a->name);
+	if (a->tls && !a->tls_verify)
 		log_warnx("warning: tls_verify is off (%s:%u): the server's "
 		    "certificate is not checked, so anyone on the path can "
-		    "pose as the server", a.rcfile, ra->line[RC_TLS_VERIFY]);
-	if (secret_resolve(ra, &user, &secret, &err) == -1) {
-		output_error(a.name, NULL, &err);
-		rv = exitcode(err.code);
-		goto out;
-	}
-	a.password = secret;
-	if (user != NULL)
-		a.user = user;
+		    "pose as the server", a->rcfile,
+		    ra->ra->line[RC_TLS_VERIFY]);
+	if (secret_resolve(ra->ra, &ra->user, &ra->secret, &err) == -1)
+		rv = run_failed(ra, ro, &err);
+	else
+		ra->ready = 1;
+	log_account(NULL);
+	return (rv);
+}
+
+int
+run_fetch(struct run_acct *ra, const struct run_opts *ro)
+{
+	struct account		 a = ra->ra->acct;
+	struct fetch_opts	 opts = ro->fetch;
+	struct fetch_result	 res;
+	struct error		 err;
+	char			 where[1100];
+	int			 rv;
+
+	if (!ra->ready && (rv = run_secret(ra, ro)) != 0)
+		return (rv);
+	err_clear(&err);
+	log_account(a.name);
+	run_where(&a, where, sizeof where);
+	a.password = ra->secret;
+	if (ra->user != NULL)
+		a.user = ra->user;
 	log_verbose("%s as %s, %s", where, a.user, !a.tls ? "no TLS" :
 	    a.tls_starttls ? "STLS" : "TLS");
+	if (ro->progress) {
+		opts.progress = progress_show;
+		opts.progress_arg = a.name;
+	}
 
-	if (fetch_account(&a, opts, &res, &err) == -1) {
-		/* What did happen before the error is worth knowing too. */
-		if (res.fetched > 0 || res.deleted > 0) {
-			output_summary(line, sizeof line, &res, opts->dry_run);
-			log_info("%s", line);
-		}
-		output_error(a.name, where, &err);
+	if (fetch_account(&a, &opts, &res, &err) == -1) {
+		progress_clear();
 		rv = exitcode(err.code);
 		if (rv == 0)
 			rv = exitcode(ERR_SOFTWARE);
-		goto out;
+		rv = run_report(&a, ro, &res, &err, where, rv);
+	} else {
+		progress_clear();
+		rv = ro->fetch.status && res.new == 0 ? RUN_NOMAIL : 0;
+		rv = run_report(&a, ro, &res, NULL, where, rv);
 	}
-	output_summary(line, sizeof line, &res, opts->dry_run);
-	log_info("%s", line);
-	rv = 0;
-
-out:
-	xfree_secret(secret);
-	free(user);
+	/* The secret is not needed any more: wiped now, not at exit. */
+	xfree_secret(ra->secret);
+	ra->secret = NULL;
 	log_account(NULL);
 	return (rv);
+}
+
+void
+run_free(struct run_acct *ra)
+{
+	xfree_secret(ra->secret);
+	ra->secret = NULL;
+	free(ra->user);
+	ra->user = NULL;
 }

@@ -81,6 +81,14 @@ struct fetch_opts {
 	int			 keep;		/* -1: as the account says, 0: --delete, 1: -k */
 	int			 fetch_all;	/* -A */
 	int			 dry_run;	/* -n */
+	int			 status;	/* -s: count, fetch and change nothing */
+	/*
+	 * Called after each message handled, and at most every half second
+	 * during a big one; bytes delivered so far.  NULL: no progress.
+	 */
+	void			(*progress)(void *arg, u_int done, u_int total,
+				    unsigned long long bytes);
+	void			*progress_arg;
 };
 
 struct fetch_result {

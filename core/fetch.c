@@ -72,6 +72,7 @@ struct fetch {
 	u_int			 recovered;	/* found by fetch_recover */
 	u_int			 filter_failed;	/* the filter gave no verdict */
 	unsigned long long	 msgbytes;	/* of the message being written */
+	double			 progress_at;	/* when progress was last told */
 };
 
 int
@@ -369,12 +370,32 @@ fetch_push(struct fetch *f, enum fetch_cmd_kind kind, u_int num)
 	pop3_queue(&f->pop3, cmd, NULL);
 }
 
+/*
+ * Tells the progress hook how far the transfer is: after each message, and
+ * during a big one at most every half second.
+ */
+static void
+fetch_progress(struct fetch *f, int force)
+{
+	double	now;
+
+	if (f->opts->progress == NULL)
+		return;
+	now = fetch_clock();
+	if (!force && now - f->progress_at < 0.5)
+		return;
+	f->progress_at = now;
+	f->opts->progress(f->opts->progress_arg, f->nextfetch - f->retr_out,
+	    f->nfetch, f->res->bytes + f->msgbytes);
+}
+
 static int
 fetch_sink(void *arg, const char *buf, size_t len, struct error *err)
 {
 	struct fetch	*f = arg;
 
 	f->msgbytes += len;
+	fetch_progress(f, 0);
 	return (deliver_write(f->dlv, buf, len, err));
 }
 
@@ -513,6 +534,8 @@ fetch_transfer(struct fetch *f, struct error *err)
 			f->retr_out--;
 			if (fetch_retr(f, c.num, err) == -1)
 				return (-1);
+			f->msgbytes = 0;
+			fetch_progress(f, 1);
 		} else if (fetch_dele(f, c.num, err) == -1)
 			return (-1);
 	}
@@ -565,6 +588,19 @@ fetch_record(struct fetch *f, struct error *err)
 	return (state_save(f->state, err));
 }
 
+/* -s: how many messages are new, and nothing else; QUIT deletes nothing. */
+static int
+fetch_status(struct fetch *f, struct error *err)
+{
+	u_int	i;
+
+	for (i = 1; i <= f->count; i++) {
+		if (!state_seen(f->state, f->msgs[i].uid, NULL))
+			f->res->new++;
+	}
+	return (pop3_quit(&f->pop3, err));
+}
+
 static int
 fetch_session(struct fetch *f, struct error *err)
 {
@@ -575,6 +611,8 @@ fetch_session(struct fetch *f, struct error *err)
 	    pop3_scan(&f->pop3, &f->msgs, &f->count, err) == -1)
 		return (-1);
 	f->res->messages = f->count;
+	if (f->opts->status)
+		return (fetch_status(f, err));
 	fetch_plan(f);
 	if (fetch_filter(f, err) == -1)
 		goto fail;
@@ -648,12 +686,16 @@ fetch_account(const struct account *acct, const struct fetch_opts *opts,
 		err_set(err, ERR_CONFIG, "user and host are too long");
 		goto out;
 	}
-	if ((lockfd = lock_acquire(acct->state_dir, key, FETCH_LOCK_WAIT,
-	    err)) == -1)
+	/*
+	 * -s only reads the state, which is replaced whole by rename, so it
+	 * takes no lock and never holds up a run that fetches.
+	 */
+	if (!opts->status && (lockfd = lock_acquire(acct->state_dir, key,
+	    FETCH_LOCK_WAIT, err)) == -1)
 		goto out;
 	if ((f.state = state_open(acct->state_dir, key, err)) == NULL)
 		goto out;
-	if (!opts->dry_run) {
+	if (!opts->dry_run && !opts->status) {
 		if ((f.dlv = deliver_open(acct, err)) == NULL ||
 		    fetch_recover(&f, err) == -1)
 			goto out;
