@@ -31,11 +31,6 @@ static const char *rc_keys[RC_NKEYS] = {
 	"tls_fingerprint", "tls_cert_file", "tls_key_file", "tls_priorities",
 };
 
-/* Keys of the contract that are not built yet. */
-static const char *rc_notyet[] = {
-	NULL
-};
-
 /* The auth values, in the order of enum auth_method. */
 static const char *rc_auth[] = {
 	"auto", "user", "apop", "plain", "login", "cram-md5", "scram-sha-256",
@@ -49,16 +44,6 @@ rc_fail(const char *path, u_int line, struct error *err)
 
 	(void)strlcpy(what, err->what, sizeof what);
 	return (err_set(err, ERR_CONFIG, "%s:%u: %s", path, line, what));
-}
-
-static int
-rc_inlist(const char *const *list, const char *s)
-{
-	for (; *list != NULL; list++) {
-		if (strcmp(*list, s) == 0)
-			return (1);
-	}
-	return (0);
 }
 
 static int
@@ -727,11 +712,7 @@ rc_line(struct rc_parse *p, const char *line, struct error *err)
 	} else if (strcmp(s.w.v[0], "account") == 0)
 		rv = rc_account_open(p, &s.w, err);
 	else if ((k = rc_key_find(s.w.v[0])) == -1) {
-		if (rc_inlist(rc_notyet, s.w.v[0]))
-			err_set(err, ERR_CONFIG, "%s is not available yet",
-			    s.w.v[0]);
-		else
-			err_set(err, ERR_CONFIG, "unknown key '%s'", s.w.v[0]);
+		err_set(err, ERR_CONFIG, "unknown key '%s'", s.w.v[0]);
 		rc_fail(p->path, p->line, err);
 	} else if (!p->indefaults && p->cur == NULL) {
 		err_set(err, ERR_CONFIG, "%s outside any account or "
