@@ -378,6 +378,7 @@ static void
 fetch_progress(struct fetch *f, int force)
 {
 	double	now;
+	u_int	done;
 
 	if (f->opts->progress == NULL)
 		return;
@@ -385,8 +386,10 @@ fetch_progress(struct fetch *f, int force)
 	if (!force && now - f->progress_at < 0.5)
 		return;
 	f->progress_at = now;
-	f->opts->progress(f->opts->progress_arg, f->nextfetch - f->retr_out,
-	    f->nfetch, f->res->bytes + f->msgbytes);
+	/* The RETRs answered; during one, its message is not done yet. */
+	done = f->nextfetch - f->retr_out - (force ? 0 : 1);
+	f->opts->progress(f->opts->progress_arg, done, f->nfetch,
+	    f->res->bytes + f->msgbytes);
 }
 
 static int

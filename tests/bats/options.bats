@@ -396,6 +396,54 @@ assert byname["good1"]["fetched"] == byname["good2"]["fetched"] == n
 	assert_maildir_equals "$CORPUS"
 }
 
+@test "--progress: a big message shows its bytes while it streams in" {
+	local sc=$BATS_TEST_TMPDIR/big.pop
+	cat >"$sc" <<-'EOF'
+	S: +OK fake POP3 ready
+	C: CAPA
+	S: +OK capabilities follow
+	S: USER
+	S: UIDL
+	S: .
+	C: USER test
+	S: +OK
+	C: PASS *
+	S: +OK logged in
+	C: STAT
+	S: +OK 1 204820
+	C: UIDL
+	S: +OK
+	S: 1 uid-big
+	S: .
+	C: LIST
+	S: +OK
+	S: 1 204820
+	S: .
+	C: RETR 1
+	S: +OK 204820 octets
+	RAW Subject: big\r\n\r\n
+	BIG 100K a
+	RAW \r\n
+	SLEEP 1.2
+	BIG 100K b
+	RAW \r\n.\r\n
+	C: QUIT
+	S: +OK bye
+	EXPECT-EOF
+	EOF
+	fake_start "$sc"
+	rc_fake big plain "keep on" | rc_write
+	pf_split --progress always
+	assert_equal "$PF_RC" 0
+	# Before the message is whole, and once it is.
+	grep -q $'\r'"big: 0/1 message, [0-9.]* [KM]iB" "$ERR" ||
+	    { cat -A "$ERR"; fail "no progress during the message"; }
+	grep -q $'\r'"big: 1/1 message, 200.0 KiB" "$ERR" ||
+	    { cat -A "$ERR"; fail "no progress after the message"; }
+	fake_wait
+	assert_equal "$FAKE_STATUS" 0
+}
+
 @test "--progress never, auto without a terminal, -q, --json: no progress" {
 	rc_dovecot work tls "keep on" "only_new off" | rc_write
 	local args
