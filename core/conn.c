@@ -38,7 +38,7 @@ conn_free(struct conn *c)
 	free(c);
 }
 
-static int
+int
 conn_wait(struct conn *c, int fd, short events, struct error *err)
 {
 	struct pollfd	pfd;

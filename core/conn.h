@@ -40,6 +40,8 @@ struct conn {
 struct conn	*conn_new(int rfd, int wfd, int timeout, const char *peer);
 void		 conn_free(struct conn *);
 
+/* Waits up to the timeout for fd to be ready; -1 with err if it is not. */
+int		 conn_wait(struct conn *, int, short, struct error *);
 /* Reads more from the peer; -1 with err on error, end of file, timeout. */
 int		 conn_fill(struct conn *, struct error *);
 /*

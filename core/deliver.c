@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <stdlib.h>
 
 #include "deliver.h"
@@ -79,4 +80,36 @@ deliver_close(struct deliver *d)
 		return;
 	d->ops->close(d);
 	free(d);
+}
+
+void
+deliver_hint(struct error *err, const char *path, int error)
+{
+	switch (error) {
+	case ENOSPC:
+		err_hint(err, "free some space on the file system of %s",
+		    path);
+		break;
+	case EDQUOT:
+		err_hint(err, "the disk quota for %s is used up: free some "
+		    "space or ask for a larger quota", path);
+		break;
+	case EFBIG:
+		err_hint(err, "%s would grow past the file size limit (see "
+		    "ulimit -f)", path);
+		break;
+	case ENOENT:
+		err_hint(err, "create the directory that is to hold %s",
+		    path);
+		break;
+	case ELOOP:
+		err_hint(err, "%s is a symbolic link: give the path of the "
+		    "file itself", path);
+		break;
+	case EACCES:
+	case EPERM:
+	case EROFS:
+		err_hint(err, "check the permissions of %s", path);
+		break;
+	}
 }

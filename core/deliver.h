@@ -62,6 +62,8 @@ int	 deliver_sync(struct deliver *, struct error *);
 /* 1: the message of that receipt was delivered, 0: it was not, -1: error. */
 int	 deliver_recover(struct deliver *, const char *, struct error *);
 void	 deliver_close(struct deliver *);
+/* What to try after a local I/O error on path (errno error). */
+void	 deliver_hint(struct error *, const char *path, int error);
 
 extern const struct deliver_ops	deliver_maildir_ops;
 extern const struct deliver_ops	deliver_mbox_ops;

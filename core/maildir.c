@@ -45,30 +45,6 @@ struct maildir {
 	int		 unsynced;	/* commits since the last sync */
 };
 
-static void
-maildir_hint(struct error *err, const char *path, int error)
-{
-	switch (error) {
-	case ENOSPC:
-		err_hint(err, "free some space on the file system of %s",
-		    path);
-		break;
-	case EDQUOT:
-		err_hint(err, "the disk quota for %s is used up: free some "
-		    "space or ask for a larger quota", path);
-		break;
-	case EFBIG:
-		err_hint(err, "the message is larger than the file size "
-		    "limit (see ulimit -f)");
-		break;
-	case EACCES:
-	case EPERM:
-	case EROFS:
-		err_hint(err, "check the permissions of %s", path);
-		break;
-	}
-}
-
 /*
  * The host name goes into every file name; the Maildir convention encodes
  * '/' and ':' as octal escapes.  Other bytes outside 0x21-0x7e are escaped
@@ -201,7 +177,7 @@ maildir_begin(struct deliver *d, const struct deliver_msg *msg, char *receipt,
 		if (errno != EEXIST) {
 			err_setsys(err, ERR_IO, "cannot create %s/tmp/%s",
 			    md->path, md->name);
-			maildir_hint(err, md->path, errno);
+			deliver_hint(err, md->path, errno);
 			return (-1);
 		}
 	}
@@ -232,7 +208,7 @@ maildir_flush(struct maildir *md, const char *buf, size_t len,
 			md->failed = 1;
 			err_setsys(err, ERR_IO, "cannot write %s/tmp/%s",
 			    md->path, md->name);
-			maildir_hint(err, md->path, errno);
+			deliver_hint(err, md->path, errno);
 			return (-1);
 		}
 		buf += n;
@@ -302,7 +278,7 @@ maildir_commit(struct deliver *d, struct error *err)
 	if (fsync(md->fd) == -1) {
 		err_setsys(err, ERR_IO, "cannot sync %s/tmp/%s", md->path,
 		    md->name);
-		maildir_hint(err, md->path, errno);
+		deliver_hint(err, md->path, errno);
 		goto fail;
 	}
 	/* Some file systems (NFS) report a failed write only at close. */
@@ -311,13 +287,13 @@ maildir_commit(struct deliver *d, struct error *err)
 	if (close(fd) == -1) {
 		err_setsys(err, ERR_IO, "cannot close %s/tmp/%s", md->path,
 		    md->name);
-		maildir_hint(err, md->path, errno);
+		deliver_hint(err, md->path, errno);
 		goto fail_unlink;
 	}
 	if (renameat(md->tmpfd, md->name, md->newfd, md->name) == -1) {
 		err_setsys(err, ERR_IO, "cannot move %s/tmp/%s into new/",
 		    md->path, md->name);
-		maildir_hint(err, md->path, errno);
+		deliver_hint(err, md->path, errno);
 		goto fail_unlink;
 	}
 	md->unsynced = 1;
@@ -341,7 +317,7 @@ maildir_sync(struct deliver *d, struct error *err)
 		return (0);
 	if (fsync(md->newfd) == -1) {
 		err_setsys(err, ERR_IO, "cannot sync %s/new", md->path);
-		maildir_hint(err, md->path, errno);
+		deliver_hint(err, md->path, errno);
 		return (-1);
 	}
 	md->unsynced = 0;

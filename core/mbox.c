@@ -69,38 +69,6 @@ struct mbox {
 
 static const char	mbox_from[] = "From ";
 
-static void
-mbox_hint(struct error *err, const char *path, int error)
-{
-	switch (error) {
-	case ENOSPC:
-		err_hint(err, "free some space on the file system of %s",
-		    path);
-		break;
-	case EDQUOT:
-		err_hint(err, "the disk quota for %s is used up: free some "
-		    "space or ask for a larger quota", path);
-		break;
-	case EFBIG:
-		err_hint(err, "the mbox would grow past the file size limit "
-		    "(see ulimit -f)");
-		break;
-	case ENOENT:
-		err_hint(err, "create the directory that is to hold %s",
-		    path);
-		break;
-	case ELOOP:
-		err_hint(err, "%s is a symbolic link: give the path of the "
-		    "file itself", path);
-		break;
-	case EACCES:
-	case EPERM:
-	case EROFS:
-		err_hint(err, "check the permissions of %s", path);
-		break;
-	}
-}
-
 /* asctime's form, in local time, with English names whatever the locale. */
 static void
 mbox_date(time_t when, char *buf, size_t len)
@@ -133,7 +101,7 @@ mbox_openfile(struct mbox *mb, struct error *err)
 	    O_CLOEXEC, 0600);
 	if (fd == -1) {
 		err_setsys(err, ERR_IO, "cannot open mbox %s", mb->path);
-		mbox_hint(err, mb->path, errno);
+		deliver_hint(err, mb->path, errno);
 		return (-1);
 	}
 	if (fstat(fd, &sb) == -1) {
@@ -228,7 +196,7 @@ mbox_dotlock(struct mbox *mb, struct error *err)
 		if (errno != EEXIST) {
 			err_setsys(err, ERR_IO, "cannot create lock file %s",
 			    mb->lockpath);
-			mbox_hint(err, mb->lockpath, errno);
+			deliver_hint(err, mb->lockpath, errno);
 			return (-1);
 		}
 		if (!mbox_stale(mb))
@@ -393,7 +361,7 @@ mbox_flush(struct mbox *mb, const char *buf, size_t len, struct error *err)
 			mb->failed = 1;
 			err_setsys(err, ERR_IO, "cannot write mbox %s",
 			    mb->path);
-			mbox_hint(err, mb->path, errno);
+			deliver_hint(err, mb->path, errno);
 			return (-1);
 		}
 		buf += n;
@@ -611,7 +579,7 @@ mbox_commit(struct deliver *d, struct error *err)
 	mb->buflen = 0;
 	if (fsync(mb->fd) == -1) {
 		err_setsys(err, ERR_IO, "cannot sync mbox %s", mb->path);
-		mbox_hint(err, mb->path, errno);
+		deliver_hint(err, mb->path, errno);
 		goto fail;
 	}
 

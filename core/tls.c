@@ -398,26 +398,8 @@ out:
 
 /*
  * GnuTLS may answer AGAIN for records that carry no data (a TLS 1.3 session
- * ticket), so a timeout is decided by poll(), not by that answer.
+ * ticket), so a timeout is decided by poll() in conn_wait(), not by that.
  */
-static int
-tls_wait(struct conn *c, int fd, short events, struct error *err)
-{
-	struct pollfd	pfd;
-	int		n;
-
-	pfd.fd = fd;
-	pfd.events = events;
-	do
-		n = poll(&pfd, 1, c->timeout * 1000);
-	while (n == -1 && errno == EINTR);
-	if (n == 0)
-		return (tls_gnutls_error(c, GNUTLS_E_TIMEDOUT, "TLS", err));
-	if (n == -1)
-		return (err_setsys(err, ERR_TEMP, "poll"));
-	return (0);
-}
-
 ssize_t
 tls_read(struct conn *c, void *buf, size_t len, struct error *err)
 {
@@ -425,7 +407,7 @@ tls_read(struct conn *c, void *buf, size_t len, struct error *err)
 
 	for (;;) {
 		if (gnutls_record_check_pending(c->tls) == 0 &&
-		    tls_wait(c, c->rfd, POLLIN, err) == -1)
+		    conn_wait(c, c->rfd, POLLIN, err) == -1)
 			return (-1);
 		n = gnutls_record_recv(c->tls, buf, len);
 		if (n != GNUTLS_E_AGAIN && n != GNUTLS_E_INTERRUPTED)
@@ -448,7 +430,7 @@ tls_write(struct conn *c, const void *buf, size_t len, struct error *err)
 		n = gnutls_record_send(c->tls, buf, len);
 		if (n != GNUTLS_E_AGAIN && n != GNUTLS_E_INTERRUPTED)
 			break;
-		if (tls_wait(c, c->wfd, POLLOUT, err) == -1)
+		if (conn_wait(c, c->wfd, POLLOUT, err) == -1)
 			return (-1);
 	}
 	if (n < 0)
