@@ -112,11 +112,14 @@ run_failed(struct run_acct *ra, const struct run_opts *ro,
     const struct error *err)
 {
 	struct fetch_result	res;
+	int			rv;
 
 	memset(&res, 0, sizeof res);
 	log_account(ra->ra->acct.name);
-	return (run_report(&ra->ra->acct, ro, &res, err, NULL,
-	    exitcode(err->code)));
+	rv = run_report(&ra->ra->acct, ro, &res, err, NULL,
+	    exitcode(err->code));
+	log_account(NULL);
+	return (rv);
 }
 
 int
