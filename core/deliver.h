@@ -6,9 +6,10 @@
  * abort.  begin names a receipt: a short printable string that the engine
  * writes to the state journal before any byte of the message is written, so
  * that after a crash deliver_recover() can tell whether the message made it.
- * commit makes the message durable by itself (file data fsynced and renamed
- * into place); deliver_sync() then makes a batch of commits durable
- * (directory fsync), and must succeed before the engine records the UIDs.
+ * commit ends the message; deliver_sync() then makes every commit since the
+ * last sync durable (Maildir: data synced, renamed into new/, new/ fsynced),
+ * and must succeed before the engine records the UIDs.  A commit that was
+ * never synced was not delivered.
  *
  * A commit that fails with ERR_TEMP says: this message was not delivered,
  * leave it on the server and go on with the next (an MDA's exit 75).  Any

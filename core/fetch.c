@@ -21,8 +21,12 @@
 #include "xmalloc.h"
 
 #define FETCH_LOCK_WAIT		5	/* seconds to wait for another run */
-#define FETCH_WINDOW_RETR	8	/* RETRs in flight when pipelining */
-#define FETCH_WINDOW_CMDS	64	/* commands in flight when pipelining */
+#define FETCH_WINDOW_CMDS	256	/* commands in flight when pipelining */
+#define FETCH_WINDOW_BYTES	(4ULL << 20)	/* message bytes asked for ahead */
+#define FETCH_WINDOW_TOP	64	/* TOPs in flight for the filter */
+/* A batch of deliveries is made durable and recorded this often. */
+#define FETCH_RECORD_EVERY	256
+#define FETCH_RECORD_SECS	2.0
 #define FETCH_SLACK		65536	/* what a message may exceed 2 x LIST by */
 
 #define PLAN_FETCH		0x01
@@ -66,6 +70,8 @@ struct fetch {
 	u_int			 rhead;
 	u_int			 rcount;
 	u_int			 retr_out;
+	unsigned long long	 retr_bytes;	/* LIST sizes of RETRs in flight */
+	double			 recorded;	/* when the last record was */
 
 	u_int			 deleted;	/* DELE answered +OK */
 	u_int			 deferred;	/* left for a later run */
@@ -330,7 +336,7 @@ fetch_filter(struct fetch *f, struct error *err)
 		err_hint(err, "remove the filter from this account");
 		goto out;
 	}
-	window = pop3_pipelining(&f->pop3) ? FETCH_WINDOW_RETR : 1;
+	window = pop3_pipelining(&f->pop3) ? FETCH_WINDOW_TOP : 1;
 	while (head < n) {
 		while (next < n && next - head < window &&
 		    (max == 0 || yes + (next - head) < max)) {
@@ -365,8 +371,10 @@ fetch_push(struct fetch *f, enum fetch_cmd_kind kind, u_int num)
 	f->rcount++;
 	(void)snprintf(cmd, sizeof cmd, "%s %u",
 	    kind == CMD_RETR ? "RETR" : "DELE", num);
-	if (kind == CMD_RETR)
+	if (kind == CMD_RETR) {
 		f->retr_out++;
+		f->retr_bytes += f->msgs[num].size;
+	}
 	pop3_queue(&f->pop3, cmd, NULL);
 }
 
@@ -497,6 +505,26 @@ fetch_dele(struct fetch *f, u_int num, struct error *err)
 	return (0);
 }
 
+static int	fetch_record(struct fetch *, struct error *);
+
+/*
+ * Between messages, now and then: a long run leaves its deliveries visible
+ * and recorded as it goes, so that a crash costs at most one batch.
+ */
+static int
+fetch_record_due(struct fetch *f, struct error *err)
+{
+	/* By count at fixed points, so a run's batches are predictable. */
+	if ((f->res->fetched == 0 ||
+	    f->res->fetched % FETCH_RECORD_EVERY != 0) &&
+	    fetch_clock() - f->recorded < FETCH_RECORD_SECS)
+		return (0);
+	if (fetch_record(f, err) == -1)
+		return (-1);
+	f->recorded = fetch_clock();
+	return (0);
+}
+
 /*
  * RETR and DELE go out in a window, so that with PIPELINING the link never
  * idles between messages; without it the window is one command.  A DELE only
@@ -508,18 +536,17 @@ fetch_transfer(struct fetch *f, struct error *err)
 {
 	struct fetch_cmd	 c;
 	int			 pipelined = pop3_pipelining(&f->pop3);
-	u_int			 maxcmds, maxretr;
+	u_int			 maxcmds;
 
 	maxcmds = pipelined ? FETCH_WINDOW_CMDS : 1;
-	maxretr = pipelined ? FETCH_WINDOW_RETR : 1;
-
 	for (;;) {
 		while (f->rcount < maxcmds) {
 			if (f->nextdele < f->ndele)
 				fetch_push(f, CMD_DELE,
 				    f->deleq[f->nextdele++]);
 			else if (f->nextfetch < f->nfetch &&
-			    f->retr_out < maxretr)
+			    (f->retr_out == 0 ||
+			    f->retr_bytes < FETCH_WINDOW_BYTES))
 				fetch_push(f, CMD_RETR,
 				    f->fetchq[f->nextfetch++]);
 			else
@@ -535,7 +562,10 @@ fetch_transfer(struct fetch *f, struct error *err)
 		f->rcount--;
 		if (c.kind == CMD_RETR) {
 			f->retr_out--;
+			f->retr_bytes -= f->msgs[c.num].size;
 			if (fetch_retr(f, c.num, err) == -1)
+				return (-1);
+			if (fetch_record_due(f, err) == -1)
 				return (-1);
 			f->msgbytes = 0;
 			fetch_progress(f, 1);
@@ -682,6 +712,7 @@ fetch_account(const struct account *acct, const struct fetch_opts *opts,
 	f.opts = opts;
 	f.res = res;
 	f.now = time(NULL);
+	f.recorded = start;
 	f.keep = opts->keep == 0 ? KEEP_OFF : opts->keep == 1 ? KEEP_ON :
 	    acct->keep;
 

@@ -1,8 +1,11 @@
 /*
  * Delivery to a Maildir: each message is written to tmp/ under a name no
- * other delivery can choose, fsynced, then renamed into new/.  The name is
- * the receipt: after a crash, finding it in new/ (or in cur/, where a mail
- * reader moves what it has seen) proves the message was delivered.
+ * other delivery can choose; a sync makes a batch of them durable at once
+ * (one syncfs rather than an fsync per file), then renames them into new/
+ * and fsyncs new/.  So a message reaches new/ only once its data is on disk.
+ * The name is the receipt: after a crash, finding it in new/ (or in cur/,
+ * where a mail reader moves what it has seen) proves it was delivered; one
+ * left in tmp/ was not, and is removed.
  */
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -42,7 +45,10 @@ struct maildir {
 	size_t		 buflen;
 
 	u_int		 count;		/* messages begun by this process */
-	int		 unsynced;	/* commits since the last sync */
+	int		 unsynced;	/* renames since the last sync of new/ */
+	char		**ready;	/* committed, still in tmp/ */
+	size_t		 nready;
+	size_t		 sready;
 };
 
 /*
@@ -275,12 +281,6 @@ maildir_commit(struct deliver *d, struct error *err)
 	if (maildir_flush(md, md->buf, md->buflen, err) == -1)
 		goto fail;
 	md->buflen = 0;
-	if (fsync(md->fd) == -1) {
-		err_setsys(err, ERR_IO, "cannot sync %s/tmp/%s", md->path,
-		    md->name);
-		deliver_hint(err, md->path, errno);
-		goto fail;
-	}
 	/* Some file systems (NFS) report a failed write only at close. */
 	fd = md->fd;
 	md->fd = -1;
@@ -290,13 +290,12 @@ maildir_commit(struct deliver *d, struct error *err)
 		deliver_hint(err, md->path, errno);
 		goto fail_unlink;
 	}
-	if (renameat(md->tmpfd, md->name, md->newfd, md->name) == -1) {
-		err_setsys(err, ERR_IO, "cannot move %s/tmp/%s into new/",
-		    md->path, md->name);
-		deliver_hint(err, md->path, errno);
-		goto fail_unlink;
+	if (md->nready == md->sready) {
+		md->sready = md->sready == 0 ? 64 : md->sready * 2;
+		md->ready = xreallocarray(md->ready, md->sready,
+		    sizeof *md->ready);
 	}
-	md->unsynced = 1;
+	md->ready[md->nready++] = xstrdup(md->name);
 	return (0);
 
 fail:
@@ -308,11 +307,68 @@ fail_unlink:
 	return (-1);
 }
 
+/* The data of every ready file on disk: one syncfs, else fsync each. */
+static int
+maildir_sync_data(struct maildir *md, struct error *err)
+{
+	size_t	i;
+	int	fd;
+
+	if (syncfs(md->tmpfd) == 0)
+		return (0);
+	for (i = 0; i < md->nready; i++) {
+		fd = openat(md->tmpfd, md->ready[i], O_RDONLY | O_CLOEXEC);
+		if (fd == -1 || fsync(fd) == -1) {
+			err_setsys(err, ERR_IO, "cannot sync %s/tmp/%s",
+			    md->path, md->ready[i]);
+			deliver_hint(err, md->path, errno);
+			if (fd != -1)
+				(void)close(fd);
+			return (-1);
+		}
+		(void)close(fd);
+	}
+	return (0);
+}
+
+static void
+maildir_forget_ready(struct maildir *md, size_t from)
+{
+	size_t	i;
+
+	for (i = from; i < md->nready; i++) {
+		(void)unlinkat(md->tmpfd, md->ready[i], 0);
+		free(md->ready[i]);
+	}
+	md->nready = 0;
+}
+
 static int
 maildir_sync(struct deliver *d, struct error *err)
 {
 	struct maildir	*md = d->priv;
+	size_t		 i;
 
+	if (md->nready > 0) {
+		if (maildir_sync_data(md, err) == -1) {
+			maildir_forget_ready(md, 0);
+			return (-1);
+		}
+		for (i = 0; i < md->nready; i++) {
+			if (renameat(md->tmpfd, md->ready[i], md->newfd,
+			    md->ready[i]) == -1) {
+				err_setsys(err, ERR_IO, "cannot move "
+				    "%s/tmp/%s into new/", md->path,
+				    md->ready[i]);
+				deliver_hint(err, md->path, errno);
+				maildir_forget_ready(md, i);
+				return (-1);
+			}
+			free(md->ready[i]);
+			md->unsynced = 1;
+		}
+		md->nready = 0;
+	}
 	if (!md->unsynced)
 		return (0);
 	if (fsync(md->newfd) == -1) {
@@ -324,11 +380,6 @@ maildir_sync(struct deliver *d, struct error *err)
 	return (0);
 }
 
-/*
- * A mail reader moves what it has seen from new/NAME to cur/NAME:2,FLAGS.
- * If it has also deleted the message, nothing is left to find and the
- * message is fetched again: a duplicate, never a loss.
- */
 static int
 maildir_recover_cur(struct maildir *md, const char *name, struct error *err)
 {
@@ -403,6 +454,9 @@ maildir_close(struct deliver *d)
 	if (md == NULL)
 		return;
 	maildir_abort(d);
+	/* Committed but never synced: not delivered, so not left behind. */
+	maildir_forget_ready(md, 0);
+	free(md->ready);
 	(void)close(md->curfd);
 	(void)close(md->newfd);
 	(void)close(md->tmpfd);

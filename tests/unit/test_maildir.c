@@ -106,6 +106,9 @@ test_delivery(struct deliver *d, char *r1, char *r2)
 	CHECK(deliver_one(d, small, strlen(small), r1,
 	    DELIVER_RECEIPT_MAX) == 0);
 	CHECK(deliver_one(d, big, biglen, r2, DELIVER_RECEIPT_MAX) == 0);
+	/* Committed is not yet delivered: new/ gets them at the sync. */
+	CHECK(count_files("new") == 0);
+	CHECK(count_files("tmp") == 2);
 	err_clear(&err);
 	CHECK(deliver_sync(d, &err) == 0);
 	CHECK(deliver_sync(d, &err) == 0);
@@ -265,7 +268,16 @@ main(void)
 	CHECK(d != NULL);
 	if (d != NULL)
 		CHECK(deliver_recover(d, r1, &err) == 1);
-	deliver_close(d);
+	/* Committed, never synced: closed without a trace, not delivered. */
+	if (d != NULL) {
+		int	innew = count_files("new");
+
+		CHECK(deliver_one(d, "x\n", 2, r1, DELIVER_RECEIPT_MAX) == 0);
+		CHECK(count_files("tmp") == 1);
+		deliver_close(d);
+		CHECK(count_files("tmp") == 0);
+		CHECK(count_files("new") == innew);
+	}
 
 	nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	free(mdir);
