@@ -244,6 +244,9 @@ _dovecot_pids() {
 	local master
 	master=$(cat "$DOVECOT_DIR/run/master.pid" 2>/dev/null) || return 0
 	[[ -n $master ]] || return 0
+	# A stale pid file may name a pid now reused by another process.
+	tr '\0' ' ' <"/proc/$master/cmdline" 2>/dev/null |
+	    grep -qF "$DOVECOT_CONF" || return 0
 	echo "$master"
 	pgrep -P "$master" 2>/dev/null || true
 }
