@@ -12,32 +12,12 @@
 
 #include "netrc.h"
 #include "paths.h"
+#include "child.h"
 #include "secret.h"
 #include "words.h"
 #include "xmalloc.h"
 
 /* The child's end of the pipe on which a failed exec reports errno. */
-#define SECRET_EXECFD	3
-
-static void __attribute__((noreturn))
-secret_child(char *const *argv, int in, int out, int ep)
-{
-	int	e;
-
-	/* popfetch ignores SIGPIPE; the command should not inherit that. */
-	signal(SIGPIPE, SIG_DFL);
-	if (dup2(in, STDIN_FILENO) == -1 || dup2(out, STDOUT_FILENO) == -1 ||
-	    dup2(ep, SECRET_EXECFD) == -1 ||
-	    fcntl(SECRET_EXECFD, F_SETFD, FD_CLOEXEC) == -1)
-		goto fail;
-	closefrom(SECRET_EXECFD + 1);
-	execvp(argv[0], argv);
-fail:
-	e = errno;
-	if (write(SECRET_EXECFD, &e, sizeof e) != sizeof e)
-		_exit(127);
-	_exit(127);
-}
 
 static ssize_t
 secret_read(int fd, void *buf, size_t len)
@@ -83,13 +63,13 @@ secret_eval(char *const *argv, char **secret, struct error *err)
 		goto out;
 	}
 	if (pid == 0)
-		secret_child(argv, devnull, out[1], ep[1]);
+		child_exec(argv, devnull, out[1], -1, ep[1]);
 	close(out[1]);
 	out[1] = -1;
 	close(ep[1]);
 	ep[1] = -1;
 
-	if ((n = secret_read(ep[0], &e, sizeof e)) == sizeof e) {
+	if ((e = child_execerr(ep[0])) != 0) {
 		errno = e;
 		err_setsys(err, ERR_NOPERM, "cannot run passwordeval %s", cmd);
 		goto out;

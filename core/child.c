@@ -9,58 +9,80 @@
 
 #include "child.h"
 
+#define CHILD_EXECFD	3
+
+void
+child_exec(char *const *argv, int in, int out, int errfd, int ep)
+{
+	sigset_t	set;
+	int		e;
+
+	/* Ignored signals stay ignored across exec: give back the defaults. */
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGXFSZ, SIG_DFL);
+	sigemptyset(&set);
+	sigprocmask(SIG_SETMASK, &set, NULL);
+	if (dup2(in, STDIN_FILENO) == -1 || dup2(out, STDOUT_FILENO) == -1 ||
+	    (errfd != -1 && dup2(errfd, STDERR_FILENO) == -1) ||
+	    dup2(ep, CHILD_EXECFD) == -1 ||
+	    fcntl(CHILD_EXECFD, F_SETFD, FD_CLOEXEC) == -1)
+		goto fail;
+	closefrom(CHILD_EXECFD + 1);
+	execvp(argv[0], argv);
+fail:
+	e = errno;
+	(void)!write(CHILD_EXECFD, &e, sizeof e);
+	_exit(127);
+}
+
+int
+child_execerr(int ep)
+{
+	ssize_t	n;
+	int	e;
+
+	do
+		n = read(ep, &e, sizeof e);
+	while (n == -1 && errno == EINTR);
+	return (n == sizeof e ? e : 0);
+}
+
 int
 child_start(struct child *c, char *const *argv, struct error *err)
 {
-	int	fds[2], errpipe[2], e, null;
-	ssize_t	n;
+	int	fds[2], ep[2], null, e;
 
 	c->pid = -1;
 	c->in = -1;
 	c->name = argv[0];
 	if (pipe2(fds, O_CLOEXEC) == -1)
 		return (err_setsys(err, ERR_SOFTWARE, "pipe"));
-	/* Tells the parent whether execvp worked. */
-	if (pipe2(errpipe, O_CLOEXEC) == -1) {
+	if (pipe2(ep, O_CLOEXEC) == -1) {
 		close(fds[0]);
 		close(fds[1]);
 		return (err_setsys(err, ERR_SOFTWARE, "pipe"));
 	}
-	switch (c->pid = fork()) {
-	case -1:
-		err_setsys(err, ERR_TEMP, "cannot run %s: fork", c->name);
+	/* Its stdout must not mix with ours (--json). */
+	if ((null = open("/dev/null", O_WRONLY | O_CLOEXEC)) == -1 ||
+	    (c->pid = fork()) == -1) {
+		err_setsys(err, ERR_TEMP, "cannot run %s", c->name);
+		if (null != -1)
+			close(null);
 		close(fds[0]);
 		close(fds[1]);
-		close(errpipe[0]);
-		close(errpipe[1]);
+		close(ep[0]);
+		close(ep[1]);
 		return (-1);
-	case 0:
-		signal(SIGPIPE, SIG_DFL);
-		if (dup2(fds[0], STDIN_FILENO) == -1)
-			_exit(127);
-		/* Its stdout must not mix with ours (--json, one day). */
-		if ((null = open("/dev/null", O_WRONLY)) == -1 ||
-		    dup2(null, STDOUT_FILENO) == -1)
-			_exit(127);
-		/* Only the exec-error pipe survives, closed by exec itself. */
-		if (errpipe[1] != STDERR_FILENO + 1 &&
-		    (dup2(errpipe[1], STDERR_FILENO + 1) == -1 ||
-		    fcntl(STDERR_FILENO + 1, F_SETFD, FD_CLOEXEC) == -1))
-			_exit(127);
-		closefrom(STDERR_FILENO + 2);
-		execvp(argv[0], argv);
-		e = errno;
-		(void)!write(STDERR_FILENO + 1, &e, sizeof e);
-		_exit(127);
 	}
+	if (c->pid == 0)
+		child_exec(argv, fds[0], null, -1, ep[1]);
+	close(null);
 	close(fds[0]);
-	close(errpipe[1]);
+	close(ep[1]);
 	c->in = fds[1];
-	do
-		n = read(errpipe[0], &e, sizeof e);
-	while (n == -1 && errno == EINTR);
-	close(errpipe[0]);
-	if (n == sizeof e) {
+	e = child_execerr(ep[0]);
+	close(ep[0]);
+	if (e != 0) {
 		close(c->in);
 		c->in = -1;
 		(void)waitpid(c->pid, NULL, 0);

@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "commitlog.h"
 #include "deliver.h"
 #include "envelope.h"
@@ -38,7 +39,6 @@
 
 #define MDA_BUFSIZE		65536
 /* The child's end of the pipe on which a failed exec reports errno. */
-#define MDA_EXECFD		3
 /* Seconds an MDA may go without reading, or take to exit at the end. */
 #define MDA_TIMEOUT		600
 /* What is kept of its stderr: the last line, this long at most. */
@@ -215,30 +215,6 @@ mda_expand(const char *arg, const char *sender)
 	return (out);
 }
 
-static void __attribute__((noreturn))
-mda_child(char *const *argv, int in, int out, int errw, int ep)
-{
-	sigset_t	set;
-	int		e;
-
-	/* Ignored signals stay ignored across exec: give back the defaults. */
-	signal(SIGPIPE, SIG_DFL);
-	signal(SIGXFSZ, SIG_DFL);
-	sigemptyset(&set);
-	sigprocmask(SIG_SETMASK, &set, NULL);
-	if (dup2(in, STDIN_FILENO) == -1 || dup2(out, STDOUT_FILENO) == -1 ||
-	    dup2(errw, STDERR_FILENO) == -1 || dup2(ep, MDA_EXECFD) == -1 ||
-	    fcntl(MDA_EXECFD, F_SETFD, FD_CLOEXEC) == -1)
-		goto fail;
-	closefrom(MDA_EXECFD + 1);
-	execvp(argv[0], argv);
-fail:
-	e = errno;
-	if (write(MDA_EXECFD, &e, sizeof e) != sizeof e)
-		_exit(127);
-	_exit(127);
-}
-
 /* Keeps the last non-empty line of the MDA's stderr, made printable. */
 static void
 mda_errbytes(struct mda *md, const char *p, size_t n)
@@ -406,7 +382,6 @@ mda_run(struct mda *md, char *const *argv, int *status, struct error *err)
 	int		 in[2] = { -1, -1 }, ep[2] = { -1, -1 };
 	int		 errp[2] = { -1, -1 }, devnull = -1, e, i, rv = -1;
 	pid_t		 pid = -1;
-	ssize_t		 n;
 
 	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(errp, O_CLOEXEC) == -1 ||
 	    pipe2(ep, O_CLOEXEC) == -1 ||
@@ -419,16 +394,13 @@ mda_run(struct mda *md, char *const *argv, int *status, struct error *err)
 		goto out;
 	}
 	if (pid == 0)
-		mda_child(argv, in[0], devnull, errp[1], ep[1]);
+		child_exec(argv, in[0], devnull, errp[1], ep[1]);
 	(void)close(in[0]);
 	(void)close(errp[1]);
 	(void)close(ep[1]);
 	in[0] = errp[1] = ep[1] = -1;
 
-	do
-		n = read(ep[0], &e, sizeof e);
-	while (n == -1 && errno == EINTR);
-	if (n == sizeof e) {
+	if ((e = child_execerr(ep[0])) != 0) {
 		errno = e;
 		err_setsys(err, ERR_IO, "cannot run MDA %s", name);
 		err_hint(err, "check the program named in \"delivery mda\"; "
