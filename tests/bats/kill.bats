@@ -41,6 +41,18 @@ start_victim() {
 	VICTIM=$!
 }
 
+# kill_victim_after COMMAND TRIES: once popfetch has sent COMMAND (and the
+# server has started its answer), kills it mid-message.
+kill_victim_after() {
+	local tries=$2
+	until grep -q "^$1" "$FAKE_LOG" || ((tries-- == 0)); do
+		sleep 0.05
+	done
+	assert_sent "^$1\$"
+	sleep 0.3
+	kill_victim
+}
+
 # Sets VICTIM_WAS_RUNNING to 1 when the kill found popfetch still running.
 kill_victim() {
 	VICTIM_WAS_RUNNING=0
@@ -63,13 +75,7 @@ kill_victim() {
 	fake_start "$SC"
 	rc_fake f plain "keep on" | rc_write
 	start_victim
-	local tries=200
-	until grep -q '^RETR 2' "$FAKE_LOG" || ((tries-- == 0)); do
-		sleep 0.05
-	done
-	assert_sent '^RETR 2$'
-	sleep 0.3
-	kill_victim
+	kill_victim_after 'RETR 2' 200
 	fake_stop
 
 	{
@@ -149,13 +155,7 @@ kill_victim() {
 	fake_start "$SC"
 	rc_fake f plain "keep on" | rc_write
 	start_victim
-	local tries=400
-	until grep -q '^RETR 258' "$FAKE_LOG" || ((tries-- == 0)); do
-		sleep 0.05
-	done
-	assert_sent '^RETR 258$'
-	sleep 0.3
-	kill_victim
+	kill_victim_after 'RETR 258' 400
 	fake_stop
 	# The first 256 were synced into new/ and recorded on the way.
 	assert [ "$(find "$MAILDIR/new" -type f | wc -l)" -ge 256 ]
