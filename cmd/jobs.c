@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "jobs.h"
-#include "xmalloc.h"
+#include "util/xmalloc.h"
 
 static int
 jobs_status(const int *codes, size_t n, int status)

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "json.h"
-#include "xmalloc.h"
+#include "util/xmalloc.h"
 
 #define JSON_MINSIZE	256
 

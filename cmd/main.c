@@ -12,16 +12,16 @@
 #include <unistd.h>
 
 #include "account.h"
-#include "error.h"
 #include "exitcode.h"
 #include "jobs.h"
-#include "log.h"
 #include "output.h"
 #include "paths.h"
 #include "rc.h"
 #include "run.h"
 #include "serverinfo.h"
-#include "xmalloc.h"
+#include "util/error.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
 
 enum {
 	OPT_DELETE = 256,

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "netrc.h"
-#include "xmalloc.h"
+#include "util/xmalloc.h"
 
 struct netrc {
 	char	*buf;

@@ -6,7 +6,7 @@
 #ifndef NETRC_H
 #define NETRC_H
 
-#include "error.h"
+#include "util/error.h"
 
 #define NETRC_MAX	(1024 * 1024)	/* a bigger file is not a netrc */
 

@@ -8,8 +8,8 @@
 #include <stddef.h>
 
 #include "account.h"
-#include "error.h"
-#include "log.h"
+#include "util/error.h"
+#include "util/log.h"
 
 /* Installs the log handler and shows messages up to level. */
 void	output_init(enum log_level level);

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "paths.h"
-#include "xmalloc.h"
+#include "util/xmalloc.h"
 
 int
 paths_home(char **home, struct error *err)

@@ -2,7 +2,7 @@
 #ifndef PATHS_H
 #define PATHS_H
 
-#include "error.h"
+#include "util/error.h"
 
 /* $HOME, else the password database. */
 int	paths_home(char **, struct error *);

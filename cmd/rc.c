@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/tls.h"
 #include "paths.h"
 #include "rc.h"
-#include "tls.h"
-#include "xmalloc.h"
+#include "util/xmalloc.h"
 
 struct rc_parse {
 	const char		*path;

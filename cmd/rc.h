@@ -15,7 +15,7 @@
 #include <stddef.h>
 
 #include "account.h"
-#include "error.h"
+#include "util/error.h"
 #include "words.h"
 
 enum rc_key {

@@ -4,14 +4,14 @@
 #include <sysexits.h>
 
 #include "exitcode.h"
-#include "fetch.h"
 #include "json.h"
-#include "log.h"
 #include "output.h"
 #include "progress.h"
 #include "run.h"
 #include "secret.h"
-#include "xmalloc.h"
+#include "session/fetch.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
 
 static u_int
 run_port(const struct account *a)

@@ -2,8 +2,8 @@
 #define RUN_H
 
 #include "account.h"
-#include "error.h"
 #include "rc.h"
+#include "util/error.h"
 
 /* The exit status of -s when no account has new mail. */
 #define RUN_NOMAIL	1

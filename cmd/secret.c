@@ -12,10 +12,10 @@
 
 #include "netrc.h"
 #include "paths.h"
-#include "child.h"
 #include "secret.h"
+#include "util/child.h"
+#include "util/xmalloc.h"
 #include "words.h"
-#include "xmalloc.h"
 
 /* The child's end of the pipe on which a failed exec reports errno. */
 

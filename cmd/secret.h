@@ -1,8 +1,8 @@
 #ifndef SECRET_H
 #define SECRET_H
 
-#include "error.h"
 #include "rc.h"
+#include "util/error.h"
 
 /* The longest output of passwordeval read, first line and all. */
 #define SECRET_MAX	4096

@@ -3,10 +3,10 @@
 #include <strings.h>
 
 #include "exitcode.h"
-#include "log.h"
 #include "output.h"
 #include "serverinfo.h"
-#include "../core/serverinfo.h"
+#include "session/serverinfo.h"
+#include "util/log.h"
 
 /* What each capability means to somebody writing an account block. */
 static const struct {

@@ -1,8 +1,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/xmalloc.h"
 #include "words.h"
-#include "xmalloc.h"
 
 struct words_buf {
 	char	*s;

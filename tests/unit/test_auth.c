@@ -9,12 +9,12 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "apop.h"
-#include "auth.h"
-#include "conn.h"
-#include "mech.h"
-#include "pop3.h"
-#include "sasl.h"
+#include "auth/apop.h"
+#include "auth/auth.h"
+#include "auth/mech.h"
+#include "auth/sasl.h"
+#include "net/conn.h"
+#include "pop3/pop3.h"
 #include "test.h"
 
 /* RFC 7677, section 3. */

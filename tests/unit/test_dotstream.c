@@ -5,7 +5,7 @@
  */
 #include <stdlib.h>
 
-#include "dotstream.h"
+#include "pop3/dotstream.h"
 #include "test.h"
 
 #define S(s)	s, sizeof(s) - 1

@@ -2,9 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "envelope.h"
+#include "deliver/envelope.h"
 #include "test.h"
-#include "xmalloc.h"
+#include "util/xmalloc.h"
 
 static const char *
 sender(const char *hdr)

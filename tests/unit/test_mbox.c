@@ -16,10 +16,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "deliver.h"
-#include "mbox.h"
+#include "deliver/deliver.h"
+#include "deliver/mbox.h"
 #include "test.h"
-#include "xmalloc.h"
+#include "util/xmalloc.h"
 
 static char		 base[] = "/tmp/test_mbox.XXXXXX";
 static char		*mbox, *lockpath, *statedir;

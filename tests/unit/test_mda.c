@@ -13,9 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "deliver.h"
+#include "deliver/deliver.h"
 #include "test.h"
-#include "xmalloc.h"
+#include "util/xmalloc.h"
 
 static char		 base[] = "/tmp/test_mda.XXXXXX";
 static char		*statedir, *out;

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "conn.h"
-#include "pop3.h"
+#include "net/conn.h"
+#include "pop3/pop3.h"
 #include "test.h"
 
 static void

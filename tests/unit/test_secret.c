@@ -14,7 +14,7 @@
 #include "rc.h"
 #include "secret.h"
 #include "test.h"
-#include "xmalloc.h"
+#include "util/xmalloc.h"
 
 static struct error	err;
 

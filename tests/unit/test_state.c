@@ -14,10 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lock.h"
-#include "state.h"
+#include "state/lock.h"
+#include "state/state.h"
 #include "test.h"
-#include "xmalloc.h"
+#include "util/xmalloc.h"
 
 #define KEY	"user@pop.example.org:995"
 

@@ -1,5 +1,5 @@
+#include "state/uid.h"
 #include "test.h"
-#include "uid.h"
 
 int
 main(void)

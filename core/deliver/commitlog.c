@@ -1,0 +1,140 @@
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+
+#include "deliver/commitlog.h"
+#include "state/state.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+/* A line per message of one run; a bigger file is not believed. */
+#define COMMITLOG_MAX		(16 * 1024 * 1024)
+
+int
+commitlog_init(struct commitlog *cl, const struct account *acct,
+    const char *suffix, struct error *err)
+{
+	char	key[512];
+
+	memset(cl, 0, sizeof *cl);
+	cl->fd = -1;
+	if (acct->state_dir == NULL)
+		return (err_set(err, ERR_SOFTWARE, "no state_dir"));
+	if (state_key(acct, key, sizeof key) == -1 ||
+	    state_path(cl->path, sizeof cl->path, acct->state_dir, key,
+	    suffix) == -1)
+		return (err_set(err, ERR_CONFIG, "state_dir %s is too long",
+		    acct->state_dir));
+	return (0);
+}
+
+int
+commitlog_marker(char *buf, struct error *err)
+{
+	u_char	rnd[COMMITLOG_MARKER_LEN / 2];
+	size_t	i;
+
+	if (gnutls_rnd(GNUTLS_RND_NONCE, rnd, sizeof rnd) != 0)
+		return (err_set(err, ERR_SOFTWARE, "no random bytes for a "
+		    "delivery marker"));
+	for (i = 0; i < sizeof rnd; i++)
+		(void)snprintf(buf + i * 2, COMMITLOG_MARKER_LEN + 1 - i * 2,
+		    "%02x", rnd[i]);
+	return (0);
+}
+
+int
+commitlog_valid(const char *m)
+{
+	return (strlen(m) == COMMITLOG_MARKER_LEN &&
+	    strspn(m, "0123456789abcdef") == COMMITLOG_MARKER_LEN);
+}
+
+int
+commitlog_has(struct commitlog *cl, const char *marker)
+{
+	struct stat	 sb;
+	const char	*p, *end;
+	ssize_t		 n;
+	int		 fd;
+
+	if (!cl->oldread) {
+		cl->oldread = 1;
+		fd = open(cl->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd == -1) {
+			if (errno != ENOENT)
+				log_warn("cannot read %s", cl->path);
+			return (0);
+		}
+		if (fstat(fd, &sb) == 0 && sb.st_size > 0 &&
+		    sb.st_size <= COMMITLOG_MAX) {
+			cl->old = xmalloc((size_t)sb.st_size);
+			n = pread(fd, cl->old, (size_t)sb.st_size, 0);
+			cl->oldlen = n > 0 ? (size_t)n : 0;
+		}
+		(void)close(fd);
+	}
+	if (cl->old == NULL)
+		return (0);
+	end = cl->old + cl->oldlen;
+	for (p = cl->old; p + COMMITLOG_MARKER_LEN < end;
+	    p += COMMITLOG_MARKER_LEN + 1) {
+		if (memcmp(p, marker, COMMITLOG_MARKER_LEN) == 0 &&
+		    p[COMMITLOG_MARKER_LEN] == '\n')
+			return (1);
+	}
+	return (0);
+}
+
+static void
+commitlog_broken(struct commitlog *cl)
+{
+	log_warn("cannot write %s: if this run is killed, messages it "
+	    "delivered may be delivered again", cl->path);
+	if (cl->fd != -1)
+		(void)close(cl->fd);
+	cl->fd = -1;
+	cl->broken = 1;
+}
+
+void
+commitlog_start(struct commitlog *cl)
+{
+	if (cl->fd != -1 || cl->broken)
+		return;
+	cl->fd = open(cl->path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND |
+	    O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (cl->fd == -1)
+		commitlog_broken(cl);
+}
+
+void
+commitlog_add(struct commitlog *cl, const char *marker)
+{
+	char	line[COMMITLOG_MARKER_LEN + 2];
+
+	if (cl->fd == -1)
+		return;
+	(void)snprintf(line, sizeof line, "%s\n", marker);
+	if (write(cl->fd, line, COMMITLOG_MARKER_LEN + 1) !=
+	    COMMITLOG_MARKER_LEN + 1)
+		commitlog_broken(cl);
+}
+
+void
+commitlog_free(struct commitlog *cl)
+{
+	if (cl->fd != -1)
+		(void)close(cl->fd);
+	cl->fd = -1;
+	free(cl->old);
+	cl->old = NULL;
+}

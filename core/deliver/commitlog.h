@@ -1,0 +1,47 @@
+/*
+ * A delivery method's commit log: methods whose deliveries leave no name
+ * to look for afterwards (an mbox, an MDA) write a random marker in their
+ * receipt and append it here once the message is safe, so that recovery
+ * after a kill -9 can tell a delivered message from one that was not.
+ *
+ * One log per account (KEY.SUFFIX beside the state, under the account's
+ * lock).  It is read once, for recovery, and emptied by the first delivery
+ * of a run: the engine has recovered the journal and saved the state by
+ * then (deliver.h), so no entry in it is wanted any more.  Like the
+ * journal it is not fsynced: it has to outlive a kill -9, and a power cut
+ * that loses a line gives a duplicate, never a loss.
+ */
+#ifndef COMMITLOG_H
+#define COMMITLOG_H
+
+#include <limits.h>
+
+#include "account.h"
+#include "util/error.h"
+
+#define COMMITLOG_MARKER_LEN	16
+
+struct commitlog {
+	char	 path[PATH_MAX];
+	int	 fd;		/* -1 until the first delivery */
+	int	 broken;	/* warned once; recovery may give duplicates */
+	char	*old;		/* the log an interrupted run left */
+	size_t	 oldlen;
+	int	 oldread;
+};
+
+int	commitlog_init(struct commitlog *, const struct account *,
+	    const char *suffix, struct error *);
+/* A fresh random marker into buf (COMMITLOG_MARKER_LEN + 1 bytes). */
+int	commitlog_marker(char *, struct error *);
+/* Whether marker is a well-formed marker. */
+int	commitlog_valid(const char *);
+/* Whether the log an interrupted run left holds marker. */
+int	commitlog_has(struct commitlog *, const char *);
+/* Called by each begin: empties the log the first time. */
+void	commitlog_start(struct commitlog *);
+/* Records marker: its message is safe. */
+void	commitlog_add(struct commitlog *, const char *);
+void	commitlog_free(struct commitlog *);
+
+#endif

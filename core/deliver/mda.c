@@ -1,0 +1,557 @@
+/*
+ * Delivery through an MDA (procmail, maildrop, a script of the user's): the
+ * program runs from an argument vector, without a shell, once per message,
+ * with the message on stdin.  Exit 0 is delivered; 75 (EX_TEMPFAIL) keeps
+ * the message on the server for a later run and the session goes on; any
+ * other status, a signal, or an MDA that stops reading is an error naming
+ * the MDA, its status and the last line it wrote to stderr.
+ *
+ * The message is spooled to an unlinked file beside the state as it
+ * streams in, and the MDA starts at commit, on the whole of it.  Started
+ * earlier, an MDA would take popfetch's death (kill -9) or a broken
+ * connection for the end of the message, and deliver half of it.
+ *
+ * The receipt is a random marker that commit appends to the commit log
+ * (commitlog.h) once the MDA said 0.  Only a run killed in the instant
+ * between the MDA's exit and that line delivers a message twice.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "deliver/commitlog.h"
+#include "deliver/deliver.h"
+#include "deliver/envelope.h"
+#include "util/child.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+#define MDA_BUFSIZE		65536
+/* The child's end of the pipe on which a failed exec reports errno. */
+/* Seconds an MDA may go without reading, or take to exit at the end. */
+#define MDA_TIMEOUT		600
+/* What is kept of its stderr: the last line, this long at most. */
+#define MDA_LINE_MAX		200
+#define MDA_EX_TEMPFAIL		75
+
+struct mda {
+	char *const	*argv;
+	const char	*dir;		/* of the spool */
+	int		 spool;		/* the message, unlinked */
+	off_t		 size;
+	int		 open;		/* a message is under way */
+	int		 failed;	/* a spool write failed */
+	struct envelope	 env;
+	char		 marker[COMMITLOG_MARKER_LEN + 1];
+	struct commitlog cl;
+
+	char		 line[MDA_LINE_MAX];	/* its last stderr line */
+	char		 cur[MDA_LINE_MAX];	/* the line being read */
+	size_t		 curlen;
+	int		 stopped;		/* it stopped reading */
+};
+
+static int
+mda_spool_open(struct mda *md, struct error *err)
+{
+	char	*path;
+	int	 fd;
+
+	fd = open(md->dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd != -1)
+		return (fd);
+	/* Not every file system has O_TMPFILE: a name, unlinked at once. */
+	xasprintf(&path, "%s/.mda-spool.XXXXXX", md->dir);
+	if ((fd = mkostemp(path, O_CLOEXEC)) == -1) {
+		err_setsys(err, ERR_IO, "cannot create a spool file in %s",
+		    md->dir);
+		free(path);
+		return (-1);
+	}
+	(void)unlink(path);
+	free(path);
+	return (fd);
+}
+
+static int
+mda_open(struct deliver *d, struct error *err)
+{
+	struct mda	*md;
+
+	if (d->acct->mda_argv == NULL || d->acct->mda_argv[0] == NULL ||
+	    d->acct->mda_argv[0][0] == '\0')
+		return (err_set(err, ERR_CONFIG, "no MDA given"));
+	if (d->acct->state_dir == NULL)
+		return (err_set(err, ERR_SOFTWARE, "mda: no state_dir"));
+
+	md = xcalloc(1, sizeof *md);
+	md->argv = d->acct->mda_argv;
+	md->dir = d->acct->state_dir;
+	envelope_init(&md->env);
+	if (commitlog_init(&md->cl, d->acct, ".mda", err) == -1)
+		goto fail;
+	if ((md->spool = mda_spool_open(md, err)) == -1)
+		goto fail;
+	d->priv = md;
+	return (0);
+
+fail:
+	envelope_free(&md->env);
+	free(md);
+	return (-1);
+}
+
+static void
+mda_reset(struct mda *md)
+{
+	if (ftruncate(md->spool, 0) == -1)
+		log_warn("cannot empty the MDA spool file in %s", md->dir);
+	md->size = 0;
+	md->open = 0;
+	md->failed = 0;
+	envelope_reset(&md->env);
+}
+
+static int
+mda_begin(struct deliver *d, const struct deliver_msg *msg, char *receipt,
+    size_t len, struct error *err)
+{
+	struct mda	*md = d->priv;
+
+	(void)msg;
+	if (md->open)
+		return (err_set(err, ERR_SOFTWARE, "mda: a message is already "
+		    "open"));
+	commitlog_start(&md->cl);
+	if (commitlog_marker(md->marker, err) == -1)
+		return (-1);
+	if (strlcpy(receipt, md->marker, len) >= len)
+		return (err_set(err, ERR_SOFTWARE, "mda: receipt too long"));
+	mda_reset(md);
+	md->open = 1;
+	return (0);
+}
+
+static int
+mda_write(struct deliver *d, const char *buf, size_t len, struct error *err)
+{
+	struct mda	*md = d->priv;
+	ssize_t		 n;
+
+	if (!md->open)
+		return (err_set(err, ERR_SOFTWARE, "mda: write without an "
+		    "open message"));
+	if (md->failed)
+		return (err_set(err, ERR_IO, "cannot write the MDA spool file "
+		    "in %s: an earlier write failed", md->dir));
+	(void)envelope_add(&md->env, buf, len);
+	while (len > 0) {
+		n = pwrite(md->spool, buf, len, md->size);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			md->failed = 1;
+			err_setsys(err, ERR_IO, "cannot write the MDA spool "
+			    "file in %s", md->dir);
+			if (errno == ENOSPC || errno == EDQUOT)
+				err_hint(err, "free some space in %s", md->dir);
+			return (-1);
+		}
+		buf += n;
+		len -= (size_t)n;
+		md->size += n;
+	}
+	return (0);
+}
+
+static void
+mda_abort(struct deliver *d)
+{
+	struct mda	*md = d->priv;
+
+	if (md->open)
+		mda_reset(md);
+}
+
+/*
+ * %F becomes the envelope sender (made safe by envelope.c: one word, and
+ * never starting with '-'), %% a percent sign; any other % stays.
+ */
+static char *
+mda_expand(const char *arg, const char *sender)
+{
+	char	*out, *o;
+	size_t	 n = 1;
+	const char *p;
+
+	for (p = arg; *p != '\0'; p++)
+		n += (p[0] == '%' && p[1] == 'F') ? strlen(sender) : 1;
+	out = o = xmalloc(n);
+	for (p = arg; *p != '\0'; p++) {
+		if (p[0] == '%' && p[1] == 'F') {
+			memcpy(o, sender, strlen(sender));
+			o += strlen(sender);
+			p++;
+		} else if (p[0] == '%' && p[1] == '%') {
+			*o++ = '%';
+			p++;
+		} else
+			*o++ = *p;
+	}
+	*o = '\0';
+	return (out);
+}
+
+/* Keeps the last non-empty line of the MDA's stderr, made printable. */
+static void
+mda_errbytes(struct mda *md, const char *p, size_t n)
+{
+	u_char	c;
+
+	for (; n > 0; p++, n--) {
+		c = (u_char)*p;
+		if (c == '\n') {
+			while (md->curlen > 0 && md->cur[md->curlen - 1] ==
+			    ' ')
+				md->curlen--;
+			if (md->curlen > 0) {
+				memcpy(md->line, md->cur, md->curlen);
+				md->line[md->curlen] = '\0';
+			}
+			md->curlen = 0;
+			continue;
+		}
+		if (md->curlen + 1 >= sizeof md->cur)
+			continue;
+		if (c == '\t' || c == '\r')
+			c = ' ';
+		else if (c < 0x20 || c == 0x7f)
+			c = '?';
+		md->cur[md->curlen++] = (char)c;
+	}
+}
+
+/* Reads what stderr has; -1 at its end. */
+static int
+mda_errread(struct mda *md, int fd)
+{
+	char	buf[4096];
+	ssize_t	n;
+
+	for (;;) {
+		n = read(fd, buf, sizeof buf);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return (errno == EAGAIN ? 0 : -1);
+		if (n == 0)
+			return (-1);
+		mda_errbytes(md, buf, (size_t)n);
+	}
+}
+
+/*
+ * Feeds the spool to the MDA's stdin while reading its stderr, so that an
+ * MDA that writes much to stderr cannot block us both.  EPIPE means it
+ * stopped reading: what is left is not sent.
+ */
+static int
+mda_feed(struct mda *md, const char *name, int *in, int *errfd,
+    struct error *err)
+{
+	struct pollfd	 pfd[2];
+	char		*buf;
+	size_t		 pos = 0, len = 0;
+	off_t		 off = 0;
+	ssize_t		 n;
+	int		 r, rv = -1;
+
+	buf = xmalloc(MDA_BUFSIZE);
+	while (*in != -1) {
+		pfd[0].fd = *in;
+		pfd[0].events = POLLOUT;
+		pfd[1].fd = *errfd;
+		pfd[1].events = POLLIN;
+		r = poll(pfd, 2, MDA_TIMEOUT * 1000);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			err_setsys(err, ERR_SOFTWARE, "poll");
+			goto out;
+		}
+		if (r == 0) {
+			err_set(err, ERR_IO, "MDA %s did not read the "
+			    "message for %d seconds", name, MDA_TIMEOUT);
+			goto out;
+		}
+		if (pfd[1].revents != 0 && mda_errread(md, *errfd) == -1) {
+			(void)close(*errfd);
+			*errfd = -1;
+		}
+		if (pfd[0].revents == 0)
+			continue;
+		if (pos == len) {
+			if (off == md->size) {
+				(void)close(*in);
+				*in = -1;
+				break;
+			}
+			n = pread(md->spool, buf, MDA_BUFSIZE, off);
+			if (n <= 0) {
+				if (n == 0)
+					errno = EIO;
+				err_setsys(err, ERR_IO, "cannot read the MDA "
+				    "spool file in %s", md->dir);
+				goto out;
+			}
+			off += n;
+			pos = 0;
+			len = (size_t)n;
+		}
+		n = write(*in, buf + pos, len - pos);
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n == -1 && errno == EPIPE) {
+			md->stopped = 1;
+			(void)close(*in);
+			*in = -1;
+			break;
+		}
+		if (n == -1) {
+			err_setsys(err, ERR_IO, "cannot write to MDA %s", name);
+			goto out;
+		}
+		pos += (size_t)n;
+	}
+	rv = 0;
+out:
+	free(buf);
+	return (rv);
+}
+
+/* Waits for the MDA to exit, reading its stderr meanwhile. */
+static int
+mda_wait(struct mda *md, const char *name, pid_t pid, int *errfd,
+    int *status, struct error *err)
+{
+	struct pollfd	pfd;
+	time_t		deadline = time(NULL) + MDA_TIMEOUT;
+	pid_t		r;
+
+	for (;;) {
+		r = waitpid(pid, status, WNOHANG);
+		if (r == pid)
+			break;
+		if (r == -1 && errno != EINTR)
+			return (err_setsys(err, ERR_SOFTWARE, "waitpid"));
+		if (time(NULL) >= deadline)
+			return (err_set(err, ERR_IO, "MDA %s did not finish "
+			    "within %d seconds", name, MDA_TIMEOUT));
+		/* A child of the MDA may hold stderr open: poll in steps. */
+		pfd.fd = *errfd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 50) > 0 && mda_errread(md, *errfd) == -1) {
+			(void)close(*errfd);
+			*errfd = -1;
+		}
+	}
+	if (*errfd != -1)
+		(void)mda_errread(md, *errfd);
+	mda_errbytes(md, "\n", 1);
+	return (0);
+}
+
+/* Runs the MDA on the spooled message; its wait status in *status. */
+static int
+mda_run(struct mda *md, char *const *argv, int *status, struct error *err)
+{
+	const char	*name = argv[0];
+	int		 in[2] = { -1, -1 }, ep[2] = { -1, -1 };
+	int		 errp[2] = { -1, -1 }, devnull = -1, e, i, rv = -1;
+	pid_t		 pid = -1;
+
+	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(errp, O_CLOEXEC) == -1 ||
+	    pipe2(ep, O_CLOEXEC) == -1 ||
+	    (devnull = open("/dev/null", O_WRONLY | O_CLOEXEC)) == -1) {
+		err_setsys(err, ERR_TEMP, "cannot run MDA %s", name);
+		goto out;
+	}
+	if ((pid = fork()) == -1) {
+		err_setsys(err, ERR_TEMP, "cannot run MDA %s: fork", name);
+		goto out;
+	}
+	if (pid == 0)
+		child_exec(argv, in[0], devnull, errp[1], ep[1]);
+	(void)close(in[0]);
+	(void)close(errp[1]);
+	(void)close(ep[1]);
+	in[0] = errp[1] = ep[1] = -1;
+
+	if ((e = child_execerr(ep[0])) != 0) {
+		errno = e;
+		err_setsys(err, ERR_IO, "cannot run MDA %s", name);
+		err_hint(err, "check the program named in \"delivery mda\"; "
+		    "the message stays on the server");
+		goto out;
+	}
+	if (fcntl(in[1], F_SETFL, O_NONBLOCK) == -1 ||
+	    fcntl(errp[0], F_SETFL, O_NONBLOCK) == -1) {
+		err_setsys(err, ERR_SOFTWARE, "fcntl");
+		goto out;
+	}
+	md->line[0] = '\0';
+	md->curlen = 0;
+	md->stopped = 0;
+	if (mda_feed(md, name, &in[1], &errp[0], err) == -1 ||
+	    mda_wait(md, name, pid, &errp[0], status, err) == -1)
+		goto out;
+	pid = -1;
+	rv = 0;
+
+out:
+	if (pid > 0) {
+		/* Whatever it did with half a message, it is not delivered. */
+		(void)kill(pid, SIGKILL);
+		while (waitpid(pid, status, 0) == -1 && errno == EINTR)
+			;
+	}
+	if (devnull != -1)
+		(void)close(devnull);
+	for (i = 0; i < 2; i++) {
+		if (in[i] != -1)
+			(void)close(in[i]);
+		if (errp[i] != -1)
+			(void)close(errp[i]);
+		if (ep[i] != -1)
+			(void)close(ep[i]);
+	}
+	return (rv);
+}
+
+/* What the MDA's wait status and stderr say, as an error. */
+static int
+mda_status(struct mda *md, const char *name, int status, struct error *err)
+{
+	char	said[MDA_LINE_MAX + 8];
+
+	said[0] = '\0';
+	if (md->line[0] != '\0')
+		(void)snprintf(said, sizeof said, ": %s", md->line);
+	if (WIFSIGNALED(status)) {
+		err_set(err, ERR_IO, "MDA %s was killed by signal %d (%s)%s",
+		    name, WTERMSIG(status), strsignal(WTERMSIG(status)), said);
+	} else if (WEXITSTATUS(status) == MDA_EX_TEMPFAIL) {
+		return (err_set(err, ERR_TEMP, "MDA %s exited with status 75 "
+		    "(try again later)%s", name, said));
+	} else if (WEXITSTATUS(status) != 0) {
+		err_set(err, ERR_IO, "MDA %s exited with status %d%s", name,
+		    WEXITSTATUS(status), said);
+	} else if (md->stopped) {
+		err_set(err, ERR_IO, "MDA %s stopped reading the message "
+		    "before its end (exit status 0)%s", name, said);
+	} else
+		return (0);
+	err_hint(err, "the message stays on the server; run the MDA by "
+	    "hand on a message to see what it does");
+	return (-1);
+}
+
+static int
+mda_commit(struct deliver *d, struct error *err)
+{
+	struct mda	 *md = d->priv;
+	char		  sender[ENVELOPE_SENDER_MAX];
+	char		**argv = NULL;
+	size_t		  n, i;
+	int		  status, rv = -1;
+
+	if (!md->open)
+		return (err_set(err, ERR_SOFTWARE, "mda: commit without an "
+		    "open message"));
+	if (md->failed) {
+		err_set(err, ERR_IO, "cannot write the MDA spool file in %s: "
+		    "an earlier write failed", md->dir);
+		goto out;
+	}
+	envelope_sender(md->env.buf, md->env.len, sender, sizeof sender);
+	for (n = 0; md->argv[n] != NULL; n++)
+		;
+	argv = xcalloc(n + 1, sizeof *argv);
+	argv[0] = xstrdup(md->argv[0]);
+	for (i = 1; i < n; i++)
+		argv[i] = mda_expand(md->argv[i], sender);
+
+	if (mda_run(md, argv, &status, err) == -1 ||
+	    mda_status(md, argv[0], status, err) == -1)
+		goto out;
+	commitlog_add(&md->cl, md->marker);
+	rv = 0;
+
+out:
+	if (argv != NULL) {
+		for (i = 0; i < n; i++)
+			free(argv[i]);
+		free(argv);
+	}
+	mda_reset(md);
+	return (rv);
+}
+
+static int
+mda_sync(struct deliver *d, struct error *err)
+{
+	/* The MDA made the message durable, or should have, before exit 0. */
+	(void)d;
+	(void)err;
+	return (0);
+}
+
+static int
+mda_recover(struct deliver *d, const char *receipt, struct error *err)
+{
+	struct mda	*md = d->priv;
+
+	if (!commitlog_valid(receipt))
+		return (err_set(err, ERR_IO, "mda: \"%s\" in the state "
+		    "journal is not an MDA receipt", receipt));
+	return (commitlog_has(&md->cl, receipt));
+}
+
+static void
+mda_close(struct deliver *d)
+{
+	struct mda	*md = d->priv;
+
+	if (md == NULL)
+		return;
+	(void)close(md->spool);
+	commitlog_free(&md->cl);
+	envelope_free(&md->env);
+	free(md);
+	d->priv = NULL;
+}
+
+const struct deliver_ops deliver_mda_ops = {
+	.name = "mda",
+	.open = mda_open,
+	.begin = mda_begin,
+	.write = mda_write,
+	.commit = mda_commit,
+	.abort = mda_abort,
+	.sync = mda_sync,
+	.recover = mda_recover,
+	.close = mda_close,
+};

@@ -1,0 +1,13 @@
+#ifndef NET_H
+#define NET_H
+
+#include "util/error.h"
+
+/*
+ * Connects to host:port over TCP, trying each address in turn, each attempt
+ * bounded by timeout seconds.  Returns the socket, with read and write
+ * timeouts set, or -1 with err set.
+ */
+int	net_connect(const char *host, u_int port, int timeout, struct error *);
+
+#endif

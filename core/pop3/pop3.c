@@ -1,0 +1,538 @@
+#include <sys/types.h>
+
+#include <limits.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <vis.h>
+
+#include "net/conn.h"
+#include "pop3/dotstream.h"
+#include "pop3/pop3.h"
+#include "state/uid.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+static const char *pop3_state_names[] = {
+	"connected", "greeted", "starttls", "auth", "transaction", "quit",
+	"failed",
+};
+
+const char *
+pop3_state_name(enum pop3_state s)
+{
+	return (pop3_state_names[s]);
+}
+
+void
+pop3_init(struct pop3 *p, struct conn *c, const struct account *acct)
+{
+	memset(p, 0, sizeof *p);
+	p->conn = c;
+	p->acct = acct;
+	p->state = POP3_CONNECTED;
+}
+
+/* The only place the session changes state, so that -vv shows each step. */
+void
+pop3_state(struct pop3 *p, enum pop3_state s)
+{
+	log_trace("state %s -> %s", pop3_state_name(p->state),
+	    pop3_state_name(s));
+	p->state = s;
+}
+
+void
+pop3_safe(char *dst, size_t len, const char *src)
+{
+	char	tmp[512];
+
+	/* strvis may make each byte four: cut the source to fit first. */
+	(void)strlcpy(tmp, src, len / 4 < sizeof tmp ? len / 4 : sizeof tmp);
+	(void)strvis(dst, tmp, VIS_CSTYLE | VIS_TAB | VIS_NL | VIS_OCTAL);
+}
+
+int
+pop3_parse_resp(const char *line, struct pop3_resp *r)
+{
+	const char	*t, *end;
+	size_t		 n;
+
+	memset(r, 0, sizeof *r);
+	r->line = line;
+	if (strncmp(line, "+OK", 3) == 0) {
+		r->ok = 1;
+		t = line + 3;
+	} else if (strncmp(line, "-ERR", 4) == 0)
+		t = line + 4;
+	else
+		return (-1);
+	if (*t != '\0' && *t != ' ')
+		return (-1);
+	while (*t == ' ')
+		t++;
+	if (*t == '[' && (end = strchr(t, ']')) != NULL) {
+		n = end - t - 1;
+		if (n > 0 && n < sizeof r->code) {
+			memcpy(r->code, t + 1, n);
+			r->code[n] = '\0';
+			t = end + 1;
+			while (*t == ' ')
+				t++;
+		}
+	}
+	r->text = t;
+	return (0);
+}
+
+static int
+pop3_code_is(const char *code, const char *want)
+{
+	size_t	n = strlen(want);
+
+	/* Codes are hierarchical: SYS/TEMP covers SYS/TEMP/WHATEVER. */
+	return (strncasecmp(code, want, n) == 0 &&
+	    (code[n] == '\0' || code[n] == '/'));
+}
+
+enum err_code
+pop3_resp_class(const struct pop3_resp *r, enum err_code dflt)
+{
+	if (pop3_code_is(r->code, "IN-USE") ||
+	    pop3_code_is(r->code, "LOGIN-DELAY") ||
+	    pop3_code_is(r->code, "SYS/TEMP"))
+		return (ERR_TEMP);
+	if (pop3_code_is(r->code, "SYS/PERM"))
+		return (ERR_PROTO);
+	if (pop3_code_is(r->code, "AUTH"))
+		return (ERR_NOPERM);
+	return (dflt);
+}
+
+int
+pop3_pipelining(struct pop3 *p)
+{
+	switch (p->acct->pipelining) {
+	case PIPELINING_ON:
+		return (1);
+	case PIPELINING_OFF:
+		return (0);
+	default:
+		return ((p->caps & CAP_PIPELINING) != 0);
+	}
+}
+
+void
+pop3_queue(struct pop3 *p, const char *cmd, const char *shown)
+{
+	log_trace("> %s", shown != NULL ? shown : cmd);
+	conn_queue(p->conn, cmd, strlen(cmd));
+}
+
+int
+pop3_flush(struct pop3 *p, struct error *err)
+{
+	return (conn_flush(p->conn, err));
+}
+
+int
+pop3_response(struct pop3 *p, struct pop3_resp *r, struct error *err)
+{
+	char	*line, safe[1024];
+	size_t	 len;
+
+	if (conn_getline(p->conn, &line, &len, err) == -1)
+		return (-1);
+	if (log_wants(LOG_TRACE)) {
+		pop3_safe(safe, sizeof safe, line);
+		log_trace("< %s", safe);
+	}
+	if (strlen(line) != len || pop3_parse_resp(line, r) == -1) {
+		pop3_safe(safe, sizeof safe, line);
+		return (err_set(err, ERR_PROTO, "%s sent a malformed status "
+		    "line: \"%s\"", p->conn->peer, safe));
+	}
+	return (0);
+}
+
+int
+pop3_lines(struct pop3 *p, int (*fn)(void *, char *, struct error *),
+    void *arg, struct error *err)
+{
+	char	*line, safe[1024];
+	size_t	 len;
+
+	for (;;) {
+		if (conn_getline(p->conn, &line, &len, err) == -1)
+			return (-1);
+		if (log_wants(LOG_TRACE)) {
+			pop3_safe(safe, sizeof safe, line);
+			log_trace("< %s", safe);
+		}
+		if (strlen(line) != len)
+			return (err_set(err, ERR_PROTO, "%s sent a NUL byte "
+			    "in a response", p->conn->peer));
+		if (line[0] == '.') {
+			if (line[1] == '\0')
+				return (0);
+			line++;
+		}
+		if (fn(arg, line, err) == -1)
+			return (-1);
+	}
+}
+
+int
+pop3_body(struct pop3 *p, pop3_sink sink, void *arg, unsigned long long limit,
+    unsigned long long *wire, struct error *err)
+{
+	struct dotstream	 ds;
+	static char		 out[CONN_BUFSIZE + 2];
+	char			*in;
+	size_t			 n, used, outlen;
+
+	dotstream_init(&ds);
+	*wire = 0;
+	while (!ds.done) {
+		if ((n = conn_buffered(p->conn, &in)) == 0) {
+			if (conn_fill(p->conn, err) == -1)
+				return (-1);
+			continue;
+		}
+		used = dotstream_decode(&ds, in, n, out, &outlen);
+		conn_consume(p->conn, used);
+		*wire += used;
+		if (*wire > limit)
+			return (err_set(err, ERR_PROTO, "%s sent more than "
+			    "%llu bytes for a message it said was smaller",
+			    p->conn->peer, limit));
+		if (outlen > 0 && sink(arg, out, outlen, err) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+int
+pop3_greeting(struct pop3 *p, struct error *err)
+{
+	struct pop3_resp	 r;
+	char			 safe[512];
+	const char		*lt, *gt;
+
+	if (pop3_response(p, &r, err) == -1)
+		return (-1);
+	if (!r.ok) {
+		pop3_safe(safe, sizeof safe, r.line);
+		err_set(err, pop3_resp_class(&r, ERR_TEMP), "server refused "
+		    "the connection: %s", safe);
+		err_hint(err, "try again later");
+		return (-1);
+	}
+	pop3_safe(p->greeting, sizeof p->greeting, r.line);
+	/* An APOP timestamp is <...@...> in the greeting (RFC 1939). */
+	if ((lt = strchr(r.text, '<')) != NULL &&
+	    (gt = strchr(lt, '>')) != NULL && memchr(lt, '@', gt - lt) &&
+	    (size_t)(gt - lt + 1) < sizeof p->timestamp) {
+		memcpy(p->timestamp, lt, gt - lt + 1);
+		p->timestamp[gt - lt + 1] = '\0';
+	}
+	pop3_state(p, POP3_GREETED);
+	return (0);
+}
+
+static int
+pop3_capa_line(void *arg, char *line, struct error *err)
+{
+	struct pop3	*p = arg;
+	char		*word, *rest;
+
+	(void)err;
+	if (p->ncapa_lines < POP3_CAPA_MAX)
+		pop3_safe(p->capa_lines[p->ncapa_lines++],
+		    sizeof p->capa_lines[0], line);
+	rest = line;
+	if ((word = strsep(&rest, " ")) == NULL)
+		return (0);
+	if (strcasecmp(word, "PIPELINING") == 0)
+		p->caps |= CAP_PIPELINING;
+	else if (strcasecmp(word, "UIDL") == 0)
+		p->caps |= CAP_UIDL;
+	else if (strcasecmp(word, "USER") == 0)
+		p->caps |= CAP_USER;
+	else if (strcasecmp(word, "STLS") == 0)
+		p->caps |= CAP_STLS;
+	else if (strcasecmp(word, "RESP-CODES") == 0)
+		p->caps |= CAP_RESP_CODES;
+	else if (strcasecmp(word, "TOP") == 0)
+		p->caps |= CAP_TOP;
+	else if (strcasecmp(word, "SASL") == 0 && rest != NULL) {
+		p->caps |= CAP_SASL;
+		(void)strlcpy(p->sasl, rest, sizeof p->sasl);
+	}
+	return (0);
+}
+
+int
+pop3_capa(struct pop3 *p, struct error *err)
+{
+	struct pop3_resp	r;
+
+	p->caps = 0;
+	p->capa_ok = 0;
+	p->sasl[0] = '\0';
+	p->ncapa_lines = 0;
+	pop3_queue(p, "CAPA", NULL);
+	if (pop3_flush(p, err) == -1 || pop3_response(p, &r, err) == -1)
+		return (-1);
+	if (!r.ok) {
+		/* An RFC 1939 server without CAPA: assume the basics. */
+		p->caps = CAP_UIDL | CAP_USER | CAP_TOP;
+		return (0);
+	}
+	p->capa_ok = 1;
+	return (pop3_lines(p, pop3_capa_line, p, err));
+}
+
+int
+pop3_stls(struct pop3 *p, struct error *err)
+{
+	struct pop3_resp	r;
+	char			safe[512];
+	size_t			n;
+
+	if (!(p->caps & CAP_STLS)) {
+		err_set(err, ERR_UNAVAILABLE, "%s does not offer STLS",
+		    p->conn->peer);
+		err_hint(err, "nothing was sent; use implicit TLS "
+		    "(tls_starttls off, port 995) if the server has it");
+		return (-1);
+	}
+	pop3_state(p, POP3_STARTTLS);
+	pop3_queue(p, "STLS", NULL);
+	if (pop3_flush(p, err) == -1 || pop3_response(p, &r, err) == -1)
+		return (-1);
+	if (!r.ok) {
+		pop3_safe(safe, sizeof safe, r.line);
+		err_set(err, ERR_UNAVAILABLE, "%s refused STLS: %s",
+		    p->conn->peer, safe);
+		err_hint(err, "nothing was sent; use implicit TLS "
+		    "(tls_starttls off, port 995) if the server has it");
+		return (-1);
+	}
+	/*
+	 * Whatever came after the +OK came before TLS protected the
+	 * connection: it may have been injected, so none of it is read.
+	 */
+	if ((n = conn_discard(p->conn)) > 0)
+		log_warnx("%s sent %zu bytes between its STLS answer and the "
+		    "TLS handshake; they were discarded", p->conn->peer, n);
+	if (tls_start(p->conn, p->acct, p->tls_mode, err) == -1)
+		return (-1);
+	return (pop3_capa(p, err));
+}
+
+/* A decimal number of the server's, from *s up to a space or the end. */
+static int
+pop3_number(char **s, long long max, long long *out)
+{
+	const char	*errstr;
+	char		*word;
+
+	while (**s == ' ')
+		(*s)++;
+	if ((word = strsep(s, " ")) == NULL || *word == '\0')
+		return (-1);
+	*out = strtonum(word, 0, max, &errstr);
+	return (errstr != NULL ? -1 : 0);
+}
+
+struct pop3_scan {
+	struct pop3		*p;
+	struct pop3_msg		*msgs;
+	u_int			 count;
+	u_char			*listed;
+};
+
+static int
+pop3_uidl_line(void *arg, char *line, struct error *err)
+{
+	struct pop3_scan	*s = arg;
+	long long		 n;
+	char			 safe[512];
+
+	pop3_safe(safe, sizeof safe, line);
+	if (pop3_number(&line, s->count, &n) == -1 || n < 1 || line == NULL)
+		return (err_set(err, ERR_PROTO, "%s sent a bad UIDL line: "
+		    "\"%s\"", s->p->conn->peer, safe));
+	while (*line == ' ')
+		line++;
+	if (!uid_valid(line))
+		return (err_set(err, ERR_PROTO, "%s sent an invalid UID "
+		    "(not 1-70 printable characters): \"%s\"",
+		    s->p->conn->peer, safe));
+	if (s->msgs[n].uid != NULL)
+		return (err_set(err, ERR_PROTO, "%s sent two UIDs for "
+		    "message %lld", s->p->conn->peer, n));
+	s->msgs[n].uid = xstrdup(line);
+	return (0);
+}
+
+static int
+pop3_list_line(void *arg, char *line, struct error *err)
+{
+	struct pop3_scan	*s = arg;
+	long long		 n, size;
+	char			 safe[512];
+
+	pop3_safe(safe, sizeof safe, line);
+	if (pop3_number(&line, s->count, &n) == -1 || n < 1 ||
+	    line == NULL || pop3_number(&line, LLONG_MAX / 4, &size) == -1)
+		return (err_set(err, ERR_PROTO, "%s sent a bad LIST line: "
+		    "\"%s\"", s->p->conn->peer, safe));
+	if (s->listed[n])
+		return (err_set(err, ERR_PROTO, "%s listed message %lld "
+		    "twice", s->p->conn->peer, n));
+	s->listed[n] = 1;
+	s->msgs[n].size = size;
+	return (0);
+}
+
+static int
+pop3_uidcmp(const void *a, const void *b)
+{
+	return (strcmp(*(char *const *)a, *(char *const *)b));
+}
+
+static int
+pop3_check_scan(struct pop3_scan *s, struct error *err)
+{
+	char	**uids;
+	u_int	  i;
+	int	  rc = 0;
+
+	for (i = 1; i <= s->count; i++) {
+		if (s->msgs[i].uid == NULL)
+			return (err_set(err, ERR_PROTO, "%s gave no UID for "
+			    "message %u", s->p->conn->peer, i));
+		if (!s->listed[i])
+			return (err_set(err, ERR_PROTO, "%s gave no size for "
+			    "message %u", s->p->conn->peer, i));
+	}
+	/* Duplicate UIDs would make one message stand for another. */
+	uids = xreallocarray(NULL, s->count + 1, sizeof *uids);
+	for (i = 0; i < s->count; i++)
+		uids[i] = s->msgs[i + 1].uid;
+	qsort(uids, s->count, sizeof *uids, pop3_uidcmp);
+	for (i = 1; i < s->count; i++) {
+		if (strcmp(uids[i - 1], uids[i]) == 0) {
+			rc = err_set(err, ERR_PROTO, "%s gave the same UID "
+			    "to two messages: %s", s->p->conn->peer, uids[i]);
+			break;
+		}
+	}
+	free(uids);
+	return (rc);
+}
+
+static int
+pop3_expect_ok(struct pop3 *p, const char *cmd, struct error *err)
+{
+	struct pop3_resp	r;
+	char			safe[512];
+
+	if (pop3_response(p, &r, err) == -1)
+		return (-1);
+	if (r.ok)
+		return (0);
+	pop3_safe(safe, sizeof safe, r.line);
+	err_set(err, pop3_resp_class(&r, ERR_PROTO), "%s failed: %s", cmd,
+	    safe);
+	if (strcmp(cmd, "UIDL") == 0 && err->code == ERR_PROTO) {
+		err->code = ERR_UNAVAILABLE;
+		err_hint(err, "popfetch needs UIDL to know which messages "
+		    "it has fetched; this server does not provide it");
+	}
+	return (-1);
+}
+
+int
+pop3_scan(struct pop3 *p, struct pop3_msg **msgsp, u_int *countp,
+    struct error *err)
+{
+	struct pop3_scan	 s;
+	struct pop3_resp	 r;
+	char			 safe[512], *t;
+	long long		 n;
+	int			 pipelined = pop3_pipelining(p);
+	u_int			 i;
+
+	memset(&s, 0, sizeof s);
+	s.p = p;
+	pop3_queue(p, "STAT", NULL);
+	if (pipelined) {
+		pop3_queue(p, "UIDL", NULL);
+		pop3_queue(p, "LIST", NULL);
+	}
+	if (pop3_flush(p, err) == -1 || pop3_response(p, &r, err) == -1)
+		return (-1);
+	pop3_safe(safe, sizeof safe, r.line);
+	t = (char *)r.text;
+	if (!r.ok) {
+		return (err_set(err, pop3_resp_class(&r, ERR_PROTO), "STAT "
+		    "failed: %s", safe));
+	}
+	if (pop3_number(&t, POP3_MAX_MESSAGES, &n) == -1)
+		return (err_set(err, ERR_PROTO, "%s sent a bad STAT answer "
+		    "(or more than %d messages): \"%s\"", p->conn->peer,
+		    POP3_MAX_MESSAGES, safe));
+	s.count = n;
+	s.msgs = xcalloc(s.count + 1, sizeof *s.msgs);
+	s.listed = xcalloc(s.count + 1, 1);
+
+	if (!pipelined) {
+		pop3_queue(p, "UIDL", NULL);
+		if (pop3_flush(p, err) == -1)
+			goto fail;
+	}
+	if (pop3_expect_ok(p, "UIDL", err) == -1 ||
+	    pop3_lines(p, pop3_uidl_line, &s, err) == -1)
+		goto fail;
+	if (!pipelined) {
+		pop3_queue(p, "LIST", NULL);
+		if (pop3_flush(p, err) == -1)
+			goto fail;
+	}
+	if (pop3_expect_ok(p, "LIST", err) == -1 ||
+	    pop3_lines(p, pop3_list_line, &s, err) == -1 ||
+	    pop3_check_scan(&s, err) == -1)
+		goto fail;
+	free(s.listed);
+	*msgsp = s.msgs;
+	*countp = s.count;
+	return (0);
+
+fail:
+	for (i = 0; i <= s.count; i++)
+		free(s.msgs[i].uid);
+	free(s.msgs);
+	free(s.listed);
+	return (-1);
+}
+
+int
+pop3_quit(struct pop3 *p, struct error *err)
+{
+	struct pop3_resp	r;
+	char			safe[512];
+
+	pop3_state(p, POP3_QUIT);
+	pop3_queue(p, "QUIT", NULL);
+	if (pop3_flush(p, err) == -1 || pop3_response(p, &r, err) == -1)
+		return (-1);
+	if (!r.ok) {
+		pop3_safe(safe, sizeof safe, r.line);
+		return (err_set(err, ERR_TEMP, "QUIT failed, so nothing was "
+		    "deleted: %s", safe));
+	}
+	return (0);
+}

@@ -1,0 +1,747 @@
+#include <sys/types.h>
+#include <sys/time.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "auth/auth.h"
+#include "deliver/deliver.h"
+#include "deliver/received.h"
+#include "net/conn.h"
+#include "net/net.h"
+#include "pop3/pop3.h"
+#include "session/fetch.h"
+#include "state/lock.h"
+#include "state/state.h"
+#include "util/child.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+#define FETCH_LOCK_WAIT		5	/* seconds to wait for another run */
+#define FETCH_WINDOW_CMDS	256	/* commands in flight when pipelining */
+#define FETCH_WINDOW_BYTES	(4ULL << 20)	/* message bytes asked for ahead */
+#define FETCH_WINDOW_TOP	64	/* TOPs in flight for the filter */
+/* A batch of deliveries is made durable and recorded this often. */
+#define FETCH_RECORD_EVERY	256
+#define FETCH_RECORD_SECS	2.0
+#define FETCH_SLACK		65536	/* what a message may exceed 2 x LIST by */
+
+#define PLAN_FETCH		0x01
+#define PLAN_DELETE		0x02	/* delete without fetching */
+#define PLAN_DELETE_AFTER	0x04	/* delete once delivered */
+
+enum fetch_cmd_kind {
+	CMD_RETR,
+	CMD_DELE,
+};
+
+struct fetch_cmd {
+	enum fetch_cmd_kind	 kind;
+	u_int			 num;
+};
+
+struct fetch {
+	const struct account	*acct;
+	const struct fetch_opts	*opts;
+	struct fetch_result	*res;
+	enum keep_mode		 keep;
+	time_t			 now;
+
+	struct pop3		 pop3;
+	struct conn		*conn;
+	struct state		*state;
+	struct deliver		*dlv;
+
+	struct pop3_msg		*msgs;		/* indexed from 1 */
+	u_int			 count;
+	u_char			*plan;
+
+	u_int			*fetchq;	/* message numbers to RETR */
+	u_int			 nfetch;
+	u_int			 nextfetch;
+	u_int			*deleq;		/* message numbers to DELE */
+	u_int			 ndele;
+	u_int			 nextdele;
+
+	struct fetch_cmd	 ring[FETCH_WINDOW_CMDS];
+	u_int			 rhead;
+	u_int			 rcount;
+	u_int			 retr_out;
+	unsigned long long	 retr_bytes;	/* LIST sizes of RETRs in flight */
+	double			 recorded;	/* when the last record was */
+
+	u_int			 deleted;	/* DELE answered +OK */
+	u_int			 deferred;	/* left for a later run */
+	u_int			 recovered;	/* found by fetch_recover */
+	u_int			 filter_failed;	/* the filter gave no verdict */
+	unsigned long long	 msgbytes;	/* of the message being written */
+	double			 progress_at;	/* when progress was last told */
+};
+
+static double
+fetch_clock(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec + ts.tv_nsec / 1e9);
+}
+
+static int
+fetch_recover_one(void *arg, const char *uid, const char *receipt)
+{
+	struct fetch	*f = arg;
+	struct error	 err;
+	int		 rc;
+
+	err_clear(&err);
+	if ((rc = deliver_recover(f->dlv, receipt, &err)) == -1) {
+		log_warnx("cannot check message UID %s of an interrupted run: "
+		    "%s", uid, err.what);
+		return (-1);
+	}
+	if (rc == 1) {
+		log_verbose("message UID %s was delivered by an interrupted "
+		    "run", uid);
+		state_mark(f->state, uid, f->now);
+		f->recovered++;
+	}
+	return (0);
+}
+
+/*
+ * A run killed between a delivery and the state save left journal entries:
+ * each delivered message is recorded, so that it is not delivered twice.
+ */
+static int
+fetch_recover(struct fetch *f, struct error *err)
+{
+	if (state_pending(f->state, fetch_recover_one, f) == -1)
+		return (err_set(err, ERR_IO, "cannot recover the state of an "
+		    "interrupted run"));
+	if (f->recovered > 0)
+		log_info("%u message%s delivered by an interrupted run %s "
+		    "recorded as fetched", f->recovered,
+		    f->recovered == 1 ? "" : "s",
+		    f->recovered == 1 ? "was" : "were");
+	return (state_save(f->state, err));
+}
+
+static void
+fetch_plan_one(struct fetch *f, u_int i)
+{
+	const struct account	*a = f->acct;
+	struct pop3_msg		*m = &f->msgs[i];
+	time_t			 first;
+	int			 seen, del_ok = f->opts->keep != 1;
+
+	seen = state_seen(f->state, m->uid, &first);
+	if (!seen)
+		f->res->new++;
+	if (state_doomed(f->state, m->uid)) {
+		if (del_ok)
+			f->plan[i] |= PLAN_DELETE;
+		return;
+	}
+	if (!seen || f->opts->fetch_all || !a->only_new)
+		f->plan[i] |= PLAN_FETCH;
+
+	if ((f->plan[i] & PLAN_FETCH) && a->kill_size != 0 &&
+	    m->size > a->kill_size) {
+		f->plan[i] &= ~PLAN_FETCH;
+		if (del_ok) {
+			log_info("message %u (UID %s, %llu bytes) is over "
+			    "kill_size: deleted unread", i, m->uid, m->size);
+			f->plan[i] |= PLAN_DELETE;
+		}
+		return;
+	}
+	if ((f->plan[i] & PLAN_FETCH) && a->max_size != 0 &&
+	    m->size > a->max_size) {
+		log_info("message %u (UID %s, %llu bytes) is over max_size: "
+		    "left on the server", i, m->uid, m->size);
+		f->plan[i] &= ~PLAN_FETCH;
+		f->res->skipped++;
+		return;
+	}
+
+	switch (f->keep) {
+	case KEEP_OFF:
+		f->plan[i] |= (f->plan[i] & PLAN_FETCH) ? PLAN_DELETE_AFTER :
+		    PLAN_DELETE;
+		break;
+	case KEEP_DURATION:
+		if (seen && f->now - first >= a->keep_secs)
+			f->plan[i] |= (f->plan[i] & PLAN_FETCH) ?
+			    PLAN_DELETE_AFTER : PLAN_DELETE;
+		break;
+	case KEEP_ON:
+		break;
+	}
+}
+
+static void
+fetch_plan(struct fetch *f)
+{
+	u_int	i;
+
+	f->plan = xcalloc(f->count + 1, 1);
+	f->fetchq = xcalloc(f->count + 1, sizeof *f->fetchq);
+	f->deleq = xcalloc(f->count + 1, sizeof *f->deleq);
+	for (i = 1; i <= f->count; i++)
+		fetch_plan_one(f, i);
+}
+
+/* The queues, once the filter has spoken; max_messages caps the fetches. */
+static void
+fetch_queue(struct fetch *f)
+{
+	u_int	i, over = 0;
+
+	for (i = 1; i <= f->count; i++) {
+		if (f->plan[i] & PLAN_FETCH) {
+			if (f->acct->max_messages != 0 &&
+			    f->nfetch >= f->acct->max_messages) {
+				f->plan[i] &= ~(PLAN_FETCH | PLAN_DELETE_AFTER);
+				over++;
+			} else
+				f->fetchq[f->nfetch++] = i;
+		}
+		if (f->plan[i] & PLAN_DELETE)
+			f->deleq[f->ndele++] = i;
+	}
+	if (over > 0) {
+		log_info("%u more message%s left for the next run "
+		    "(max_messages %u)", over, over == 1 ? "" : "s",
+		    f->acct->max_messages);
+		f->res->skipped += over;
+	}
+}
+
+static int
+fetch_filter_sink(void *arg, const char *buf, size_t len, struct error *err)
+{
+	return (child_write(arg, buf, len, err));
+}
+
+/* The filter's verdict on one message, from the headers TOP sent. */
+static int
+fetch_filter_one(struct fetch *f, u_int num, struct error *err)
+{
+	struct pop3_msg		*m = &f->msgs[num];
+	struct pop3_resp	 r;
+	struct child		 c;
+	char			 safe[512];
+	unsigned long long	 wire;
+	int			 status;
+
+	if (pop3_response(&f->pop3, &r, err) == -1)
+		return (-1);
+	if (!r.ok) {
+		pop3_safe(safe, sizeof safe, r.line);
+		log_warnx("the headers of message %u (UID %s) could not be "
+		    "read for the filter, so it stays on the server: %s", num,
+		    m->uid, safe);
+		f->plan[num] &= ~(PLAN_FETCH | PLAN_DELETE_AFTER);
+		f->res->skipped++;
+		return (0);
+	}
+	if (child_start(&c, f->acct->filter, err) == -1) {
+		err_hint(err, "check the account's 'filter' command");
+		return (-1);
+	}
+	if (pop3_body(&f->pop3, fetch_filter_sink, &c, m->size * 2 +
+	    FETCH_SLACK, &wire, err) == -1) {
+		child_kill(&c);
+		return (-1);
+	}
+	status = child_wait(&c, err);
+	switch (status) {
+	case 0:
+		log_verbose("filter: fetch message %u (UID %s)", num, m->uid);
+		break;
+	case 1:
+		log_verbose("filter: delete message %u (UID %s) unread", num,
+		    m->uid);
+		/* The verdict holds even if this session fails. */
+		state_doom(f->state, m->uid, f->now);
+		f->plan[num] &= ~(PLAN_FETCH | PLAN_DELETE_AFTER);
+		if (f->opts->keep != 1)
+			f->plan[num] |= PLAN_DELETE;
+		break;
+	case 2:
+		log_verbose("filter: skip message %u (UID %s)", num, m->uid);
+		f->plan[num] &= ~(PLAN_FETCH | PLAN_DELETE_AFTER);
+		f->res->skipped++;
+		break;
+	default:
+		if (status == -1)
+			log_warnx("filter %s for message %u (UID %s); it "
+			    "stays on the server", err->what, num, m->uid);
+		else
+			log_warnx("filter %s exited with %d for message %u "
+			    "(UID %s), not 0, 1 or 2; it stays on the server",
+			    f->acct->filter[0], status, num, m->uid);
+		err_clear(err);
+		f->plan[num] &= ~(PLAN_FETCH | PLAN_DELETE_AFTER);
+		f->res->skipped++;
+		f->filter_failed++;
+		break;
+	}
+	return (0);
+}
+
+/*
+ * The filter is asked about each new message once: TOP n 0 sends the
+ * headers, pipelined like RETR.  It stops being asked once max_messages
+ * messages are to be fetched.
+ */
+static int
+fetch_filter(struct fetch *f, struct error *err)
+{
+	u_int	*cand, n = 0, next = 0, head = 0, i, window, yes = 0;
+	u_int	 max = f->acct->max_messages;
+	char	 cmd[32];
+	int	 rc = -1;
+
+	if (f->acct->filter == NULL)
+		return (0);
+	if (f->opts->dry_run) {
+		log_verbose("dry run: the filter is not asked");
+		return (0);
+	}
+	cand = xcalloc(f->count + 1, sizeof *cand);
+	for (i = 1; i <= f->count; i++) {
+		if ((f->plan[i] & PLAN_FETCH) &&
+		    !state_seen(f->state, f->msgs[i].uid, NULL))
+			cand[n++] = i;
+	}
+	if (n > 0 && f->pop3.capa_ok && !(f->pop3.caps & CAP_TOP)) {
+		err_set(err, ERR_UNAVAILABLE, "the server does not offer TOP, "
+		    "which 'filter' needs");
+		err_hint(err, "remove the filter from this account");
+		goto out;
+	}
+	window = pop3_pipelining(&f->pop3) ? FETCH_WINDOW_TOP : 1;
+	while (head < n) {
+		while (next < n && next - head < window &&
+		    (max == 0 || yes + (next - head) < max)) {
+			(void)snprintf(cmd, sizeof cmd, "TOP %u 0", cand[next]);
+			pop3_queue(&f->pop3, cmd, NULL);
+			next++;
+		}
+		if (next == head)
+			break;
+		if (pop3_flush(&f->pop3, err) == -1 ||
+		    fetch_filter_one(f, cand[head], err) == -1)
+			goto out;
+		if (f->plan[cand[head]] & PLAN_FETCH)
+			yes++;
+		head++;
+	}
+	rc = 0;
+out:
+	free(cand);
+	return (rc);
+}
+
+static void
+fetch_push(struct fetch *f, enum fetch_cmd_kind kind, u_int num)
+{
+	struct fetch_cmd	*c;
+	char			 cmd[32];
+
+	c = &f->ring[(f->rhead + f->rcount) % FETCH_WINDOW_CMDS];
+	c->kind = kind;
+	c->num = num;
+	f->rcount++;
+	(void)snprintf(cmd, sizeof cmd, "%s %u",
+	    kind == CMD_RETR ? "RETR" : "DELE", num);
+	if (kind == CMD_RETR) {
+		f->retr_out++;
+		f->retr_bytes += f->msgs[num].size;
+	}
+	pop3_queue(&f->pop3, cmd, NULL);
+}
+
+/*
+ * Tells the progress hook how far the transfer is: after each message, and
+ * during a big one at most every half second.
+ */
+static void
+fetch_progress(struct fetch *f, int force)
+{
+	double	now;
+	u_int	done;
+
+	if (f->opts->progress == NULL)
+		return;
+	now = fetch_clock();
+	if (!force && now - f->progress_at < 0.5)
+		return;
+	f->progress_at = now;
+	/* The RETRs answered; during one, its message is not done yet. */
+	done = f->nextfetch - f->retr_out - (force ? 0 : 1);
+	f->opts->progress(f->opts->progress_arg, done, f->nfetch,
+	    f->res->bytes + f->msgbytes);
+}
+
+static int
+fetch_sink(void *arg, const char *buf, size_t len, struct error *err)
+{
+	struct fetch	*f = arg;
+
+	f->msgbytes += len;
+	fetch_progress(f, 0);
+	return (deliver_write(f->dlv, buf, len, err));
+}
+
+static int
+fetch_retr(struct fetch *f, u_int num, struct error *err)
+{
+	struct pop3_msg		*m = &f->msgs[num];
+	struct deliver_msg	 dm;
+	struct pop3_resp	 r;
+	char			 receipt[DELIVER_RECEIPT_MAX], safe[512];
+	char			 hdr[1024];
+	unsigned long long	 wire;
+	time_t			 first;
+	int			 n;
+
+	if (pop3_response(&f->pop3, &r, err) == -1)
+		return (-1);
+	if (!r.ok) {
+		pop3_safe(safe, sizeof safe, r.line);
+		log_warnx("message %u (UID %s) could not be fetched and stays "
+		    "on the server: %s", num, m->uid, safe);
+		f->res->skipped++;
+		return (0);
+	}
+
+	dm.num = num;
+	dm.uid = m->uid;
+	dm.size = m->size;
+	if (deliver_begin(f->dlv, &dm, receipt, sizeof receipt, err) == -1)
+		return (-1);	/* the method's own hint says what to do */
+	if (state_journal(f->state, m->uid, receipt, err) == -1)
+		goto fail;
+	f->msgbytes = 0;
+	if (f->acct->received_header) {
+		n = received_make(hdr, sizeof hdr, f->acct, f->conn->rfd,
+		    f->conn->tls != NULL, time(NULL));
+		if (n < 0) {
+			err_set(err, ERR_SOFTWARE, "cannot make the Received "
+			    "header");
+			goto fail;
+		}
+		if (fetch_sink(f, hdr, n, err) == -1)
+			goto fail;
+	}
+	if (pop3_body(&f->pop3, fetch_sink, f, m->size * 2 + FETCH_SLACK,
+	    &wire, err) == -1)
+		goto fail;
+	if (deliver_commit(f->dlv, err) == -1) {
+		if (err->code != ERR_TEMP)
+			goto fail;
+		log_warnx("message %u (UID %s) stays on the server for a "
+		    "later run: %s", num, m->uid, err->what);
+		err_clear(err);
+		f->res->skipped++;
+		f->deferred++;
+		return (0);
+	}
+
+	if (!state_seen(f->state, m->uid, &first))
+		first = f->now;
+	state_mark(f->state, m->uid, first);
+	f->res->fetched++;
+	f->res->bytes += f->msgbytes;
+	log_verbose("message %u of %u (UID %s, %llu bytes) delivered", num,
+	    f->count, m->uid, f->msgbytes);
+	if (f->plan[num] & PLAN_DELETE_AFTER)
+		f->deleq[f->ndele++] = num;
+	return (0);
+
+fail:
+	deliver_abort(f->dlv);
+	if ((err->code == ERR_TEMP || err->code == ERR_PROTO) &&
+	    err->hint[0] == '\0')
+		err_hint(err, "message %u (UID %s) was not delivered and "
+		    "stays on the server; try again later", num, m->uid);
+	return (-1);
+}
+
+static int
+fetch_dele(struct fetch *f, u_int num, struct error *err)
+{
+	struct pop3_resp	r;
+	char			safe[512];
+
+	if (pop3_response(&f->pop3, &r, err) == -1)
+		return (-1);
+	if (!r.ok) {
+		pop3_safe(safe, sizeof safe, r.line);
+		log_warnx("message %u (UID %s) could not be deleted: %s", num,
+		    f->msgs[num].uid, safe);
+		return (0);
+	}
+	log_verbose("message %u (UID %s) marked for deletion", num,
+	    f->msgs[num].uid);
+	f->deleted++;
+	return (0);
+}
+
+static int	fetch_record(struct fetch *, struct error *);
+
+/*
+ * Between messages, now and then: a long run leaves its deliveries visible
+ * and recorded as it goes, so that a crash costs at most one batch.
+ */
+static int
+fetch_record_due(struct fetch *f, struct error *err)
+{
+	/* By count at fixed points, so a run's batches are predictable. */
+	if ((f->res->fetched == 0 ||
+	    f->res->fetched % FETCH_RECORD_EVERY != 0) &&
+	    fetch_clock() - f->recorded < FETCH_RECORD_SECS)
+		return (0);
+	if (fetch_record(f, err) == -1)
+		return (-1);
+	f->recorded = fetch_clock();
+	return (0);
+}
+
+/*
+ * RETR and DELE go out in a window, so that with PIPELINING the link never
+ * idles between messages; without it the window is one command.  A DELE only
+ * marks the message: the server deletes at QUIT, which comes after the state
+ * is saved.
+ */
+static int
+fetch_transfer(struct fetch *f, struct error *err)
+{
+	struct fetch_cmd	 c;
+	int			 pipelined = pop3_pipelining(&f->pop3);
+	u_int			 maxcmds;
+
+	maxcmds = pipelined ? FETCH_WINDOW_CMDS : 1;
+	for (;;) {
+		while (f->rcount < maxcmds) {
+			if (f->nextdele < f->ndele)
+				fetch_push(f, CMD_DELE,
+				    f->deleq[f->nextdele++]);
+			else if (f->nextfetch < f->nfetch &&
+			    (f->retr_out == 0 ||
+			    f->retr_bytes < FETCH_WINDOW_BYTES))
+				fetch_push(f, CMD_RETR,
+				    f->fetchq[f->nextfetch++]);
+			else
+				break;
+		}
+		if (f->rcount == 0)
+			return (0);
+		if (pop3_flush(&f->pop3, err) == -1)
+			return (-1);
+
+		c = f->ring[f->rhead];
+		f->rhead = (f->rhead + 1) % FETCH_WINDOW_CMDS;
+		f->rcount--;
+		if (c.kind == CMD_RETR) {
+			f->retr_out--;
+			f->retr_bytes -= f->msgs[c.num].size;
+			if (fetch_retr(f, c.num, err) == -1)
+				return (-1);
+			if (fetch_record_due(f, err) == -1)
+				return (-1);
+			f->msgbytes = 0;
+			fetch_progress(f, 1);
+		} else if (fetch_dele(f, c.num, err) == -1)
+			return (-1);
+	}
+}
+
+static int
+fetch_connect(struct fetch *f, struct error *err)
+{
+	const struct account	*a = f->acct;
+	u_int			 port;
+	int			 fd;
+
+	port = a->port != 0 ? a->port : (a->tls && !a->tls_starttls ?
+	    995 : 110);
+	if ((fd = net_connect(a->host, port, a->timeout, err)) == -1)
+		return (-1);
+	f->conn = conn_new(fd, fd, a->timeout, "the server");
+	pop3_init(&f->pop3, f->conn, a);
+	if (a->tls && !a->tls_starttls &&
+	    tls_start(f->conn, a, TLS_VERIFY, err) == -1)
+		return (-1);
+	if (pop3_greeting(&f->pop3, err) == -1 ||
+	    pop3_capa(&f->pop3, err) == -1)
+		return (-1);
+	if (a->tls && a->tls_starttls && pop3_stls(&f->pop3, err) == -1)
+		return (-1);
+	return (auth_login(&f->pop3, err));
+}
+
+/* UIDs the server no longer has are forgotten: they cannot come back. */
+static void
+fetch_retain(struct fetch *f)
+{
+	char	**uids;
+	u_int	  i;
+
+	uids = xcalloc(f->count + 1, sizeof *uids);
+	for (i = 0; i < f->count; i++)
+		uids[i] = f->msgs[i + 1].uid;
+	state_retain(f->state, uids, f->count);
+	free(uids);
+}
+
+/* Makes what was delivered durable and records it; the order matters. */
+static int
+fetch_record(struct fetch *f, struct error *err)
+{
+	if (f->dlv != NULL && deliver_sync(f->dlv, err) == -1)
+		return (-1);
+	return (state_save(f->state, err));
+}
+
+/* -s: how many messages are new, and nothing else; QUIT deletes nothing. */
+static int
+fetch_status(struct fetch *f, struct error *err)
+{
+	u_int	i;
+
+	for (i = 1; i <= f->count; i++) {
+		if (!state_seen(f->state, f->msgs[i].uid, NULL))
+			f->res->new++;
+	}
+	return (pop3_quit(&f->pop3, err));
+}
+
+static int
+fetch_session(struct fetch *f, struct error *err)
+{
+	struct error	 err2;
+	u_int		 i;
+
+	if (fetch_connect(f, err) == -1 ||
+	    pop3_scan(&f->pop3, &f->msgs, &f->count, err) == -1)
+		return (-1);
+	f->res->messages = f->count;
+	if (f->opts->status)
+		return (fetch_status(f, err));
+	fetch_plan(f);
+	if (fetch_filter(f, err) == -1)
+		goto fail;
+	fetch_queue(f);
+
+	if (f->opts->dry_run) {
+		f->res->fetched = f->nfetch;
+		for (i = 1; i <= f->count; i++)
+			if (f->plan[i] & (PLAN_DELETE | PLAN_DELETE_AFTER))
+				f->res->deleted++;
+		return (pop3_quit(&f->pop3, err));
+	}
+
+	fetch_retain(f);
+	if (fetch_transfer(f, err) == -1)
+		goto fail;
+	if (fetch_record(f, err) == -1) {
+		pop3_state(&f->pop3, POP3_FAILED);
+		return (-1);
+	}
+	if (pop3_quit(&f->pop3, err) == -1)
+		return (-1);
+	f->res->deleted = f->deleted;
+	if (f->filter_failed > 0) {
+		err_set(err, ERR_IO, "the filter gave no verdict on %u "
+		    "message%s, which stayed on the server", f->filter_failed,
+		    f->filter_failed == 1 ? "" : "s");
+		err_hint(err, "a filter exits 0 to fetch, 1 to delete, 2 to "
+		    "skip");
+		return (-1);
+	}
+	if (f->deferred > 0) {
+		err_set(err, ERR_TEMP, "%u message%s could not be delivered "
+		    "now and stayed on the server", f->deferred,
+		    f->deferred == 1 ? "" : "s");
+		err_hint(err, "the next run tries again");
+		return (-1);
+	}
+	return (0);
+
+fail:
+	/* Record what did arrive, so that it is not fetched again. */
+	err_clear(&err2);
+	if (fetch_record(f, &err2) == -1)
+		log_warnx("%s", err2.what);
+	pop3_state(&f->pop3, POP3_FAILED);
+	return (-1);
+}
+
+int
+fetch_account(const struct account *acct, const struct fetch_opts *opts,
+    struct fetch_result *res, struct error *err)
+{
+	struct fetch	 f;
+	char		 key[512];
+	double		 start = fetch_clock();
+	int		 lockfd = -1, rc = -1;
+	u_int		 i;
+
+	memset(&f, 0, sizeof f);
+	memset(res, 0, sizeof *res);
+	err_clear(err);
+	f.acct = acct;
+	f.opts = opts;
+	f.res = res;
+	f.now = time(NULL);
+	f.recorded = start;
+	f.keep = opts->keep == 0 ? KEEP_OFF : opts->keep == 1 ? KEEP_ON :
+	    acct->keep;
+
+	if (state_key(acct, key, sizeof key) == -1) {
+		err_set(err, ERR_CONFIG, "user and host are too long");
+		goto out;
+	}
+	/*
+	 * -s only reads the state, which is replaced whole by rename, so it
+	 * takes no lock and never holds up a run that fetches.
+	 */
+	if (!opts->status && (lockfd = lock_acquire(acct->state_dir, key,
+	    FETCH_LOCK_WAIT, err)) == -1)
+		goto out;
+	if ((f.state = state_open(acct->state_dir, key, err)) == NULL)
+		goto out;
+	if (!opts->dry_run && !opts->status) {
+		if ((f.dlv = deliver_open(acct, err)) == NULL ||
+		    fetch_recover(&f, err) == -1)
+			goto out;
+	}
+	rc = fetch_session(&f, err);
+
+out:
+	if (f.conn != NULL)
+		conn_free(f.conn);
+	if (f.dlv != NULL)
+		deliver_close(f.dlv);
+	if (f.state != NULL)
+		state_close(f.state);
+	if (lockfd != -1)
+		lock_release(lockfd);
+	if (f.msgs != NULL) {
+		for (i = 0; i <= f.count; i++)
+			free(f.msgs[i].uid);
+		free(f.msgs);
+	}
+	free(f.plan);
+	free(f.fetchq);
+	free(f.deleq);
+	res->seconds = fetch_clock() - start;
+	return (rc);
+}

@@ -1,0 +1,663 @@
+/*
+ * The seen-UID state of one mailbox, kept in memory as a red-black tree of
+ * UIDs so that a lookup stays fast with 100k messages on the server.
+ *
+ * DIR/KEY.state is only ever replaced whole, so a damaged one means the disk
+ * or a person damaged it: it is refused, never read as empty, since an empty
+ * state would deliver every message on the server again.
+ */
+#include <sys/stat.h>
+#include <sys/tree.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "account.h"
+#include "state/state.h"
+#include "state/uid.h"
+#include "util/log.h"
+#include "util/mkdirs.h"
+#include "util/xmalloc.h"
+
+/* user@host:port, the port as the session will use it. */
+int
+state_key(const struct account *acct, char *buf, size_t len)
+{
+	int	n;
+
+	n = snprintf(buf, len, "%s@%s:%u", acct->user, acct->host,
+	    acct->port != 0 ? acct->port :
+	    (acct->tls && !acct->tls_starttls ? 995 : 110));
+	return (n < 0 || (size_t)n >= len ? -1 : 0);
+}
+
+#define STATE_HEADER	"popfetch-state 1"
+#define STATE_WBUF	65536
+/* UID, tab, a 64-bit number, newline: room to spare. */
+#define STATE_LINE_MAX	(UID_MAX_LEN + 32)
+
+struct state_uid {
+	RB_ENTRY(state_uid)	 entry;
+	const char		*uid;
+	time_t			 when;		/* first fetch */
+	int			 keep;		/* for state_retain */
+	int			 doomed;	/* delete on sight, unfetched */
+};
+RB_HEAD(state_tree, state_uid);
+
+struct state_entry {
+	char			*uid;
+	char			*receipt;
+};
+
+struct state {
+	char			*dir;
+	char			 path[PATH_MAX];	/* DIR/KEY.state */
+	char			 tmppath[PATH_MAX];	/* DIR/.KEY.state.tmp */
+	char			 jpath[PATH_MAX];	/* DIR/KEY.journal */
+
+	struct state_tree	 uids;
+	int			 dirty;
+
+	struct state_entry	*pending;
+	size_t			 npending;
+
+	int			 jfd;
+	int			 jexists;	/* a journal file is on disk */
+	int			 jbroken;	/* a journal write was cut short */
+};
+
+static int
+state_cmp(struct state_uid *a, struct state_uid *b)
+{
+	return (strcmp(a->uid, b->uid));
+}
+
+/* RB_GENERATE_STATIC needs __unused, which libbsd leaves undefined. */
+RB_GENERATE_INTERNAL(state_tree, state_uid, entry, state_cmp,
+    __attribute__((__unused__)) static)
+
+/*
+ * The key is user@host:port from the account, so it may hold any byte: '/'
+ * and bytes outside 0x21-0x7e become '_' to keep it one plain file name.
+ * Two keys differing only there share files, which no real account does.
+ */
+static int
+state_path_make(char *buf, size_t len, const char *dir, const char *prefix,
+    const char *key, const char *suffix)
+{
+	size_t	off;
+	int	n;
+	u_char	c;
+
+	n = snprintf(buf, len, "%s/%s", dir, prefix);
+	if (n < 0 || (size_t)n >= len)
+		return (-1);
+	off = (size_t)n;
+	for (; *key != '\0'; key++) {
+		if (off + 1 >= len)
+			return (-1);
+		c = (u_char)*key;
+		buf[off++] = (c == '/' || c < 0x21 || c > 0x7e) ? '_' : (char)c;
+	}
+	buf[off] = '\0';
+	if (strlcat(buf, suffix, len) >= len)
+		return (-1);
+	return (0);
+}
+
+int
+state_path(char *buf, size_t len, const char *dir, const char *key,
+    const char *suffix)
+{
+	return (state_path_make(buf, len, dir, "", key, suffix));
+}
+
+static struct state_uid *
+state_find(struct state *st, const char *uid)
+{
+	struct state_uid	find;
+
+	find.uid = uid;
+	return (RB_FIND(state_tree, &st->uids, &find));
+}
+
+static struct state_uid *
+state_insert(struct state *st, const char *uid, time_t when)
+{
+	struct state_uid	*e;
+	size_t			 len;
+
+	len = strlen(uid);
+	e = xmalloc(sizeof *e + len + 1);
+	memcpy(e + 1, uid, len + 1);
+	e->uid = (const char *)(e + 1);
+	e->when = when;
+	e->keep = 0;
+	e->doomed = 0;
+	if (RB_INSERT(state_tree, &st->uids, e) != NULL) {
+		free(e);
+		return (NULL);
+	}
+	return (e);
+}
+
+static int
+state_corrupt(struct state *st, size_t line, const char *why,
+    struct error *err)
+{
+	err_set(err, ERR_IO, "state file %s is damaged at line %zu: %s",
+	    st->path, line, why);
+	err_hint(err, "repair or delete that line (a UID left out is "
+	    "fetched again), or restore the file from a backup");
+	return (-1);
+}
+
+static int
+state_load_line(struct state *st, char *line, size_t lineno,
+    struct error *err)
+{
+	struct state_uid	*e;
+	char			*tab, *flag;
+	const char		*errstr;
+	long long		 when;
+	int			 doomed = 0;
+
+	if ((tab = strchr(line, '\t')) == NULL)
+		return (state_corrupt(st, lineno, "no tab", err));
+	*tab = '\0';
+	if (!uid_valid(line))
+		return (state_corrupt(st, lineno, "not a valid UID", err));
+	/* An optional third field: D, a message to delete unfetched. */
+	if ((flag = strchr(tab + 1, '\t')) != NULL) {
+		*flag++ = '\0';
+		if (strcmp(flag, "D") != 0)
+			return (state_corrupt(st, lineno, "unknown flag",
+			    err));
+		doomed = 1;
+	}
+	when = strtonum(tab + 1, 0, LLONG_MAX, &errstr);
+	if (errstr != NULL)
+		return (state_corrupt(st, lineno, "fetch time is not a "
+		    "number", err));
+	if ((e = state_insert(st, line, (time_t)when)) == NULL)
+		return (state_corrupt(st, lineno, "duplicate UID", err));
+	e->doomed = doomed;
+	return (0);
+}
+
+static int
+state_load(struct state *st, struct error *err)
+{
+	FILE	*fp;
+	char	*line = NULL;
+	size_t	 size = 0, lineno = 0;
+	ssize_t	 len;
+	int	 rv = -1;
+
+	if ((fp = fopen(st->path, "re")) == NULL) {
+		if (errno == ENOENT)
+			return (0);
+		return (err_setsys(err, ERR_IO, "cannot open state file %s",
+		    st->path));
+	}
+	while ((len = getline(&line, &size, fp)) != -1) {
+		lineno++;
+		if (line[len - 1] != '\n') {
+			state_corrupt(st, lineno, "incomplete line", err);
+			goto out;
+		}
+		if (strlen(line) != (size_t)len) {
+			state_corrupt(st, lineno, "NUL byte", err);
+			goto out;
+		}
+		line[len - 1] = '\0';
+		if (lineno == 1) {
+			if (strcmp(line, STATE_HEADER) != 0) {
+				state_corrupt(st, lineno, "not a popfetch "
+				    "state file of version 1", err);
+				goto out;
+			}
+			continue;
+		}
+		if (state_load_line(st, line, lineno, err) == -1)
+			goto out;
+	}
+	if (ferror(fp)) {
+		err_setsys(err, ERR_IO, "cannot read state file %s", st->path);
+		goto out;
+	}
+	if (lineno == 0) {
+		state_corrupt(st, 1, "empty file", err);
+		goto out;
+	}
+	rv = 0;
+
+out:
+	free(line);
+	(void)fclose(fp);
+	return (rv);
+}
+
+/* A journal line: P TAB UID TAB RECEIPT. */
+static int
+state_journal_line(struct state *st, char *line)
+{
+	struct state_entry	*pe;
+	char			*uid, *receipt;
+	size_t			 len;
+
+	if (line[0] != 'P' || line[1] != '\t')
+		return (-1);
+	uid = line + 2;
+	if ((receipt = strchr(uid, '\t')) == NULL)
+		return (-1);
+	*receipt++ = '\0';
+	len = strlen(receipt);
+	if (!uid_valid(uid) || len == 0 || len >= STATE_RECEIPT_MAX ||
+	    strchr(receipt, '\t') != NULL)
+		return (-1);
+
+	st->pending = xreallocarray(st->pending, st->npending + 1,
+	    sizeof *st->pending);
+	pe = &st->pending[st->npending++];
+	pe->uid = xstrdup(uid);
+	pe->receipt = xstrdup(receipt);
+	return (0);
+}
+
+static int
+state_load_journal(struct state *st, struct error *err)
+{
+	FILE	*fp;
+	char	*line = NULL;
+	size_t	 size = 0, lineno = 0;
+	off_t	 good = 0;
+	ssize_t	 len;
+	int	 rv = -1;
+
+	if ((fp = fopen(st->jpath, "re")) == NULL) {
+		if (errno == ENOENT)
+			return (0);
+		return (err_setsys(err, ERR_IO, "cannot open state journal "
+		    "%s", st->jpath));
+	}
+	st->jexists = 1;
+	while ((len = getline(&line, &size, fp)) != -1) {
+		lineno++;
+		/* A kill or crash in the middle of a write: never begun. */
+		if (line[len - 1] != '\n')
+			break;
+		good += len;
+		line[len - 1] = '\0';
+		/*
+		 * Dropping a damaged entry risks fetching that message again,
+		 * never losing it, so it is not worth stopping the account.
+		 */
+		if (strlen(line) != (size_t)len - 1 ||
+		    state_journal_line(st, line) == -1)
+			log_warnx("%s:%zu: damaged journal line ignored",
+			    st->jpath, lineno);
+	}
+	if (ferror(fp)) {
+		err_setsys(err, ERR_IO, "cannot read state journal %s",
+		    st->jpath);
+		goto out;
+	}
+	/* Cut the torn line off, or the next append would extend it. */
+	if (len != -1 && truncate(st->jpath, good) == -1) {
+		err_setsys(err, ERR_IO, "cannot truncate state journal %s",
+		    st->jpath);
+		goto out;
+	}
+	rv = 0;
+
+out:
+	free(line);
+	(void)fclose(fp);
+	return (rv);
+}
+
+struct state *
+state_open(const char *dir, const char *key, struct error *err)
+{
+	struct state	*st;
+
+	st = xcalloc(1, sizeof *st);
+	RB_INIT(&st->uids);
+	st->jfd = -1;
+	st->dir = xstrdup(dir);
+
+	if (state_path_make(st->path, sizeof st->path, dir, "", key,
+	    ".state") == -1 ||
+	    state_path_make(st->tmppath, sizeof st->tmppath, dir, ".", key,
+	    ".state.tmp") == -1 ||
+	    state_path_make(st->jpath, sizeof st->jpath, dir, "", key,
+	    ".journal") == -1) {
+		err_set(err, ERR_CONFIG, "state directory %s: path too long",
+		    dir);
+		goto fail;
+	}
+	if (mkdirs(dir, 0700, err) == -1)
+		goto fail;
+	if (state_load(st, err) == -1)
+		goto fail;
+	if (state_load_journal(st, err) == -1)
+		goto fail;
+	log_trace("state %s: %zu pending from an interrupted run",
+	    st->path, st->npending);
+	return (st);
+
+fail:
+	state_close(st);
+	return (NULL);
+}
+
+int
+state_seen(struct state *st, const char *uid, time_t *when)
+{
+	struct state_uid	*e;
+
+	if ((e = state_find(st, uid)) == NULL)
+		return (0);
+	if (when != NULL)
+		*when = e->when;
+	return (1);
+}
+
+void
+state_mark(struct state *st, const char *uid, time_t when)
+{
+	/* A UID with a tab or newline would damage the file for good. */
+	if (!uid_valid(uid)) {
+		log_warnx("state %s: invalid UID not recorded", st->path);
+		return;
+	}
+	/* Marked before: its first fetch time stays. */
+	if (state_find(st, uid) != NULL)
+		return;
+	(void)state_insert(st, uid, when);
+	st->dirty = 1;
+}
+
+void
+state_doom(struct state *st, const char *uid, time_t when)
+{
+	struct state_uid	*e;
+
+	if (!uid_valid(uid)) {
+		log_warnx("state %s: invalid UID not recorded", st->path);
+		return;
+	}
+	if ((e = state_find(st, uid)) == NULL &&
+	    (e = state_insert(st, uid, when)) == NULL)
+		return;
+	if (!e->doomed) {
+		e->doomed = 1;
+		st->dirty = 1;
+	}
+}
+
+int
+state_doomed(struct state *st, const char *uid)
+{
+	struct state_uid	*e;
+
+	return ((e = state_find(st, uid)) != NULL && e->doomed);
+}
+
+void
+state_retain(struct state *st, char *const *uids, size_t n)
+{
+	struct state_uid	*e, *next;
+	size_t			 i;
+
+	RB_FOREACH(e, state_tree, &st->uids)
+		e->keep = 0;
+	for (i = 0; i < n; i++) {
+		if (uids[i] != NULL && (e = state_find(st, uids[i])) != NULL)
+			e->keep = 1;
+	}
+	RB_FOREACH_SAFE(e, state_tree, &st->uids, next) {
+		if (e->keep)
+			continue;
+		RB_REMOVE(state_tree, &st->uids, e);
+		free(e);
+		st->dirty = 1;
+	}
+}
+
+/*
+ * No fsync: the page cache keeps the line through a kill -9 of this process.
+ * A power cut may lose it, and then a message whose delivery it announced
+ * is fetched again: a duplicate at worst, never a loss, since the state
+ * itself is only saved after the deliveries are synced.
+ */
+int
+state_journal(struct state *st, const char *uid, const char *receipt,
+    struct error *err)
+{
+	char	line[8 + UID_MAX_LEN + STATE_RECEIPT_MAX];
+	size_t	len, off;
+	ssize_t	n;
+	int	r;
+
+	if (!uid_valid(uid) || receipt[0] == '\0' ||
+	    strlen(receipt) >= STATE_RECEIPT_MAX ||
+	    strcspn(receipt, "\t\n") != strlen(receipt))
+		return (err_set(err, ERR_SOFTWARE, "state journal %s: "
+		    "invalid entry", st->jpath));
+	if (st->jbroken)
+		return (err_set(err, ERR_IO, "state journal %s: an earlier "
+		    "write failed", st->jpath));
+
+	r = snprintf(line, sizeof line, "P\t%s\t%s\n", uid, receipt);
+	if (r < 0 || (size_t)r >= sizeof line)
+		return (err_set(err, ERR_SOFTWARE, "state journal %s: entry "
+		    "too long", st->jpath));
+	len = (size_t)r;
+
+	if (st->jfd == -1) {
+		st->jfd = open(st->jpath, O_WRONLY | O_APPEND | O_CREAT |
+		    O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (st->jfd == -1)
+			return (err_setsys(err, ERR_IO, "cannot open state "
+			    "journal %s", st->jpath));
+		st->jexists = 1;
+	}
+	for (off = 0; off < len; off += (size_t)n) {
+		n = write(st->jfd, line + off, len - off);
+		if (n == -1 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			st->jbroken = 1;
+			err_setsys(err, ERR_IO, "cannot write state journal "
+			    "%s", st->jpath);
+			if (errno == ENOSPC || errno == EDQUOT)
+				err_hint(err, "free some space in %s",
+				    st->dir);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+int
+state_pending(struct state *st,
+    int (*fn)(void *, const char *, const char *), void *arg)
+{
+	size_t	i;
+
+	for (i = 0; i < st->npending; i++) {
+		if (fn(arg, st->pending[i].uid, st->pending[i].receipt) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+static void
+state_forget_pending(struct state *st)
+{
+	size_t	i;
+
+	for (i = 0; i < st->npending; i++) {
+		free(st->pending[i].uid);
+		free(st->pending[i].receipt);
+	}
+	free(st->pending);
+	st->pending = NULL;
+	st->npending = 0;
+}
+
+static int
+state_write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t	n;
+
+	while (len > 0) {
+		n = write(fd, buf, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			return (-1);
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return (0);
+}
+
+static int
+state_write(struct state *st, struct error *err)
+{
+	struct state_uid	*e;
+	char			*buf;
+	size_t			 len;
+	int			 fd, n;
+
+	if (unlink(st->tmppath) == -1 && errno != ENOENT)
+		return (err_setsys(err, ERR_IO, "cannot remove %s",
+		    st->tmppath));
+	fd = open(st->tmppath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd == -1)
+		return (err_setsys(err, ERR_IO, "cannot create %s",
+		    st->tmppath));
+	buf = xmalloc(STATE_WBUF);
+
+	n = snprintf(buf, STATE_WBUF, "%s\n", STATE_HEADER);
+	len = (size_t)n;
+	RB_FOREACH(e, state_tree, &st->uids) {
+		if (STATE_WBUF - len < STATE_LINE_MAX) {
+			if (state_write_all(fd, buf, len) == -1)
+				goto fail_sys;
+			len = 0;
+		}
+		n = snprintf(buf + len, STATE_WBUF - len, "%s\t%lld%s\n",
+		    e->uid, (long long)e->when, e->doomed ? "\tD" : "");
+		if (n < 0 || (size_t)n >= STATE_WBUF - len) {
+			err_set(err, ERR_SOFTWARE, "state file %s: line too "
+			    "long", st->tmppath);
+			goto fail;
+		}
+		len += (size_t)n;
+	}
+	if (state_write_all(fd, buf, len) == -1 || fsync(fd) == -1)
+		goto fail_sys;
+	free(buf);
+	buf = NULL;
+	if (close(fd) == -1) {
+		fd = -1;
+		goto fail_sys;
+	}
+	return (0);
+
+fail_sys:
+	err_setsys(err, ERR_IO, "cannot write %s", st->tmppath);
+	if (errno == ENOSPC || errno == EDQUOT)
+		err_hint(err, "free some space in %s", st->dir);
+fail:
+	free(buf);
+	if (fd != -1)
+		(void)close(fd);
+	(void)unlink(st->tmppath);
+	return (-1);
+}
+
+/*
+ * Call this between deliveries, never during one: it empties the journal,
+ * which must still announce a delivery that is under way.
+ */
+int
+state_save(struct state *st, struct error *err)
+{
+	int	dfd;
+
+	if (!st->dirty && !st->jexists)
+		return (0);
+
+	if (state_write(st, err) == -1)
+		return (-1);
+	if (rename(st->tmppath, st->path) == -1) {
+		err_setsys(err, ERR_IO, "cannot rename %s to %s", st->tmppath,
+		    st->path);
+		(void)unlink(st->tmppath);
+		return (-1);
+	}
+	if ((dfd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return (err_setsys(err, ERR_IO, "cannot open state directory "
+		    "%s", st->dir));
+	if (fsync(dfd) == -1) {
+		err_setsys(err, ERR_IO, "cannot sync state directory %s",
+		    st->dir);
+		(void)close(dfd);
+		return (-1);
+	}
+	(void)close(dfd);
+	st->dirty = 0;
+
+	/*
+	 * The journal's removal need not be durable: entries that come back
+	 * are for UIDs the state now holds, and recovering them is harmless.
+	 */
+	if (st->jfd != -1) {
+		(void)close(st->jfd);
+		st->jfd = -1;
+	}
+	if (unlink(st->jpath) == -1 && errno != ENOENT)
+		return (err_setsys(err, ERR_IO, "cannot remove state journal "
+		    "%s", st->jpath));
+	st->jexists = 0;
+	st->jbroken = 0;
+	state_forget_pending(st);
+	return (0);
+}
+
+void
+state_close(struct state *st)
+{
+	struct state_uid	*e, *next;
+
+	if (st == NULL)
+		return;
+	if (st->jfd != -1)
+		(void)close(st->jfd);
+	RB_FOREACH_SAFE(e, state_tree, &st->uids, next) {
+		RB_REMOVE(state_tree, &st->uids, e);
+		free(e);
+	}
+	state_forget_pending(st);
+	free(st->dir);
+	free(st);
+}

@@ -1,0 +1,58 @@
+/*
+ * Seen-UID state of one mailbox (user@host:port): which UIDs were delivered,
+ * and when each was first fetched.
+ *
+ * On disk: the state file, replaced whole (temp file, fsync, rename, fsync of
+ * the directory) by state_save(), and a journal beside it to which
+ * state_journal() appends a line with write() before each delivery starts.
+ * The journal survives a kill -9 of popfetch; the next state_open() hands its
+ * entries to the caller as pending, to be checked with deliver_recover().
+ */
+#ifndef STATE_H
+#define STATE_H
+
+#include <time.h>
+
+#include "util/error.h"
+
+/* The longest receipt a delivery method may name, with its NUL. */
+#define STATE_RECEIPT_MAX	256
+
+struct account;
+struct state;
+
+/* The state key of an account, naming its files: user@host:port. */
+int	 state_key(const struct account *, char *, size_t);
+
+/* Loads the state of key under dir, creating dir (0700) if missing. */
+struct state	*state_open(const char *dir, const char *key, struct error *);
+/* 1 when uid was delivered before, with its first fetch time in *when. */
+int	 state_seen(struct state *, const char *uid, time_t *when);
+/* Records uid as delivered at when (in memory until state_save). */
+void	 state_mark(struct state *, const char *uid, time_t when);
+/*
+ * Records uid as a message to delete without fetching it (a filter said
+ * so): the verdict holds on later runs, until the server lets it go.
+ */
+void	 state_doom(struct state *, const char *uid, time_t when);
+int	 state_doomed(struct state *, const char *uid);
+/* Forgets every UID not in the list: the server no longer has them. */
+void	 state_retain(struct state *, char *const *uids, size_t n);
+/* Appends a pending entry to the journal, before delivery of uid begins. */
+int	 state_journal(struct state *, const char *uid, const char *receipt,
+	    struct error *);
+/* Calls fn for each pending entry left by an interrupted run. */
+int	 state_pending(struct state *,
+	    int (*fn)(void *, const char *uid, const char *receipt), void *);
+/* Writes the state durably and empties the journal. */
+int	 state_save(struct state *, struct error *);
+void	 state_close(struct state *);
+
+/*
+ * Builds dir/KEY+suffix for the files of a key (state, journal, lock), with
+ * the key made safe for a file name.  -1 when it does not fit in len.
+ */
+int	 state_path(char *, size_t, const char *dir, const char *key,
+	    const char *suffix);
+
+#endif
