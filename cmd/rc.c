@@ -23,19 +23,94 @@ struct rc_parse {
 	int			 password;	/* a password key was read */
 };
 
-static const char *rc_keys[RC_NKEYS] = {
-	"host", "port", "tls", "tls_starttls", "tls_trust_file", "tls_verify",
-	"auth", "user", "password", "passwordeval", "delivery", "keep",
-	"only_new", "timeout", "pipelining", "state_dir", "max_size",
-	"kill_size", "max_messages", "filter", "received_header",
-	"tls_fingerprint", "tls_cert_file", "tls_key_file", "tls_priorities",
-};
-
 /* The auth values, in the order of enum auth_method. */
-static const char *rc_auth[] = {
+static const char *const rc_auth[] = {
 	"auto", "user", "apop", "plain", "login", "cram-md5", "scram-sha-256",
 	"xoauth2", "oauthbearer", "external", NULL
 };
+
+/* The pipelining values, in the order of enum pipelining_mode. */
+static const char *const rc_pipelining[] = { "auto", "on", "off", NULL };
+
+/* tls_trust_file system: the system store, no file. */
+static const char *const rc_system[] = { "system", NULL };
+
+static int	rc_apply_password(struct rc_account *, char *const *, size_t,
+		    struct error *);
+static int	rc_apply_eval(struct rc_account *, char *const *, size_t,
+		    struct error *);
+static int	rc_apply_delivery(struct rc_account *, char *const *, size_t,
+		    struct error *);
+static int	rc_apply_keep(struct rc_account *, char *const *, size_t,
+		    struct error *);
+static int	rc_apply_fingerprint(struct rc_account *, char *const *,
+		    size_t, struct error *);
+
+#define ACCT(f)		offsetof(struct account, f)
+#define KEY(n, k, f)	.name = (n), .kind = (k), .off = ACCT(f)
+#define SPECIAL(n, fn)	.name = (n), .kind = RCK_SPECIAL, .apply = (fn)
+
+/*
+ * Every key: its value's kind and the field of struct account it sets.  A
+ * plain key is one row here; a key with rules of its own names a function.
+ */
+static const struct rc_key {
+	const char		*name;
+	enum {
+		RCK_STRING,	/* char *, not empty */
+		RCK_PATH,	/* char *, ~/ expanded; words[0] unsets it */
+		RCK_ONOFF,	/* int */
+		RCK_NUMBER,	/* u_int from min to max */
+		RCK_SIZE,	/* unsigned long long bytes */
+		RCK_DURATION,	/* long long seconds */
+		RCK_ENUM,	/* int, the index of the value in words */
+		RCK_COMMAND,	/* char **, an argument vector */
+		RCK_SPECIAL,	/* apply does it */
+	}			 kind;
+	size_t			 off;
+	long long		 min, max;
+	const char		*unit;		/* RCK_NUMBER, in messages */
+	const char *const	*words;
+	int			 icase;		/* RCK_ENUM: any case */
+	int			 many;		/* RCK_SPECIAL: several words */
+	int			(*apply)(struct rc_account *, char *const *,
+				    size_t, struct error *);
+} rc_keys[] = {
+	{ KEY("host", RCK_STRING, host) },
+	{ KEY("port", RCK_NUMBER, port), .min = 1, .max = 65535 },
+	{ KEY("tls", RCK_ONOFF, tls) },
+	{ KEY("tls_starttls", RCK_ONOFF, tls_starttls) },
+	{ KEY("tls_trust_file", RCK_PATH, tls_trust_file),
+	    .words = rc_system },
+	{ KEY("tls_verify", RCK_ONOFF, tls_verify) },
+	{ SPECIAL("tls_fingerprint", rc_apply_fingerprint) },
+	{ KEY("tls_cert_file", RCK_PATH, tls_cert_file) },
+	{ KEY("tls_key_file", RCK_PATH, tls_key_file) },
+	{ KEY("tls_priorities", RCK_STRING, tls_priorities) },
+	{ KEY("auth", RCK_ENUM, auth), .words = rc_auth, .icase = 1 },
+	{ KEY("user", RCK_STRING, user) },
+	{ SPECIAL("password", rc_apply_password) },
+	{ SPECIAL("passwordeval", rc_apply_eval), .many = 1 },
+	{ SPECIAL("delivery", rc_apply_delivery), .many = 1 },
+	{ SPECIAL("keep", rc_apply_keep) },
+	{ KEY("only_new", RCK_ONOFF, only_new) },
+	{ KEY("timeout", RCK_NUMBER, timeout), .min = 1, .max = 3600,
+	    .unit = " seconds" },
+	{ KEY("pipelining", RCK_ENUM, pipelining), .words = rc_pipelining },
+	{ KEY("state_dir", RCK_PATH, state_dir) },
+	{ KEY("max_size", RCK_SIZE, max_size) },
+	{ KEY("kill_size", RCK_SIZE, kill_size) },
+	{ KEY("max_messages", RCK_NUMBER, max_messages), .min = 1,
+	    .max = 1000000 },
+	{ KEY("filter", RCK_COMMAND, filter) },
+	{ KEY("received_header", RCK_ONOFF, received_header) },
+};
+
+#define RC_NKEYS	(sizeof rc_keys / sizeof rc_keys[0])
+_Static_assert(RC_NKEYS <= RC_KEYS_MAX, "raise RC_KEYS_MAX");
+/* Enum fields are written as int. */
+_Static_assert(sizeof(enum auth_method) == sizeof(int) &&
+    sizeof(enum pipelining_mode) == sizeof(int), "enum is not an int");
 
 static int
 rc_fail(const char *path, u_int line, struct error *err)
@@ -46,13 +121,13 @@ rc_fail(const char *path, u_int line, struct error *err)
 	return (err_set(err, ERR_CONFIG, "%s:%u: %s", path, line, what));
 }
 
-static int
-rc_key_find(const char *s)
+int
+rc_key_index(const char *s)
 {
 	int	k;
 
-	for (k = 0; k < RC_NKEYS; k++) {
-		if (strcmp(rc_keys[k], s) == 0)
+	for (k = 0; k < (int)RC_NKEYS; k++) {
+		if (strcmp(rc_keys[k].name, s) == 0)
 			return (k);
 	}
 	return (-1);
@@ -133,9 +208,11 @@ rc_size(const char *key, const char *s, unsigned long long *out,
 {
 	static const unsigned long long	mult[] = {
 		1024, 1024 * 1024, 1024 * 1024 * 1024,
+		1024, 1024 * 1024, 1024 * 1024 * 1024,
 	};
 
-	if (rc_scaled(s, "KMG", mult, 1, out) == -1)
+	/* 100k as mpop users write it, or 100K. */
+	if (rc_scaled(s, "KMGkmg", mult, 1, out) == -1)
 		return (err_set(err, ERR_CONFIG, "%s '%s' is not a size "
 		    "(like 20M; bytes, or units K, M, G)", key, s));
 	return (0);
@@ -208,6 +285,19 @@ rc_command(const char *key, char *const *v, size_t n, struct words *dst,
 }
 
 static int
+rc_apply_password(struct rc_account *ra, char *const *v, size_t n,
+    struct error *err)
+{
+	(void)n;
+	if (*v[0] == '\0')
+		return (err_set(err, ERR_CONFIG, "password is empty"));
+	xfree_secret(ra->acct.password);
+	ra->acct.password = xstrdup(v[0]);
+	words_free(&ra->passwordeval);
+	return (0);
+}
+
+static int
 rc_apply_eval(struct rc_account *ra, char *const *v, size_t n,
     struct error *err)
 {
@@ -259,186 +349,177 @@ rc_apply_delivery(struct rc_account *ra, char *const *v, size_t n,
 	    "DIR, mbox FILE or mda PROGRAM ARG...)", v[0]));
 }
 
+static int
+rc_apply_keep(struct rc_account *ra, char *const *v, size_t n,
+    struct error *err)
+{
+	struct account		*a = &ra->acct;
+	unsigned long long	 secs;
+
+	(void)n;
+	if (strcmp(v[0], "on") == 0)
+		a->keep = KEEP_ON;
+	else if (strcmp(v[0], "off") == 0)
+		a->keep = KEEP_OFF;
+	else if (strspn(v[0], "0123456789") > 0) {
+		if (rc_duration("keep", v[0], &secs, err) == -1)
+			return (-1);
+		a->keep = KEEP_DURATION;
+		a->keep_secs = secs;
+	} else
+		return (err_set(err, ERR_CONFIG, "keep must be on, off or a "
+		    "duration like 7d, not '%s'", v[0]));
+	return (0);
+}
+
+static int
+rc_apply_fingerprint(struct rc_account *ra, char *const *v, size_t n,
+    struct error *err)
+{
+	char	fpr[TLS_FPR_HEX + 1];
+
+	(void)n;
+	if (tls_fingerprint_parse(v[0], fpr, sizeof fpr) == -1)
+		return (err_set(err, ERR_CONFIG, "tls_fingerprint must be a "
+		    "SHA-256 fingerprint: 64 hex digits, colons allowed"));
+	rc_setstr(&ra->acct.tls_fingerprint, fpr);
+	return (0);
+}
+
+/* Frees an argument vector, overwriting it: commands may hold secrets. */
+static void
+rc_argv_free(char **v)
+{
+	struct words	w;
+
+	if (v == NULL)
+		return;
+	w.v = v;
+	for (w.n = 0; v[w.n] != NULL; w.n++)
+		;
+	words_free(&w);
+}
+
+static int
+rc_enum(const struct rc_key *k, const char *s, int *out, struct error *err)
+{
+	char	 list[256];
+	size_t	 i, nw;
+	int	 (*cmp)(const char *, const char *);
+
+	cmp = k->icase ? strcasecmp : strcmp;
+	for (i = 0; k->words[i] != NULL; i++) {
+		if (cmp(s, k->words[i]) == 0) {
+			*out = (int)i;
+			return (0);
+		}
+	}
+	nw = i;
+	list[0] = '\0';
+	for (i = 0; i < nw; i++) {
+		if (i > 0)
+			(void)strlcat(list, i + 1 == nw ? " or " : ", ",
+			    sizeof list);
+		if (strlcat(list, k->words[i], sizeof list) >= sizeof list)
+			return (err_set(err, ERR_SOFTWARE, "%s: too many "
+			    "values to list", k->name));
+	}
+	/* A short list reads as a sentence, a long one as a reminder. */
+	if (nw <= 3)
+		return (err_set(err, ERR_CONFIG, "%s must be %s, not '%s'",
+		    k->name, list, s));
+	return (err_set(err, ERR_CONFIG, "unknown %s '%s' (%s)", k->name, s,
+	    list));
+}
+
 /* Applies one setting to an account, checking its value. */
 static int
 rc_apply(struct rc_account *ra, const struct rc_setting *s,
     struct error *err)
 {
-	struct account	 *a = &ra->acct;
-	const char	 *key = s->w.v[0], *errstr;
-	char		**v = s->w.v + 1;
+	const struct rc_key *k = &rc_keys[s->key];
+	char		 *f = (char *)&ra->acct + k->off, **v = s->w.v + 1;
+	const char	 *errstr;
 	size_t		  n = s->w.n - 1, i;
+	struct words	  w;
 	long long	  num;
 	unsigned long long big;
-	char		  fpr[TLS_FPR_HEX + 1];
+	int		  e = 0;
 
 	for (i = 0; i < n; i++) {
 		if (!rc_clean(v[i]))
 			return (err_set(err, ERR_CONFIG,
-			    "control character in the value of %s", key));
+			    "control character in the value of %s", k->name));
 	}
-	if (s->key != RC_DELIVERY && s->key != RC_PASSWORDEVAL &&
-	    s->key != RC_FILTER && n != 1)
+	if (!k->many && k->kind != RCK_COMMAND && n != 1)
 		return (err_set(err, ERR_CONFIG, n == 0 ?
 		    "%s needs a value" : "%s takes one value (quote it if it "
-		    "holds blanks)", key));
+		    "holds blanks)", k->name));
 
-	switch (s->key) {
-	case RC_HOST:
+	switch (k->kind) {
+	case RCK_STRING:
 		if (*v[0] == '\0')
-			return (err_set(err, ERR_CONFIG, "host is empty"));
-		rc_setstr(&a->host, v[0]);
+			return (err_set(err, ERR_CONFIG, "%s is empty",
+			    k->name));
+		rc_setstr((char **)f, v[0]);
 		break;
-	case RC_PORT:
-		num = strtonum(v[0], 1, 65535, &errstr);
+	case RCK_PATH:
+		if (k->words != NULL && strcmp(v[0], k->words[0]) == 0) {
+			free(*(char **)f);
+			*(char **)f = NULL;
+		} else if (rc_path(k->name, v[0], (char **)f, err) == -1)
+			return (-1);
+		break;
+	case RCK_ONOFF:
+		if (rc_onoff(k->name, v[0], (int *)f, err) == -1)
+			return (-1);
+		break;
+	case RCK_NUMBER:
+		num = strtonum(v[0], k->min, k->max, &errstr);
 		if (errstr != NULL)
-			return (err_set(err, ERR_CONFIG,
-			    "port '%s' is %s (1-65535)", v[0], errstr));
-		a->port = num;
+			return (err_set(err, ERR_CONFIG, "%s '%s' is %s "
+			    "(%lld-%lld%s)", k->name, v[0], errstr, k->min,
+			    k->max, k->unit != NULL ? k->unit : ""));
+		*(u_int *)f = (u_int)num;
 		break;
-	case RC_TLS:
-		if (rc_onoff(key, v[0], &a->tls, err) == -1)
+	case RCK_SIZE:
+		if (rc_size(k->name, v[0], (unsigned long long *)f, err) == -1)
 			return (-1);
 		break;
-	case RC_TLS_STARTTLS:
-		if (rc_onoff(key, v[0], &a->tls_starttls, err) == -1)
+	case RCK_DURATION:
+		if (rc_duration(k->name, v[0], &big, err) == -1)
+			return (-1);
+		*(long long *)f = (long long)big;
+		break;
+	case RCK_ENUM:
+		if (rc_enum(k, v[0], &e, err) == -1)
+			return (-1);
+		*(int *)f = e;
+		break;
+	case RCK_COMMAND:
+		memset(&w, 0, sizeof w);
+		if (rc_command(k->name, v, n, &w, err) == -1)
+			return (-1);
+		rc_argv_free(*(char ***)f);
+		*(char ***)f = w.v;
+		break;
+	case RCK_SPECIAL:
+		if (k->apply(ra, v, n, err) == -1)
 			return (-1);
 		break;
-	case RC_TLS_TRUST_FILE:
-		if (strcmp(v[0], "system") == 0) {
-			free(a->tls_trust_file);
-			a->tls_trust_file = NULL;
-		} else if (rc_path(key, v[0], &a->tls_trust_file, err) == -1)
-			return (-1);
-		break;
-	case RC_TLS_VERIFY:
-		if (rc_onoff(key, v[0], &a->tls_verify, err) == -1)
-			return (-1);
-		break;
-	case RC_AUTH:
-		for (i = 0; rc_auth[i] != NULL; i++) {
-			if (strcasecmp(v[0], rc_auth[i]) == 0)
-				break;
-		}
-		if (rc_auth[i] == NULL)
-			return (err_set(err, ERR_CONFIG, "unknown auth '%s' "
-			    "(auto, user, apop, plain, login, cram-md5, "
-			    "scram-sha-256, xoauth2, oauthbearer or "
-			    "external)", v[0]));
-		a->auth = (enum auth_method)i;
-		break;
-	case RC_USER:
-		if (*v[0] == '\0')
-			return (err_set(err, ERR_CONFIG, "user is empty"));
-		rc_setstr(&a->user, v[0]);
-		break;
-	case RC_PASSWORD:
-		if (*v[0] == '\0')
-			return (err_set(err, ERR_CONFIG, "password is empty"));
-		xfree_secret(a->password);
-		a->password = xstrdup(v[0]);
-		words_free(&ra->passwordeval);
-		break;
-	case RC_PASSWORDEVAL:
-		if (rc_apply_eval(ra, v, n, err) == -1)
-			return (-1);
-		break;
-	case RC_DELIVERY:
-		if (rc_apply_delivery(ra, v, n, err) == -1)
-			return (-1);
-		break;
-	case RC_KEEP:
-		if (strcmp(v[0], "on") == 0)
-			a->keep = KEEP_ON;
-		else if (strcmp(v[0], "off") == 0)
-			a->keep = KEEP_OFF;
-		else if (strspn(v[0], "0123456789") > 0) {
-			if (rc_duration(key, v[0], &big, err) == -1)
-				return (-1);
-			a->keep = KEEP_DURATION;
-			a->keep_secs = big;
-		} else
-			return (err_set(err, ERR_CONFIG, "keep must be on, "
-			    "off or a duration like 7d, not '%s'", v[0]));
-		break;
-	case RC_ONLY_NEW:
-		if (rc_onoff(key, v[0], &a->only_new, err) == -1)
-			return (-1);
-		break;
-	case RC_TIMEOUT:
-		num = strtonum(v[0], 1, 3600, &errstr);
-		if (errstr != NULL)
-			return (err_set(err, ERR_CONFIG,
-			    "timeout '%s' is %s (1-3600 seconds)", v[0],
-			    errstr));
-		a->timeout = num;
-		break;
-	case RC_PIPELINING:
-		if (strcmp(v[0], "auto") == 0)
-			a->pipelining = PIPELINING_AUTO;
-		else if (strcmp(v[0], "on") == 0)
-			a->pipelining = PIPELINING_ON;
-		else if (strcmp(v[0], "off") == 0)
-			a->pipelining = PIPELINING_OFF;
-		else
-			return (err_set(err, ERR_CONFIG,
-			    "pipelining must be auto, on or off, not '%s'",
-			    v[0]));
-		break;
-	case RC_STATE_DIR:
-		if (rc_path(key, v[0], &a->state_dir, err) == -1)
-			return (-1);
-		break;
-	case RC_MAX_SIZE:
-		if (rc_size(key, v[0], &a->max_size, err) == -1)
-			return (-1);
-		break;
-	case RC_KILL_SIZE:
-		if (rc_size(key, v[0], &a->kill_size, err) == -1)
-			return (-1);
-		break;
-	case RC_MAX_MESSAGES:
-		num = strtonum(v[0], 1, 1000000, &errstr);
-		if (errstr != NULL)
-			return (err_set(err, ERR_CONFIG, "max_messages '%s' "
-			    "is %s (1-1000000)", v[0], errstr));
-		a->max_messages = num;
-		break;
-	case RC_FILTER:
-		if (rc_command(key, v, n, &ra->filter, err) == -1)
-			return (-1);
-		a->filter = ra->filter.v;
-		break;
-	case RC_RECEIVED_HEADER:
-		if (rc_onoff(key, v[0], &a->received_header, err) == -1)
-			return (-1);
-		break;
-	case RC_TLS_FINGERPRINT:
-		if (tls_fingerprint_parse(v[0], fpr, sizeof fpr) == -1)
-			return (err_set(err, ERR_CONFIG, "tls_fingerprint must "
-			    "be a SHA-256 fingerprint: 64 hex digits, colons "
-			    "allowed"));
-		rc_setstr(&a->tls_fingerprint, fpr);
-		break;
-	case RC_TLS_CERT_FILE:
-		if (rc_path(key, v[0], &a->tls_cert_file, err) == -1)
-			return (-1);
-		break;
-	case RC_TLS_KEY_FILE:
-		if (rc_path(key, v[0], &a->tls_key_file, err) == -1)
-			return (-1);
-		break;
-	case RC_TLS_PRIORITIES:
-		if (*v[0] == '\0')
-			return (err_set(err, ERR_CONFIG,
-			    "tls_priorities is empty"));
-		rc_setstr(&a->tls_priorities, v[0]);
-		break;
-	case RC_NKEYS:
-		return (err_set(err, ERR_SOFTWARE, "bad key %d", s->key));
 	}
 	ra->line[s->key] = s->line;
 	return (0);
+}
+
+u_int
+rc_setat(const struct rc_account *ra, const char *key)
+{
+	int	k;
+
+	if ((k = rc_key_index(key)) == -1)
+		return (0);
+	return (ra->line[k]);
 }
 
 static void
@@ -491,24 +572,26 @@ static void
 rc_account_free(struct rc_account *ra)
 {
 	struct account	*a;
+	size_t		 k;
+	char		*f;
 
 	if (ra == NULL)
 		return;
 	a = &ra->acct;
+	for (k = 0; k < RC_NKEYS; k++) {
+		f = (char *)a + rc_keys[k].off;
+		if (rc_keys[k].kind == RCK_STRING ||
+		    rc_keys[k].kind == RCK_PATH)
+			free(*(char **)f);
+		else if (rc_keys[k].kind == RCK_COMMAND)
+			rc_argv_free(*(char ***)f);
+	}
 	free(a->name);
 	free(a->rcfile);
-	free(a->host);
-	free(a->tls_trust_file);
 	free(a->tls_fingerprint);
-	free(a->tls_cert_file);
-	free(a->tls_key_file);
-	free(a->tls_priorities);
-	free(a->user);
 	xfree_secret(a->password);
 	free(a->delivery_path);
-	free(a->state_dir);
 	words_free(&ra->passwordeval);
-	words_free(&ra->filter);
 	words_free(&ra->mda);
 	rc_block_free(&ra->block);
 	free(ra);
@@ -546,8 +629,8 @@ rc_close(struct rc_parse *p, struct error *err)
 		return (rc_fail(p->path, a->rcline, err));
 	}
 	if (!a->tls && a->tls_starttls) {
-		line = ra->line[RC_TLS] > ra->line[RC_TLS_STARTTLS] ?
-		    ra->line[RC_TLS] : ra->line[RC_TLS_STARTTLS];
+		line = rc_setat(ra, "tls") > rc_setat(ra, "tls_starttls") ?
+		    rc_setat(ra, "tls") : rc_setat(ra, "tls_starttls");
 		err_set(err, ERR_CONFIG, "account '%s' has tls off and "
 		    "tls_starttls on: STLS needs tls on", a->name);
 		return (rc_fail(p->path, line, err));
@@ -555,7 +638,7 @@ rc_close(struct rc_parse *p, struct error *err)
 	if (a->tls_key_file != NULL && a->tls_cert_file == NULL) {
 		err_set(err, ERR_CONFIG, "account '%s' has tls_key_file but "
 		    "no tls_cert_file", a->name);
-		return (rc_fail(p->path, ra->line[RC_TLS_KEY_FILE], err));
+		return (rc_fail(p->path, rc_setat(ra, "tls_key_file"), err));
 	}
 	if (a->user == NULL && paths_login(&a->user, err) == -1)
 		return (rc_fail(p->path, a->rcline, err));
@@ -711,7 +794,7 @@ rc_line(struct rc_parse *p, const char *line, struct error *err)
 		}
 	} else if (strcmp(s.w.v[0], "account") == 0)
 		rv = rc_account_open(p, &s.w, err);
-	else if ((k = rc_key_find(s.w.v[0])) == -1) {
+	else if ((k = rc_key_index(s.w.v[0])) == -1) {
 		err_set(err, ERR_CONFIG, "unknown key '%s'", s.w.v[0]);
 		rc_fail(p->path, p->line, err);
 	} else if (!p->indefaults && p->cur == NULL) {
@@ -721,7 +804,7 @@ rc_line(struct rc_parse *p, const char *line, struct error *err)
 		    "'defaults'");
 		rc_fail(p->path, p->line, err);
 	} else {
-		if (k == RC_PASSWORD)
+		if (rc_keys[k].apply == rc_apply_password)
 			p->password = 1;
 		s.key = k;
 		s.line = p->line;

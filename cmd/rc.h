@@ -18,38 +18,12 @@
 #include "util/error.h"
 #include "words.h"
 
-enum rc_key {
-	RC_HOST,
-	RC_PORT,
-	RC_TLS,
-	RC_TLS_STARTTLS,
-	RC_TLS_TRUST_FILE,
-	RC_TLS_VERIFY,
-	RC_AUTH,
-	RC_USER,
-	RC_PASSWORD,
-	RC_PASSWORDEVAL,
-	RC_DELIVERY,
-	RC_KEEP,
-	RC_ONLY_NEW,
-	RC_TIMEOUT,
-	RC_PIPELINING,
-	RC_STATE_DIR,
-	RC_MAX_SIZE,
-	RC_KILL_SIZE,
-	RC_MAX_MESSAGES,
-	RC_FILTER,
-	RC_RECEIVED_HEADER,
-	RC_TLS_FINGERPRINT,
-	RC_TLS_CERT_FILE,
-	RC_TLS_KEY_FILE,
-	RC_TLS_PRIORITIES,
-	RC_NKEYS
-};
+/* How many keys the table of rc.c may hold. */
+#define RC_KEYS_MAX	64
 
 struct rc_setting {
 	u_int		 line;
-	enum rc_key	 key;
+	int		 key;		/* its row in the key table */
 	struct words	 w;		/* the key and its values */
 };
 
@@ -61,9 +35,8 @@ struct rc_block {
 struct rc_account {
 	struct account	 acct;
 	struct words	 passwordeval;	/* the command, n == 0 when unset */
-	struct words	 filter;	/* the command, n == 0 when unset */
 	struct words	 mda;		/* delivery mda, n == 0 when unset */
-	u_int		 line[RC_NKEYS];	/* where each key was set */
+	u_int		 line[RC_KEYS_MAX];	/* where each key was set */
 	struct rc_block	 block;		/* own and inherited settings */
 };
 
@@ -76,6 +49,10 @@ struct rc {
 /* Reads the rc file at path; ERR_CONFIG with "FILE:LINE: what" on error. */
 int	 rc_load(const char *path, struct rc **, struct error *);
 struct rc_account *rc_find(const struct rc *, const char *name);
+/* The row of key in the key table, or -1 if there is no such key. */
+int	 rc_key_index(const char *key);
+/* The line that set key for this account (inherited or its own), or 0. */
+u_int	 rc_setat(const struct rc_account *, const char *key);
 void	 rc_free(struct rc *);
 
 #endif

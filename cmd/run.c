@@ -135,7 +135,7 @@ run_secret(struct run_acct *ra, const struct run_opts *ro)
 		log_warnx("warning: tls_verify is off (%s:%u): the server's "
 		    "certificate is not checked, so anyone on the path can "
 		    "pose as the server", a->rcfile,
-		    ra->ra->line[RC_TLS_VERIFY]);
+		    rc_setat(ra->ra, "tls_verify"));
 	if (secret_resolve(ra->ra, &ra->user, &ra->secret, &err) == -1)
 		rv = run_failed(ra, ro, &err);
 	else

@@ -197,9 +197,9 @@ secret_netrc(const struct rc_account *ra, char **user, char **secret,
 		goto out;
 	xasprintf(&path, "%s/.netrc", home);
 	/* Without a user in fetchrc, the netrc entry's login is the user. */
-	rc = netrc_lookup(path, a->host, ra->line[RC_USER] != 0 ? a->user :
+	rc = netrc_lookup(path, a->host, rc_setat(ra, "user") != 0 ? a->user :
 	    NULL, &login, secret, err);
-	if (rc == 1 && ra->line[RC_USER] == 0 && login != NULL) {
+	if (rc == 1 && rc_setat(ra, "user") == 0 && login != NULL) {
 		*user = login;
 		login = NULL;
 	}

@@ -159,7 +159,7 @@ test_defaults_builtin(void)
 	CHECK(a->pipelining == PIPELINING_AUTO);
 	snprintf(buf, sizeof buf, "%s/.local/state/popfetch", tmpdir);
 	CHECK_STR(a->state_dir, buf);
-	CHECK(ra->line[RC_HOST] == 2 && ra->line[RC_PORT] == 0);
+	CHECK(rc_setat(ra, "host") == 2 && rc_setat(ra, "port") == 0);
 	rc_free(rc);
 
 	setenv("XDG_STATE_HOME", "/xdg/state", 1);
@@ -226,7 +226,7 @@ test_values(void)
 	CHECK(a->pipelining == PIPELINING_OFF);
 	/* Only ~/ is expanded. */
 	CHECK_STR(a->state_dir, "~user/state");
-	CHECK(rc->accounts[0]->line[RC_PASSWORD] == 13);
+	CHECK(rc_setat(rc->accounts[0], "password") == 13);
 	rc_free(rc);
 
 	rc = load("account a\nhost h\ntls_trust_file /x.pem\n"
@@ -295,6 +295,43 @@ test_values(void)
 	CHECK_STR(a->tls_key_file, "/k.pem");
 	CHECK_STR(a->tls_priorities, "SECURE256:-VERS-TLS1.2");
 	rc_free(rc);
+}
+
+/* Size units in either case, as mpop and fetchmail users write them. */
+static void
+test_sizes(void)
+{
+	static const struct {
+		const char		*value;
+		unsigned long long	 bytes;
+	} t[] = {
+		{ "100k", 100 * 1024 },
+		{ "100K", 100 * 1024 },
+		{ "20m", 20 * 1024 * 1024 },
+		{ "20M", 20 * 1024 * 1024 },
+		{ "1g", 1024 * 1024 * 1024 },
+		{ "1G", 1024 * 1024 * 1024 },
+		{ "512", 512 },
+	};
+	struct rc	*rc;
+	char		 text[128];
+	size_t		 i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		snprintf(text, sizeof text, "account a\nhost h\n"
+		    "max_size %s\nkill_size %s\n", t[i].value, t[i].value);
+		if ((rc = load(text)) == NULL)
+			continue;
+		CHECK(rc->accounts[0]->acct.max_size == t[i].bytes);
+		CHECK(rc->accounts[0]->acct.kill_size == t[i].bytes);
+		rc_free(rc);
+	}
+	CHECK_STR(fails("account a\nhost h\nmax_size 100kb\n"),
+	    "fetchrc:3: max_size '100kb' is not a size (like 20M; bytes, or "
+	    "units K, M, G)");
+	CHECK_STR(fails("account a\nhost h\nmax_size 1t\n"),
+	    "fetchrc:3: max_size '1t' is not a size (like 20M; bytes, or "
+	    "units K, M, G)");
 }
 
 /* delivery mbox FILE and delivery mda PROGRAM ARG... */
@@ -401,8 +438,9 @@ test_inherit(void)
 	CHECK(a->pipelining == PIPELINING_OFF);
 	CHECK(a->only_new == 0);
 	CHECK(a->rcline == 15);
-	CHECK(ra->line[RC_HOST] == 9 && ra->line[RC_PORT] == 6);
-	CHECK(ra->line[RC_ONLY_NEW] == 16 && ra->line[RC_TIMEOUT] == 13);
+	CHECK(rc_setat(ra, "host") == 9 && rc_setat(ra, "port") == 6);
+	CHECK(rc_setat(ra, "only_new") == 16 &&
+	    rc_setat(ra, "timeout") == 13);
 
 	a = &rc_find(rc, "d")->acct;
 	CHECK_STR(a->host, "a.example");
@@ -663,6 +701,7 @@ main(void)
 	test_words();
 	test_defaults_builtin();
 	test_values();
+	test_sizes();
 	test_delivery();
 	test_inherit();
 	test_secrets();

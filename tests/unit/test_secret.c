@@ -213,7 +213,7 @@ test_resolve(const char *dir)
 	ra.acct.auth = AUTH_AUTO;
 	ra.acct.host = "pop.example.org";
 	ra.acct.user = "u";
-	ra.line[RC_USER] = 3;
+	ra.line[rc_key_index("user")] = 3;
 
 	err_clear(&err);
 	CHECK(secret_resolve(&ra, &user, &secret, &err) == -1);
@@ -235,7 +235,7 @@ test_resolve(const char *dir)
 	CHECK_STR(secret, "from-netrc");
 	CHECK(user == NULL);
 	xfree_secret(secret);
-	ra.line[RC_USER] = 0;
+	ra.line[rc_key_index("user")] = 0;
 	CHECK(secret_resolve(&ra, &user, &secret, &err) == 0);
 	CHECK_STR(secret, "o");
 	CHECK_STR(user, "other");
