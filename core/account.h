@@ -24,6 +24,14 @@ enum delivery_kind {
 	DELIVERY_MAILDIR = 0,
 	DELIVERY_MBOX,
 	DELIVERY_MDA,
+	DELIVERY_LMTP,
+	DELIVERY_SMTP,
+};
+
+enum smtp_tls_mode {
+	SMTP_TLS_AUTO = 0,	/* off on loopback or a socket, else starttls */
+	SMTP_TLS_OFF,
+	SMTP_TLS_STARTTLS,
 };
 
 enum keep_mode {
@@ -61,6 +69,13 @@ struct account {
 	enum delivery_kind	 delivery;
 	char			*delivery_path;	/* maildir directory, mbox file */
 	char			**mda_argv;	/* the MDA and its arguments */
+	char			*smtp_host;	/* lmtp, smtp; NULL: delivery_path
+						   is the LMTP socket */
+	u_int			 smtp_port;
+	char			*recipient;	/* RCPT TO */
+	char			*envelope_from;	/* MAIL FROM; NULL: the message's
+						   Return-Path, "": <> */
+	enum smtp_tls_mode	 smtp_tls;
 
 	enum keep_mode		 keep;
 	long long		 keep_secs;

@@ -21,6 +21,10 @@ deliver_open(const struct account *acct, struct error *err)
 	case DELIVERY_MDA:
 		d->ops = &deliver_mda_ops;
 		break;
+	case DELIVERY_LMTP:
+	case DELIVERY_SMTP:
+		d->ops = &deliver_smtp_ops;
+		break;
 	default:
 		err_set(err, ERR_SOFTWARE, "unknown delivery method %d",
 		    (int)acct->delivery);

@@ -70,5 +70,6 @@ void	 deliver_hint(struct error *, const char *path, int error);
 extern const struct deliver_ops	deliver_maildir_ops;
 extern const struct deliver_ops	deliver_mbox_ops;
 extern const struct deliver_ops	deliver_mda_ops;
+extern const struct deliver_ops	deliver_smtp_ops;
 
 #endif

@@ -168,7 +168,7 @@ conn_discard(struct conn *c)
 }
 
 void
-conn_queue(struct conn *c, const char *s, size_t len)
+conn_queue_raw(struct conn *c, const char *s, size_t len)
 {
 	size_t	 need = c->wlen + len + 2, size;
 	char	*p;
@@ -187,8 +187,22 @@ conn_queue(struct conn *c, const char *s, size_t len)
 	}
 	memcpy(c->wbuf + c->wlen, s, len);
 	c->wlen += len;
+}
+
+void
+conn_queue(struct conn *c, const char *s, size_t len)
+{
+	conn_queue_raw(c, s, len);
+	/* conn_queue_raw left room for the line end. */
 	c->wbuf[c->wlen++] = '\r';
 	c->wbuf[c->wlen++] = '\n';
+}
+
+/* Bytes queued and not yet sent. */
+size_t
+conn_queued(struct conn *c)
+{
+	return (c->wlen);
 }
 
 int

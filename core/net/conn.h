@@ -58,6 +58,9 @@ size_t		 conn_discard(struct conn *);
 
 /* Queues a line (CRLF added) to be sent by conn_flush. */
 void		 conn_queue(struct conn *, const char *, size_t);
+/* Queues bytes as they are (a message body). */
+void		 conn_queue_raw(struct conn *, const char *, size_t);
+size_t		 conn_queued(struct conn *);
 int		 conn_flush(struct conn *, struct error *);
 
 /*

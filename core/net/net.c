@@ -1,6 +1,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/un.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -125,4 +126,32 @@ net_connect(const char *host, u_int port, int timeout, struct error *err)
 		    "(995 for implicit TLS, 110 for STLS or no TLS)?");
 	}
 	return (-1);
+}
+
+int
+net_connect_unix(const char *path, int timeout, struct error *err)
+{
+	struct sockaddr_un	 sun;
+	struct timeval		 tv;
+	int			 fd;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, path, sizeof sun.sun_path) >=
+	    sizeof sun.sun_path)
+		return (err_set(err, ERR_CONFIG, "socket path too long: %s",
+		    path));
+	log_verbose("connecting to %s", path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return (err_setsys(err, ERR_TEMP, "socket"));
+	tv.tv_sec = timeout;
+	tv.tv_usec = 0;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) == -1 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		err_setsys(err, ERR_TEMP, "cannot connect to %s", path);
+		(void)close(fd);
+		return (-1);
+	}
+	return (fd);
 }

@@ -9,5 +9,7 @@
  * timeouts set, or -1 with err set.
  */
 int	net_connect(const char *host, u_int port, int timeout, struct error *);
+/* A stream socket at path (an LMTP server's). */
+int	net_connect_unix(const char *path, int timeout, struct error *);
 
 #endif

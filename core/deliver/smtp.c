@@ -1,0 +1,744 @@
+/*
+ * Delivery to a mail server: SMTP (RFC 5321) to an MTA, or LMTP (RFC 2033)
+ * straight into a mail store such as Dovecot or Cyrus.  One connection
+ * carries every message of a run; it is opened with the method, so that a
+ * server that is down ends the run before anything is fetched, and opened
+ * again once if the server drops it.
+ *
+ * The message is spooled while it streams in (spool.h) and sent at commit,
+ * dot-stuffed with CRLF line ends.  Sent earlier, a POP server that went
+ * away would leave the mail server a message to be ended by us or not at
+ * all; the spool keeps that choice simple.
+ *
+ * The receipt is a random marker, appended to the commit log once the
+ * server answered 250 after the final dot (for LMTP, the one recipient's
+ * reply).  Only a kill -9 between that answer and the log line can deliver
+ * a message twice; the server never sees a second copy otherwise.
+ *
+ * 4xx at any step keeps the message on the POP server for a later run and
+ * the run goes on while the server answers; 5xx ends the run (exit 74) with
+ * the server's words.  popfetch never generates a bounce.
+ */
+#include <sys/types.h>
+
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <vis.h>
+
+#include "deliver/commitlog.h"
+#include "deliver/deliver.h"
+#include "deliver/smtp.h"
+#include "deliver/spool.h"
+#include "net/conn.h"
+#include "net/net.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+#define SMTP_PORT		25
+#define LMTP_PORT		24
+#define SMTP_CHUNK		65536
+/* A multi-line reply (EHLO's) longer than this is a server stalling. */
+#define SMTP_REPLY_LINES	100
+
+#define SMTP_EXT_PIPELINING	0x01
+#define SMTP_EXT_SIZE		0x02
+#define SMTP_EXT_8BITMIME	0x04
+#define SMTP_EXT_SMTPUTF8	0x08
+#define SMTP_EXT_STARTTLS	0x10
+
+struct smtp {
+	const struct account	*acct;
+	int			 lmtp;
+	const char		*proto;		/* "SMTP" or "LMTP" */
+	char			 peer[320];	/* for messages */
+	struct conn		*conn;
+	u_int			 ext;
+	unsigned long long	 maxsize;	/* SIZE, 0: none said */
+	int			 reopened;	/* the one reopening is spent */
+	int			 gone;		/* and failed: the run ends */
+
+	struct spool		 sp;
+	int			 open;		/* a message is under way */
+	int			 eightbit;	/* its body has 8-bit bytes */
+	char			 marker[COMMITLOG_MARKER_LEN + 1];
+	struct commitlog	 cl;
+};
+
+int
+smtp_reply_line(const char *line, size_t len, int *code, int *more,
+    const char **text)
+{
+	if (len < 3 || line[0] < '2' || line[0] > '5' ||
+	    line[1] < '0' || line[1] > '5' || !isdigit((u_char)line[2]))
+		return (-1);
+	if (len > 3 && line[3] != ' ' && line[3] != '-')
+		return (-1);
+	*code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + line[2] - '0';
+	*more = len > 3 && line[3] == '-';
+	*text = len > 4 ? line + 4 : "";
+	return (0);
+}
+
+/* Server text, made printable, into out. */
+static void
+smtp_safe(char *out, size_t len, const char *s)
+{
+	char	tmp[256];
+
+	(void)strlcpy(tmp, s, len / 4 < sizeof tmp ? len / 4 : sizeof tmp);
+	(void)strvis(out, tmp, VIS_CSTYLE | VIS_TAB | VIS_NL | VIS_OCTAL);
+}
+
+/* The connection broke: it is closed, and the caller may open it again. */
+static int
+smtp_lost(struct smtp *s, struct error *err)
+{
+	conn_free(s->conn);
+	s->conn = NULL;
+	if (err->hint[0] == '\0')
+		err_hint(err, "the message stays on the POP server; is the "
+		    "%s server at %s up?", s->proto, s->peer);
+	return (-1);
+}
+
+/*
+ * Reads a reply: its code, and the text of its first line (made printable)
+ * in text.  Lines of EHLO's reply go to ext when it is not NULL.
+ */
+static int
+smtp_reply(struct smtp *s, int *code, char *text, size_t textlen, u_int *ext,
+    struct error *err)
+{
+	const char	*t;
+	char		*line, safe[512];
+	size_t		 len;
+	int		 c, more, n;
+
+	for (n = 0;; n++) {
+		if (conn_getline(s->conn, &line, &len, err) == -1) {
+			if (err->code != ERR_TEMP)
+				err_set(err, err->code, "%s server %s: %s",
+				    s->proto, s->peer, err->what);
+			return (smtp_lost(s, err));
+		}
+		if (log_wants(LOG_TRACE)) {
+			smtp_safe(safe, sizeof safe, line);
+			log_trace("%s < %s", s->proto, safe);
+		}
+		if (smtp_reply_line(line, len, &c, &more, &t) == -1 ||
+		    (n > 0 && c != *code)) {
+			smtp_safe(safe, sizeof safe, line);
+			err_set(err, ERR_PROTO, "%s server %s sent a bad reply: "
+			    "%s", s->proto, s->peer, safe);
+			return (smtp_lost(s, err));
+		}
+		if (n == 0) {
+			*code = c;
+			smtp_safe(text, textlen, t);
+		}
+		if (ext != NULL && n > 0) {
+			if (strcasecmp(t, "PIPELINING") == 0)
+				*ext |= SMTP_EXT_PIPELINING;
+			else if (strcasecmp(t, "8BITMIME") == 0)
+				*ext |= SMTP_EXT_8BITMIME;
+			else if (strcasecmp(t, "SMTPUTF8") == 0)
+				*ext |= SMTP_EXT_SMTPUTF8;
+			else if (strcasecmp(t, "STARTTLS") == 0)
+				*ext |= SMTP_EXT_STARTTLS;
+			else if (strncasecmp(t, "SIZE", 4) == 0 &&
+			    (t[4] == ' ' || t[4] == '\0')) {
+				*ext |= SMTP_EXT_SIZE;
+				s->maxsize = strtoull(t + 4, NULL, 10);
+			}
+		}
+		if (!more)
+			return (0);
+		if (n + 1 >= SMTP_REPLY_LINES) {
+			err_set(err, ERR_PROTO, "%s server %s sent a reply of "
+			    "more than %d lines", s->proto, s->peer,
+			    SMTP_REPLY_LINES);
+			return (smtp_lost(s, err));
+		}
+	}
+}
+
+static void
+smtp_send(struct smtp *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+smtp_send(struct smtp *s, const char *fmt, ...)
+{
+	char	buf[1024], safe[4 * 1024 + 1];
+	va_list	ap;
+	int	n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	/* Callers bound what they put in; a cut line would be a lie. */
+	if (n < 0 || (size_t)n >= sizeof buf)
+		n = 0;
+	if (log_wants(LOG_TRACE)) {
+		(void)strvis(safe, buf, VIS_CSTYLE | VIS_TAB | VIS_NL);
+		log_trace("%s > %s", s->proto, safe);
+	}
+	conn_queue(s->conn, buf, (size_t)n);
+}
+
+static int
+smtp_flush(struct smtp *s, struct error *err)
+{
+	if (conn_flush(s->conn, err) == -1)
+		return (smtp_lost(s, err));
+	return (0);
+}
+
+/* A reply that is not the one wanted, as an error of its class. */
+static int
+smtp_refused(struct smtp *s, const char *step, int code, const char *text,
+    struct error *err)
+{
+	err_set(err, code / 100 == 4 ? ERR_TEMP : ERR_IO, "%s server %s "
+	    "answered %s with %d %s", s->proto, s->peer, step, code, text);
+	if (code / 100 == 4)
+		err_hint(err, "a temporary refusal: the message stays on the "
+		    "POP server and the next run tries again");
+	else
+		err_hint(err, "the message stays on the POP server; see what "
+		    "the %s server's log says about it, or deliver it another "
+		    "way", s->proto);
+	return (-1);
+}
+
+static int
+smtp_hello(struct smtp *s, struct error *err)
+{
+	char	host[256], text[512];
+	int	code;
+
+	if (gethostname(host, sizeof host) == -1 || host[0] == '\0')
+		(void)strlcpy(host, "localhost", sizeof host);
+	host[sizeof host - 1] = '\0';
+	s->ext = 0;
+	s->maxsize = 0;
+	smtp_send(s, "%s %s", s->lmtp ? "LHLO" : "EHLO", host);
+	if (smtp_flush(s, err) == -1 ||
+	    smtp_reply(s, &code, text, sizeof text, &s->ext, err) == -1)
+		return (-1);
+	if (code == 250)
+		return (0);
+	if (s->lmtp || code / 100 != 5)
+		return (smtp_refused(s, s->lmtp ? "LHLO" : "EHLO", code, text,
+		    err));
+	/* An old server without ESMTP: plain SMTP serves. */
+	s->ext = 0;
+	smtp_send(s, "HELO %s", host);
+	if (smtp_flush(s, err) == -1 ||
+	    smtp_reply(s, &code, text, sizeof text, NULL, err) == -1)
+		return (-1);
+	if (code != 250)
+		return (smtp_refused(s, "HELO", code, text, err));
+	return (0);
+}
+
+/* Whether host is a loopback address or name: no TLS needed there. */
+static int
+smtp_loopback(const char *host)
+{
+	struct in_addr	a4;
+	struct in6_addr	a6;
+
+	if (strcasecmp(host, "localhost") == 0)
+		return (1);
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return ((ntohl(a4.s_addr) >> 24) == 127);
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return (IN6_IS_ADDR_LOOPBACK(&a6));
+	return (0);
+}
+
+static int
+smtp_starttls(struct smtp *s, struct error *err)
+{
+	struct account	ta;
+	char		text[512];
+	int		code;
+
+	if (!(s->ext & SMTP_EXT_STARTTLS)) {
+		err_set(err, ERR_UNAVAILABLE, "%s server %s does not offer "
+		    "STARTTLS", s->proto, s->peer);
+		err_hint(err, "popfetch never falls back to plaintext: set "
+		    "'smtp_tls off' if this link needs no TLS");
+		return (-1);
+	}
+	smtp_send(s, "STARTTLS");
+	if (smtp_flush(s, err) == -1 ||
+	    smtp_reply(s, &code, text, sizeof text, NULL, err) == -1)
+		return (-1);
+	if (code != 220) {
+		err_set(err, ERR_UNAVAILABLE, "%s server %s refused STARTTLS: "
+		    "%d %s", s->proto, s->peer, code, text);
+		err_hint(err, "popfetch never falls back to plaintext");
+		return (-1);
+	}
+	/* Nothing sent before the handshake may be believed. */
+	(void)conn_discard(s->conn);
+	/*
+	 * The account's trust settings, checked against the mail server's
+	 * name; a pinned fingerprint is the POP server's, not this one's.
+	 */
+	ta = *s->acct;
+	ta.host = s->acct->smtp_host;
+	ta.tls_fingerprint = NULL;
+	if (tls_start(s->conn, &ta, TLS_VERIFY, err) == -1)
+		return (smtp_lost(s, err));
+	return (smtp_hello(s, err));
+}
+
+static int
+smtp_connect(struct smtp *s, struct error *err)
+{
+	const struct account	*a = s->acct;
+	char			 text[512];
+	int			 fd, code, tls;
+
+	if (a->smtp_host == NULL)
+		fd = net_connect_unix(a->delivery_path, a->timeout, err);
+	else
+		fd = net_connect(a->smtp_host, a->smtp_port != 0 ?
+		    a->smtp_port : s->lmtp ? LMTP_PORT : SMTP_PORT,
+		    a->timeout, err);
+	if (fd == -1) {
+		err_set(err, err->code, "%s server %s: %s", s->proto, s->peer,
+		    err->what);
+		err_hint(err, "nothing was fetched; is the %s server up, and "
+		    "is 'delivery' right?", s->proto);
+		return (-1);
+	}
+	s->conn = conn_new(fd, fd, a->timeout, s->peer);
+	if (smtp_reply(s, &code, text, sizeof text, NULL, err) == -1)
+		return (-1);
+	if (code != 220) {
+		smtp_refused(s, "the connection", code, text, err);
+		conn_free(s->conn);
+		s->conn = NULL;
+		return (-1);
+	}
+	if (smtp_hello(s, err) == -1)
+		return (-1);
+	tls = a->smtp_tls == SMTP_TLS_STARTTLS ||
+	    (a->smtp_tls == SMTP_TLS_AUTO && a->smtp_host != NULL &&
+	    !smtp_loopback(a->smtp_host));
+	if (tls && smtp_starttls(s, err) == -1)
+		return (-1);
+	return (0);
+}
+
+static int
+smtp_open(struct deliver *d, struct error *err)
+{
+	const struct account	*a = d->acct;
+	struct smtp		*s;
+	int			 n;
+
+	if (a->state_dir == NULL)
+		return (err_set(err, ERR_SOFTWARE, "smtp: no state_dir"));
+	if (a->recipient == NULL)
+		return (err_set(err, ERR_SOFTWARE, "smtp: no recipient"));
+	s = xcalloc(1, sizeof *s);
+	s->acct = a;
+	s->lmtp = a->delivery == DELIVERY_LMTP;
+	s->proto = s->lmtp ? "LMTP" : "SMTP";
+	if (a->smtp_host == NULL)
+		n = snprintf(s->peer, sizeof s->peer, "%s", a->delivery_path);
+	else
+		n = snprintf(s->peer, sizeof s->peer, "%s port %u",
+		    a->smtp_host, a->smtp_port != 0 ? a->smtp_port :
+		    s->lmtp ? LMTP_PORT : SMTP_PORT);
+	if (n < 0 || (size_t)n >= sizeof s->peer) {
+		err_set(err, ERR_CONFIG, "the %s server's name is too long",
+		    s->proto);
+		goto fail;
+	}
+	if (commitlog_init(&s->cl, a, s->lmtp ? ".lmtp" : ".smtp", err) == -1)
+		goto fail;
+	if (spool_open(&s->sp, s->proto, a->state_dir, err) == -1) {
+		commitlog_free(&s->cl);
+		goto fail;
+	}
+	d->priv = s;
+	if (smtp_connect(s, err) == -1)
+		return (-1);	/* close frees it */
+	return (0);
+
+fail:
+	free(s);
+	return (-1);
+}
+
+static int
+smtp_begin(struct deliver *d, const struct deliver_msg *msg, char *receipt,
+    size_t len, struct error *err)
+{
+	struct smtp	*s = d->priv;
+
+	(void)msg;
+	if (s->open)
+		return (err_set(err, ERR_SOFTWARE, "smtp: a message is already "
+		    "open"));
+	if (s->gone) {
+		err_set(err, ERR_TEMP, "%s server %s is gone", s->proto,
+		    s->peer);
+		err_hint(err, "what was not delivered stays on the POP server; "
+		    "the next run tries again");
+		return (-1);
+	}
+	commitlog_start(&s->cl);
+	if (commitlog_marker(s->marker, err) == -1)
+		return (-1);
+	if (strlcpy(receipt, s->marker, len) >= len)
+		return (err_set(err, ERR_SOFTWARE, "smtp: receipt too long"));
+	spool_reset(&s->sp);
+	s->eightbit = 0;
+	s->open = 1;
+	return (0);
+}
+
+static int
+smtp_write(struct deliver *d, const char *buf, size_t len, struct error *err)
+{
+	struct smtp	*s = d->priv;
+	size_t		 i;
+
+	if (!s->open)
+		return (err_set(err, ERR_SOFTWARE, "smtp: write without an "
+		    "open message"));
+	for (i = 0; !s->eightbit && i < len; i++)
+		s->eightbit = (u_char)buf[i] >= 0x80;
+	return (spool_write(&s->sp, buf, len, err));
+}
+
+static void
+smtp_abort(struct deliver *d)
+{
+	struct smtp	*s = d->priv;
+
+	if (s->open) {
+		spool_reset(&s->sp);
+		s->open = 0;
+	}
+}
+
+size_t
+smtp_stuff(const char *in, size_t len, char *out, int *state)
+{
+	size_t	i, o = 0;
+
+	for (i = 0; i < len; i++) {
+		if (*state == SMTP_STUFF_CR) {
+			/* A CR: its line ends here, with or without a LF. */
+			*state = SMTP_STUFF_BOL;
+			if (in[i] == '\n')
+				continue;
+		}
+		if (*state == SMTP_STUFF_BOL && in[i] == '.')
+			out[o++] = '.';
+		if (in[i] == '\r' || in[i] == '\n') {
+			out[o++] = '\r';
+			out[o++] = '\n';
+			*state = in[i] == '\r' ? SMTP_STUFF_CR : SMTP_STUFF_BOL;
+		} else {
+			out[o++] = in[i];
+			*state = SMTP_STUFF_MID;
+		}
+	}
+	return (o);
+}
+
+/* The body, dot-stuffed with CRLF line ends, and the final dot. */
+static int
+smtp_body(struct smtp *s, struct error *err)
+{
+	char	*in, *out;
+	off_t	 off = 0;
+	ssize_t	 n;
+	size_t	 o;
+	int	 state = SMTP_STUFF_BOL, rv = -1;
+
+	in = xmalloc(SMTP_CHUNK);
+	out = xmalloc(SMTP_CHUNK * 2 + 8);
+	while ((n = spool_read(&s->sp, in, SMTP_CHUNK, off, err)) > 0) {
+		off += n;
+		o = smtp_stuff(in, (size_t)n, out, &state);
+		conn_queue_raw(s->conn, out, o);
+		if (smtp_flush(s, err) == -1)
+			goto out;
+	}
+	if (n == -1)
+		goto out;
+	if (state == SMTP_STUFF_MID)
+		conn_queue_raw(s->conn, "\r\n", 2);
+	conn_queue_raw(s->conn, ".\r\n", 3);
+	log_trace("%s > (%lld bytes of message) .", s->proto, (long long)off);
+	rv = smtp_flush(s, err);
+out:
+	free(in);
+	free(out);
+	return (rv);
+}
+
+/* Leaves the transaction so that the connection serves the next message. */
+static void
+smtp_rset(struct smtp *s)
+{
+	struct error	err;
+	char		text[512];
+	int		code;
+
+	if (s->conn == NULL)
+		return;
+	err_clear(&err);
+	smtp_send(s, "RSET");
+	if (smtp_flush(s, &err) == -1 ||
+	    smtp_reply(s, &code, text, sizeof text, NULL, &err) == -1)
+		return;
+	if (code != 250) {
+		conn_free(s->conn);
+		s->conn = NULL;
+	}
+}
+
+/*
+ * One try at handing the spooled message on.  Returns 0 when the server
+ * took it, -1 with err otherwise; s->conn is NULL when the connection was
+ * lost on the way.
+ */
+static int
+smtp_transaction(struct smtp *s, struct error *err)
+{
+	const struct account	*a = s->acct;
+	char			 sender[ENVELOPE_SENDER_MAX], params[96];
+	char			 text[512];
+	const char		*step = "MAIL";
+	size_t			 i;
+	int			 code, pipelined, utf8 = 0, want, bad = 0;
+
+	if (a->envelope_from != NULL)
+		(void)strlcpy(sender, a->envelope_from, sizeof sender);
+	else {
+		envelope_sender(s->sp.env.buf, s->sp.env.len, sender,
+		    sizeof sender);
+		if (strcmp(sender, "MAILER-DAEMON") == 0)
+			sender[0] = '\0';
+	}
+	for (i = 0; i < s->sp.env.len && !utf8; i++)
+		utf8 = (u_char)s->sp.env.buf[i] >= 0x80;
+
+	params[0] = '\0';
+	if (s->ext & SMTP_EXT_SIZE)
+		(void)snprintf(params, sizeof params, " SIZE=%lld",
+		    (long long)s->sp.size);
+	if (s->eightbit && (s->ext & SMTP_EXT_8BITMIME))
+		(void)strlcat(params, " BODY=8BITMIME", sizeof params);
+	if (utf8 && (s->ext & SMTP_EXT_SMTPUTF8))
+		(void)strlcat(params, " SMTPUTF8", sizeof params);
+	if (s->eightbit && !(s->ext & SMTP_EXT_8BITMIME))
+		log_verbose("%s server %s does not offer 8BITMIME: an 8-bit "
+		    "message is sent as it is", s->proto, s->peer);
+
+	pipelined = (s->ext & SMTP_EXT_PIPELINING) != 0;
+	smtp_send(s, "MAIL FROM:<%s>%s", sender, params);
+	if (!pipelined) {
+		if (smtp_flush(s, err) == -1 ||
+		    smtp_reply(s, &code, text, sizeof text, NULL, err) == -1)
+			return (-1);
+		if (code != 250)
+			goto refused;
+		step = "RCPT";
+	}
+	smtp_send(s, "RCPT TO:<%s>", a->recipient);
+	if (!pipelined) {
+		if (smtp_flush(s, err) == -1 ||
+		    smtp_reply(s, &code, text, sizeof text, NULL, err) == -1)
+			return (-1);
+		if (code != 250 && code != 251)
+			goto refused;
+		step = "DATA";
+	}
+	smtp_send(s, "DATA");
+	if (smtp_flush(s, err) == -1)
+		return (-1);
+	if (pipelined) {
+		/* All three answers are read, whatever the first two say. */
+		for (want = 0; want < 3; want++) {
+			if (smtp_reply(s, &code, text, sizeof text, NULL,
+			    err) == -1)
+				return (-1);
+			if (bad)
+				continue;
+			if ((want == 0 && code != 250) ||
+			    (want == 1 && code != 250 && code != 251) ||
+			    (want == 2 && code != 354)) {
+				bad = 1;
+				step = want == 0 ? "MAIL" : want == 1 ?
+				    "RCPT" : "DATA";
+				smtp_refused(s, step, code, text, err);
+			}
+		}
+		if (bad) {
+			if (code == 354) {
+				/* DATA taken after a refusal: never end it. */
+				conn_free(s->conn);
+				s->conn = NULL;
+			} else
+				smtp_rset(s);
+			return (-1);
+		}
+	} else {
+		if (smtp_reply(s, &code, text, sizeof text, NULL, err) == -1)
+			return (-1);
+		if (code != 354)
+			goto refused;
+	}
+	if (smtp_body(s, err) == -1 ||
+	    smtp_reply(s, &code, text, sizeof text, NULL, err) == -1)
+		return (-1);
+	if (code != 250) {
+		step = "the message";
+		goto refused;
+	}
+	return (0);
+
+refused:
+	smtp_refused(s, step, code, text, err);
+	smtp_rset(s);
+	return (-1);
+}
+
+static int
+smtp_commit(struct deliver *d, struct error *err)
+{
+	struct smtp	*s = d->priv;
+	struct error	 err2;
+	int		 rv = -1;
+
+	if (!s->open)
+		return (err_set(err, ERR_SOFTWARE, "smtp: commit without an "
+		    "open message"));
+	if (spool_check(&s->sp, err) == -1)
+		goto out;
+	if (s->maxsize != 0 && (unsigned long long)s->sp.size > s->maxsize) {
+		err_set(err, ERR_TEMP, "the message is %lld bytes, more than "
+		    "the %llu the %s server %s takes", (long long)s->sp.size,
+		    s->maxsize, s->proto, s->peer);
+		goto out;
+	}
+	if (s->conn == NULL && !s->reopened) {
+		s->reopened = 1;
+		log_verbose("connecting to the %s server %s again", s->proto,
+		    s->peer);
+		if (smtp_connect(s, err) == -1)
+			goto gone;
+	}
+	if (s->conn == NULL)
+		goto gone;
+	if (smtp_transaction(s, err) == 0) {
+		commitlog_add(&s->cl, s->marker);
+		rv = 0;
+		goto out;
+	}
+	/* Dropped on the way: once more on a new connection. */
+	if (s->conn == NULL && !s->reopened &&
+	    (err->code == ERR_TEMP || err->code == ERR_PROTO)) {
+		s->reopened = 1;
+		log_verbose("%s; connecting again", err->what);
+		err_clear(&err2);
+		if (smtp_connect(s, &err2) == -1) {
+			*err = err2;
+			goto gone;
+		}
+		err_clear(err);
+		if (smtp_transaction(s, err) == 0) {
+			commitlog_add(&s->cl, s->marker);
+			rv = 0;
+			goto out;
+		}
+	}
+	if (s->conn == NULL)
+		goto gone;
+	goto out;
+
+gone:
+	/* This message is kept; the next begin ends the run. */
+	s->gone = 1;
+	if (err->code != ERR_TEMP && err->code != ERR_PROTO)
+		goto out;
+	err->code = ERR_TEMP;
+out:
+	spool_reset(&s->sp);
+	s->open = 0;
+	return (rv);
+}
+
+static int
+smtp_sync(struct deliver *d, struct error *err)
+{
+	/* The server made each message durable before its 250. */
+	(void)d;
+	(void)err;
+	return (0);
+}
+
+static int
+smtp_recover(struct deliver *d, const char *receipt, struct error *err)
+{
+	struct smtp	*s = d->priv;
+
+	if (!commitlog_valid(receipt))
+		return (err_set(err, ERR_IO, "%s: \"%s\" in the state journal "
+		    "is not a receipt of this method", s->proto, receipt));
+	return (commitlog_has(&s->cl, receipt));
+}
+
+static void
+smtp_close(struct deliver *d)
+{
+	struct smtp	*s = d->priv;
+	struct error	 err;
+	char		 text[512];
+	int		 code;
+
+	if (s == NULL)
+		return;
+	if (s->conn != NULL) {
+		err_clear(&err);
+		smtp_send(s, "QUIT");
+		if (smtp_flush(s, &err) == 0)
+			(void)smtp_reply(s, &code, text, sizeof text, NULL,
+			    &err);
+		conn_free(s->conn);
+	}
+	spool_close(&s->sp);
+	commitlog_free(&s->cl);
+	free(s);
+	d->priv = NULL;
+}
+
+const struct deliver_ops deliver_smtp_ops = {
+	.name = "smtp",
+	.open = smtp_open,
+	.begin = smtp_begin,
+	.write = smtp_write,
+	.commit = smtp_commit,
+	.abort = smtp_abort,
+	.sync = smtp_sync,
+	.recover = smtp_recover,
+	.close = smtp_close,
+};
