@@ -57,24 +57,20 @@ import_comment(struct import *im, const char *fmt, ...)
 }
 
 void
-import_key(struct import *im, const char *key, ...)
+import_keyv(struct import *im, const char *key, char *const *v)
 {
-	va_list		 ap;
 	struct words	 w;
-	const char	*v;
 	char		*line;
+	size_t		 i;
 
-	memset(&w, 0, sizeof w);
 	w.v = xcalloc(2, sizeof *w.v);
-	w.v[w.n++] = xstrdup(key);
-	va_start(ap, key);
-	while ((v = va_arg(ap, const char *)) != NULL) {
+	w.v[0] = xstrdup(key);
+	w.n = 1;
+	for (i = 0; v[i] != NULL; i++) {
 		w.v = xreallocarray(w.v, w.n + 2, sizeof *w.v);
-		w.v[w.n++] = xstrdup(v);
+		w.v[w.n++] = xstrdup(v[i]);
 		w.v[w.n] = NULL;
 	}
-	va_end(ap);
-	/* The key itself never needs quotes; words_join quotes the rest. */
 	line = words_join(w.v);
 	import_puts(im, line);
 	import_puts(im, "\n");
@@ -84,7 +80,75 @@ import_key(struct import *im, const char *key, ...)
 }
 
 void
-import_account(struct import *im, const char *name)
+import_key(struct import *im, const char *key, ...)
+{
+	va_list		 ap;
+	const char	*v[16];
+	size_t		 n = 0;
+
+	va_start(ap, key);
+	while (n + 1 < sizeof v / sizeof v[0] &&
+	    (v[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	v[n] = NULL;
+	import_keyv(im, key, (char *const *)v);
+}
+
+void
+import_shell(struct import *im, const char *key, const char *sub,
+    const char *cmd)
+{
+	struct words	 w;
+	const char	*errstr;
+	char		**v;
+	size_t		 i, n = 0;
+
+	memset(&w, 0, sizeof w);
+	/*
+	 * Plain words run as they are; anything the shell would read, by sh.
+	 * A leading ~/ popfetch expands itself.
+	 */
+	if (strpbrk(cmd, "|&;<>()$`*?[]\\'\"{}") != NULL ||
+	    strchr(strncmp(cmd, "~/", 2) == 0 ? cmd + 1 : cmd, '~') != NULL ||
+	    words_split(cmd, 0, &w, &errstr) == -1 || w.n == 0) {
+		if (sub != NULL)
+			import_key(im, key, sub, "sh", "-c", cmd, NULL);
+		else
+			import_key(im, key, "sh", "-c", cmd, NULL);
+		words_free(&w);
+		return;
+	}
+	v = xcalloc(w.n + 2, sizeof *v);
+	if (sub != NULL)
+		v[n++] = (char *)sub;
+	for (i = 0; i < w.n; i++)
+		v[n++] = w.v[i];
+	import_keyv(im, key, v);
+	free(v);
+	words_free(&w);
+}
+
+const char *
+import_why(const char *const *pairs, const char *key)
+{
+	size_t	i;
+
+	for (i = 0; pairs[i] != NULL; i += 2) {
+		if (strcasecmp(pairs[i], key) == 0)
+			return (pairs[i + 1]);
+	}
+	return (NULL);
+}
+
+void
+import_defaults(struct import *im)
+{
+	import_puts(im, "\ndefaults\n");
+}
+
+void
+import_account(struct import *im, const char *name, const char *parents)
 {
 	char	 base[64], buf[80];
 	size_t	 n;
@@ -108,6 +172,10 @@ import_account(struct import *im, const char *name)
 	im->names[im->naccounts++] = xstrdup(buf);
 	import_puts(im, "\naccount ");
 	import_puts(im, buf);
+	if (parents != NULL) {
+		import_puts(im, " : ");
+		import_puts(im, parents);
+	}
 	import_puts(im, "\n");
 }
 
@@ -186,17 +254,18 @@ import_run(const char *format, const char *file)
 		rv = err.code == ERR_NONE ? EX_USAGE : exitcode(err.code);
 		goto out;
 	}
-	/* What is printed must be what popfetch itself accepts. */
-	if (rc_load_text("the imported fetchrc", text, &rc, &err) == -1) {
-		fprintf(stderr, "popfetch: --import %s made a fetchrc popfetch "
-		    "refuses: %s\n", format, err.what);
-		rv = EX_SOFTWARE;
+	if (fputs(text, stdout) == EOF) {
+		rv = EX_IOERR;
 		goto out;
 	}
-	if (fputs(text, stdout) == EOF)
-		rv = EX_IOERR;
-	else
-		rv = EX_OK;
+	rv = EX_OK;
+	/*
+	 * What is printed should be what popfetch accepts; a line it does
+	 * not (a delivery method this build lacks) is named, to be edited.
+	 */
+	if (rc_load_text("the imported fetchrc", text, &rc, &err) == -1)
+		fprintf(stderr, "popfetch: warning: popfetch refuses %s; edit "
+		    "that line\n", err.what);
 	/* A password read from the file stays as private as it was. */
 	if (strstr(text, "\npassword ") != NULL)
 		fprintf(stderr, "popfetch: the fetchrc holds passwords: keep "

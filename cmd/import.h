@@ -27,11 +27,30 @@ int	 import_run(const char *format, const char *file);
 int	 import_text(const char *format, const char *file, char **,
 	    struct error *);
 
-/* Opens an account; the name is made valid and unique. */
-void	 import_account(struct import *, const char *name);
+/*
+ * Opens an account; the name is made valid and unique.  parents, when not
+ * NULL, is "A, B": the accounts it starts from.
+ */
+void	 import_account(struct import *, const char *name,
+	    const char *parents);
+/*
+ * A command another fetcher ran with sh -c, as key [sub] ARGS: its words
+ * when it is plain words, else sh -c and the command.
+ */
+void	 import_shell(struct import *, const char *key, const char *sub,
+	    const char *cmd);
+/*
+ * In pairs (a word, then why it cannot be carried over, NULL at the end),
+ * the why of key, any case, or NULL.
+ */
+const char *import_why(const char *const *pairs, const char *key);
+/* Opens a defaults block. */
+void	 import_defaults(struct import *);
 /* A key and its values, each quoted as fetchrc needs; NULL ends them. */
 void	 import_key(struct import *, const char *key, ...)
 	    __attribute__((sentinel));
+/* The same with the values in a NULL-terminated vector. */
+void	 import_keyv(struct import *, const char *key, char *const *);
 /* "# " and the text: what could not be carried over, and why. */
 void	 import_comment(struct import *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
