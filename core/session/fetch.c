@@ -578,8 +578,11 @@ fetch_limits(struct fetch *f)
 	long			 days = p->expire;
 
 	err_clear(&err);
-	/* -s logs in too: its login counts as much. */
-	if (state_key(f->acct, key, sizeof key) == 0 &&
+	/*
+	 * -s changes nothing in the state directory, so its own login is not
+	 * remembered (the next run may be refused once, and says so).
+	 */
+	if (!f->opts->status && state_key(f->acct, key, sizeof key) == 0 &&
 	    logins_write(f->acct->state_dir, key, time(NULL),
 	    p->login_delay > 0 ? p->login_delay : 0, &err) == -1)
 		log_warnx("cannot remember this login: %s", err.what);

@@ -164,3 +164,13 @@ expire() {
 	assert_success
 	assert_output --partial "(EXPIRE 5), though keep is on"
 }
+
+@test "-s leaves no record of its login: the state directory is untouched" {
+	fake_start login-delay
+	rc_fake f plain | rc_write
+	pf -s
+	assert_failure 1
+	fake_wait
+	assert_equal "$FAKE_STATUS" 0
+	[[ -z $(ls "$STATE_DIR"/*.login 2>/dev/null) ]]
+}
