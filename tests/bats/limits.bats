@@ -174,3 +174,26 @@ expire() {
 	assert_equal "$FAKE_STATUS" 0
 	[[ -z $(ls "$STATE_DIR"/*.login 2>/dev/null) ]]
 }
+
+@test "a LOGIN-DELAY beyond a week is held to a week; one that is not a number is ignored" {
+	sed 's/^S: LOGIN-DELAY 900$/S: LOGIN-DELAY 9999999/' \
+	    "$SCENARIOS/login-delay.pop" >"$SC"
+	fake_start "$SC"
+	rc_fake f plain | rc_write
+	pf
+	assert_success
+	fake_wait
+	run login_file
+	assert_output --regexp '^[0-9]+ 604800$'
+
+	rm -f "$STATE_DIR"/*.login
+	sed 's/^S: LOGIN-DELAY 900$/S: LOGIN-DELAY soon/' \
+	    "$SCENARIOS/login-delay.pop" >"$SC"
+	fake_start "$SC"
+	rc_fake f plain | rc_write
+	pf
+	assert_success
+	fake_wait
+	run login_file
+	assert_output --regexp '^[0-9]+ 0$'
+}
