@@ -197,3 +197,23 @@ expire() {
 	run login_file
 	assert_output --regexp '^[0-9]+ 0$'
 }
+
+@test "-j 2 --json: the deferred account says so, the other is fetched" {
+	fake_start login-delay
+	rc_fake f plain | rc_write
+	pf
+	assert_success
+	fake_wait
+	{
+		rc_fake f plain
+		fake_start one-message
+		rc_fake g plain "keep on"
+	} >"$RC"
+	chmod 600 "$RC"
+	pf -j 2 --json
+	assert_success
+	assert_line --regexp '^\{"account":"f",.*"status":"deferred","exit":0,'
+	assert_line --regexp '^\{"account":"g",.*"status":"ok","exit":0,.*"fetched":1,'
+	fake_wait
+	assert_equal "$FAKE_STATUS" 0
+}
