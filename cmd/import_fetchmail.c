@@ -432,8 +432,8 @@ fm_mda(struct import *im, const char *cmd, const char *local)
 	}
 	c[n] = '\0';
 	if (strstr(cmd, "%T") != NULL || strstr(cmd, "%s") != NULL)
-		import_comment(im, "mda \"%s\": %%T (the local recipient) "
-		    "became '%s'", cmd, local);
+		import_comment(im, "mda \"%s\": %%T or %%s (the local "
+		    "recipient) became '%s'", cmd, local);
 	import_shell(im, "delivery", "mda", c);
 	free(c);
 }
@@ -623,7 +623,10 @@ fm_emit(struct import *im, const char *host, int skip,
 			import_comment(im, "not carried over: port %s: a "
 			    "port number is needed", port);
 	}
-	if (!fm_on(o, "ssl")) {
+	if (!fm_on(o, "ssl") && port != NULL && strcmp(port, "995") == 0)
+		import_comment(im, "port 995 without ssl: taken as implicit TLS, "
+		    "which is what that port speaks");
+	else if (!fm_on(o, "ssl")) {
 		import_comment(im, "fetchmail used STLS when the server "
 		    "offered it; popfetch requires it (tls off if the server "
 		    "has no TLS at all: the password then crosses in clear)");

@@ -79,7 +79,7 @@ main(int argc, char *argv[])
 		return (2);
 	}
 	dir = argv[1];
-	accepted("fetchmail", "fetchmailrc", 3);
+	accepted("fetchmail", "fetchmailrc", 4);
 	accepted("mpop", "mpoprc", 4);
 	accepted("getmail", "getmailrc", 1);
 	accepted("getmail", "getmailrc-plain", 1);
