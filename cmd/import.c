@@ -154,6 +154,7 @@ import_account(struct import *im, const char *name, const char *parents)
 	size_t	 n;
 	int	 k;
 
+	/* A long name is cut: it is the user's to rename. */
 	(void)strlcpy(base, name != NULL && *name != '\0' ? name : "imported",
 	    sizeof base);
 	rc_name_make(base);

@@ -233,7 +233,10 @@ popurl_rc(const struct popurl *u, const char *delivery, const char *target,
 {
 	char	*rc, *s, name[128];
 
-	/* The account is named after the mailbox, made a valid name. */
+	/*
+	 * The account is named after the mailbox, made a valid name; a long
+	 * one is cut, as it only names the account in messages.
+	 */
 	(void)snprintf(name, sizeof name, "%s%s%s", u->user != NULL ?
 	    u->user : "", u->user != NULL ? "@" : "", u->host);
 	rc_name_make(name);
