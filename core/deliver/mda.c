@@ -33,6 +33,7 @@
 #include "deliver/commitlog.h"
 #include "deliver/deliver.h"
 #include "deliver/envelope.h"
+#include "deliver/spool.h"
 #include "util/child.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
@@ -47,12 +48,8 @@
 
 struct mda {
 	char *const	*argv;
-	const char	*dir;		/* of the spool */
-	int		 spool;		/* the message, unlinked */
-	off_t		 size;
+	struct spool	 sp;		/* the message, unlinked */
 	int		 open;		/* a message is under way */
-	int		 failed;	/* a spool write failed */
-	struct envelope	 env;
 	char		 marker[COMMITLOG_MARKER_LEN + 1];
 	struct commitlog cl;
 
@@ -61,28 +58,6 @@ struct mda {
 	size_t		 curlen;
 	int		 stopped;		/* it stopped reading */
 };
-
-static int
-mda_spool_open(struct mda *md, struct error *err)
-{
-	char	*path;
-	int	 fd;
-
-	fd = open(md->dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd != -1)
-		return (fd);
-	/* Not every file system has O_TMPFILE: a name, unlinked at once. */
-	xasprintf(&path, "%s/.mda-spool.XXXXXX", md->dir);
-	if ((fd = mkostemp(path, O_CLOEXEC)) == -1) {
-		err_setsys(err, ERR_IO, "cannot create a spool file in %s",
-		    md->dir);
-		free(path);
-		return (-1);
-	}
-	(void)unlink(path);
-	free(path);
-	return (fd);
-}
 
 static int
 mda_open(struct deliver *d, struct error *err)
@@ -97,17 +72,16 @@ mda_open(struct deliver *d, struct error *err)
 
 	md = xcalloc(1, sizeof *md);
 	md->argv = d->acct->mda_argv;
-	md->dir = d->acct->state_dir;
-	envelope_init(&md->env);
 	if (commitlog_init(&md->cl, d->acct, ".mda", err) == -1)
 		goto fail;
-	if ((md->spool = mda_spool_open(md, err)) == -1)
+	if (spool_open(&md->sp, "MDA", d->acct->state_dir, err) == -1) {
+		commitlog_free(&md->cl);
 		goto fail;
+	}
 	d->priv = md;
 	return (0);
 
 fail:
-	envelope_free(&md->env);
 	free(md);
 	return (-1);
 }
@@ -115,12 +89,8 @@ fail:
 static void
 mda_reset(struct mda *md)
 {
-	if (ftruncate(md->spool, 0) == -1)
-		log_warn("cannot empty the MDA spool file in %s", md->dir);
-	md->size = 0;
+	spool_reset(&md->sp);
 	md->open = 0;
-	md->failed = 0;
-	envelope_reset(&md->env);
 }
 
 static int
@@ -147,34 +117,11 @@ static int
 mda_write(struct deliver *d, const char *buf, size_t len, struct error *err)
 {
 	struct mda	*md = d->priv;
-	ssize_t		 n;
 
 	if (!md->open)
 		return (err_set(err, ERR_SOFTWARE, "mda: write without an "
 		    "open message"));
-	if (md->failed)
-		return (err_set(err, ERR_IO, "cannot write the MDA spool file "
-		    "in %s: an earlier write failed", md->dir));
-	(void)envelope_add(&md->env, buf, len);
-	while (len > 0) {
-		n = pwrite(md->spool, buf, len, md->size);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = EIO;
-			md->failed = 1;
-			err_setsys(err, ERR_IO, "cannot write the MDA spool "
-			    "file in %s", md->dir);
-			if (errno == ENOSPC || errno == EDQUOT)
-				err_hint(err, "free some space in %s", md->dir);
-			return (-1);
-		}
-		buf += n;
-		len -= (size_t)n;
-		md->size += n;
-	}
-	return (0);
+	return (spool_write(&md->sp, buf, len, err));
 }
 
 static void
@@ -304,19 +251,14 @@ mda_feed(struct mda *md, const char *name, int *in, int *errfd,
 		if (pfd[0].revents == 0)
 			continue;
 		if (pos == len) {
-			if (off == md->size) {
+			if (off == md->sp.size) {
 				(void)close(*in);
 				*in = -1;
 				break;
 			}
-			n = pread(md->spool, buf, MDA_BUFSIZE, off);
-			if (n <= 0) {
-				if (n == 0)
-					errno = EIO;
-				err_setsys(err, ERR_IO, "cannot read the MDA "
-				    "spool file in %s", md->dir);
+			if ((n = spool_read(&md->sp, buf, MDA_BUFSIZE, off,
+			    err)) == -1)
 				goto out;
-			}
 			off += n;
 			pos = 0;
 			len = (size_t)n;
@@ -481,12 +423,10 @@ mda_commit(struct deliver *d, struct error *err)
 	if (!md->open)
 		return (err_set(err, ERR_SOFTWARE, "mda: commit without an "
 		    "open message"));
-	if (md->failed) {
-		err_set(err, ERR_IO, "cannot write the MDA spool file in %s: "
-		    "an earlier write failed", md->dir);
+	if (spool_check(&md->sp, err) == -1)
 		goto out;
-	}
-	envelope_sender(md->env.buf, md->env.len, sender, sizeof sender);
+	envelope_sender(md->sp.env.buf, md->sp.env.len, sender,
+	    sizeof sender);
 	for (n = 0; md->argv[n] != NULL; n++)
 		;
 	argv = xcalloc(n + 1, sizeof *argv);
@@ -537,9 +477,8 @@ mda_close(struct deliver *d)
 
 	if (md == NULL)
 		return;
-	(void)close(md->spool);
+	spool_close(&md->sp);
 	commitlog_free(&md->cl);
-	envelope_free(&md->env);
 	free(md);
 	d->priv = NULL;
 }
