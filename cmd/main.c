@@ -15,7 +15,9 @@
 #include "exitcode.h"
 #include "jobs.h"
 #include "output.h"
+#include "import.h"
 #include "paths.h"
+#include "popurl.h"
 #include "rc.h"
 #include "run.h"
 #include "serverinfo.h"
@@ -27,6 +29,9 @@ enum {
 	OPT_DELETE = 256,
 	OPT_PROGRESS,
 	OPT_JSON,
+	OPT_DELIVER,
+	OPT_PASSWORDEVAL,
+	OPT_IMPORT,
 };
 
 static const struct option main_longopts[] = {
@@ -44,12 +49,18 @@ static const struct option main_longopts[] = {
 	{ "jobs",	required_argument,	NULL,	'j' },
 	{ "progress",	required_argument,	NULL,	OPT_PROGRESS },
 	{ "json",	no_argument,		NULL,	OPT_JSON },
+	{ "deliver",	required_argument,	NULL,	OPT_DELIVER },
+	{ "passwordeval", required_argument,	NULL,	OPT_PASSWORDEVAL },
+	{ "import",	required_argument,	NULL,	OPT_IMPORT },
 	{ NULL,		0,			NULL,	0 }
 };
 
 static const char main_usage[] =
     "usage: popfetch [-AhknqSsVv] [--delete] [--json] [--progress when]\n"
-    "                [-f rcfile] [-j jobs] [account ...]\n";
+    "                [-f rcfile] [-j jobs] [account ...]\n"
+    "       popfetch [option ...] [--deliver maildir|mbox path]\n"
+    "                [--passwordeval command] pop[s]://user;AUTH=mech@host:port\n"
+    "       popfetch --import fetchmail|mpop|getmail file\n";
 
 static const char main_help[] =
     "Fetch mail from POP3 servers into a Maildir.\n"
@@ -71,10 +82,18 @@ static const char main_help[] =
     "                     is a terminal), always or never\n"
     "  -q, --quiet        print only errors\n"
     "  -v, --verbose      say more; -vv adds the protocol trace\n"
+    "      --deliver maildir DIR | mbox FILE\n"
+    "                     where the mail of a POP URL goes (~/Maildir)\n"
+    "      --passwordeval CMD\n"
+    "                     the password of a POP URL is CMD's first line\n"
+    "      --import fetchmail|mpop|getmail FILE\n"
+    "                     print FILE as a fetchrc on standard output\n"
     "  -h, --help         print this help\n"
     "  -V, --version      print the version\n"
     "\n"
     "With no account named, every account of the rc file is fetched.\n"
+    "A POP URL (RFC 2384) fetches one mailbox without an rc file: pop://\n"
+    "is port 110 with STLS required, pops:// implicit TLS on port 995.\n"
     "See popfetch(1) and fetchrc(5).\n";
 
 static int
@@ -173,6 +192,45 @@ out:
 	return (rv);
 }
 
+/*
+ * The one account of a POP URL, as an rc file would hold it, after the
+ * defaults of rcpath when -f named one; an error in the URL's own lines is
+ * the command line's.
+ */
+static int
+main_url(const char *rcpath, const char *url, const char *delivery,
+    const char *target, const char *eval, struct rc **rc)
+{
+	struct popurl	 u;
+	struct error	 err;
+	char		*text = NULL;
+	int		 rv = EX_USAGE;
+
+	err_clear(&err);
+	if (popurl_parse(url, &u, &err) == -1) {
+		fprintf(stderr, "popfetch: bad POP URL '%s': %s\n", url,
+		    err.what);
+		if (err.hint[0] != '\0')
+			fprintf(stderr, "popfetch: %s\n", err.hint);
+		return (EX_USAGE);
+	}
+	text = popurl_rc(&u, delivery, target, eval);
+	if ((rcpath != NULL ? rc_load_more(rcpath, url, text, rc, &err) :
+	    rc_load_text(url, text, rc, &err)) == -1) {
+		output_error("popfetch", NULL, &err);
+		/* The rc file's own errors are its own. */
+		if (rcpath != NULL && strncmp(err.what, rcpath,
+		    strlen(rcpath)) == 0)
+			rv = EX_CONFIG;
+		goto out;
+	}
+	rv = 0;
+out:
+	free(text);
+	popurl_free(&u);
+	return (rv);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -185,6 +243,8 @@ main(int argc, char *argv[])
 	enum main_progress	  progress = PROGRESS_AUTO;
 	const char		 *errstr;
 	char			 *rcpath = NULL;
+	const char		 *delivery = NULL, *target = NULL;
+	const char		 *eval = NULL, *import = NULL;
 	size_t			  nsel = 0, i, j;
 	u_int			  jobs = 1;
 	int			  ch, quiet = 0, verbose = 0, rv = 0, status;
@@ -263,6 +323,29 @@ main(int argc, char *argv[])
 		case OPT_JSON:
 			ro.json = 1;
 			break;
+		case OPT_DELIVER:
+			/* Two words: the method, then the next argument. */
+			if ((strcmp(optarg, "maildir") != 0 &&
+			    strcmp(optarg, "mbox") != 0) || optind >= argc ||
+			    *argv[optind] == '\0') {
+				rv = main_usage_error("--deliver takes maildir "
+				    "DIR or mbox FILE");
+				goto out;
+			}
+			delivery = optarg;
+			target = argv[optind++];
+			break;
+		case OPT_PASSWORDEVAL:
+			if (*optarg == '\0') {
+				rv = main_usage_error("--passwordeval needs a "
+				    "command");
+				goto out;
+			}
+			eval = optarg;
+			break;
+		case OPT_IMPORT:
+			import = optarg;
+			break;
 		default:
 			rv = main_usage_error(NULL);
 			goto out;
@@ -287,18 +370,51 @@ main(int argc, char *argv[])
 	output_init(quiet ? LOG_WARN : verbose == 0 ? LOG_INFO :
 	    verbose == 1 ? LOG_VERBOSE : LOG_TRACE);
 
-	if ((rcpath == NULL && main_rcfile(&rcpath, &err) == -1) ||
+	if (import != NULL) {
+		if (argc != 1) {
+			rv = main_usage_error("--import takes a format and "
+			    "one file");
+			goto out;
+		}
+		rv = import_run(import, argv[0]);
+		goto out;
+	}
+	for (i = 0; i < (size_t)argc; i++) {
+		if (popurl_is(argv[i]))
+			break;
+	}
+	if (i < (size_t)argc && argc != 1) {
+		rv = main_usage_error("a POP URL is fetched alone, without "
+		    "account names");
+		goto out;
+	}
+	if (i == (size_t)argc && (delivery != NULL || eval != NULL)) {
+		rv = main_usage_error("--deliver and --passwordeval go with a "
+		    "POP URL; in fetchrc use the delivery and passwordeval "
+		    "keys");
+		goto out;
+	}
+	if (i < (size_t)argc) {
+		if ((rv = main_url(rcpath, argv[0], delivery, target, eval,
+		    &rc)) != 0)
+			goto out;
+		/* Its account is the last one: the file's are not fetched. */
+		argc = 0;
+		nsel = 1;
+		sel = xcalloc(1, sizeof *sel);
+		sel[0] = rc->accounts[rc->naccounts - 1];
+	} else if ((rcpath == NULL && main_rcfile(&rcpath, &err) == -1) ||
 	    rc_load(rcpath, &rc, &err) == -1) {
 		output_error("popfetch", NULL, &err);
 		rv = exitcode(err.code);
 		goto out;
 	}
 
-	if (argc == 0) {
+	if (sel == NULL && argc == 0) {
 		sel = xcalloc(rc->naccounts, sizeof *sel);
 		for (nsel = 0; nsel < rc->naccounts; nsel++)
 			sel[nsel] = rc->accounts[nsel];
-	} else {
+	} else if (sel == NULL) {
 		sel = xcalloc(argc, sizeof *sel);
 		for (i = 0; i < (size_t)argc; i++) {
 			if ((sel[nsel] = rc_find(rc, argv[i])) == NULL) {

@@ -669,6 +669,16 @@ rc_name_ok(const char *s)
 	return (1);
 }
 
+void
+rc_name_make(char *s)
+{
+	for (; *s != '\0'; s++) {
+		if ((u_char)*s <= 0x20 || (u_char)*s >= 0x7f ||
+		    strchr(":,\"#", *s) != NULL)
+			*s = '_';
+	}
+}
+
 static char *
 rc_trim(char *s)
 {
@@ -821,24 +831,102 @@ rc_line(struct rc_parse *p, const char *line, struct error *err)
 	return (rv);
 }
 
+/* Reads the lines of f into p, errors named name:LINE. */
+static int
+rc_read(struct rc_parse *p, const char *name, FILE *f, struct error *err)
+{
+	char	*line = NULL;
+	size_t	 size = 0;
+	ssize_t	 len;
+	int	 rv = -1;
+
+	p->path = name;
+	p->line = 0;
+	while ((len = getline(&line, &size, f)) != -1) {
+		p->line++;
+		if (strlen(line) != (size_t)len) {
+			err_set(err, ERR_CONFIG, "%s:%u: NUL byte in line",
+			    p->path, p->line);
+			goto out;
+		}
+		if (rc_line(p, line, err) == -1)
+			goto out;
+	}
+	if (ferror(f)) {
+		err_setsys(err, ERR_CONFIG, "%s", p->path);
+		goto out;
+	}
+	rv = rc_close(p, err);
+out:
+	if (line != NULL) {
+		explicit_bzero(line, size);
+		free(line);
+	}
+	return (rv);
+}
+
+/* Reads text held in memory into p. */
+static int
+rc_read_text(struct rc_parse *p, const char *name, const char *text,
+    struct error *err)
+{
+	FILE	*f;
+	int	 rv;
+
+	/* fmemopen may refuse an empty buffer; a blank line is as empty. */
+	if (*text == '\0')
+		text = "\n";
+	if ((f = fmemopen((void *)text, strlen(text), "r")) == NULL)
+		return (err_setsys(err, ERR_SOFTWARE, "fmemopen"));
+	rv = rc_read(p, name, f, err);
+	fclose(f);
+	return (rv);
+}
+
+static int
+rc_finish(struct rc_parse *p, struct rc **rcp, struct error *err)
+{
+	if (p->rc->naccounts == 0) {
+		err_set(err, ERR_CONFIG, "%s defines no account", p->rc->path);
+		err_hint(err, "add a block starting with 'account NAME', "
+		    "see fetchrc(5)");
+		return (-1);
+	}
+	*rcp = p->rc;
+	p->rc = NULL;
+	return (0);
+}
+
+static void
+rc_parse_init(struct rc_parse *p, const char *path)
+{
+	memset(p, 0, sizeof *p);
+	p->path = path;
+	p->rc = xcalloc(1, sizeof *p->rc);
+	p->rc->path = xstrdup(path);
+	p->scratch = rc_account_new();
+}
+
+static void
+rc_parse_free(struct rc_parse *p)
+{
+	rc_account_free(p->cur);
+	rc_account_free(p->scratch);
+	rc_block_free(&p->defaults);
+	rc_free(p->rc);
+}
+
 int
-rc_load(const char *path, struct rc **rcp, struct error *err)
+rc_load_more(const char *path, const char *name, const char *more,
+    struct rc **rcp, struct error *err)
 {
 	struct rc_parse	 p;
 	struct stat	 sb;
 	FILE		*f;
-	char		*line = NULL;
-	size_t		 size = 0;
-	ssize_t		 len;
 	int		 rv = -1;
 
 	*rcp = NULL;
-	memset(&p, 0, sizeof p);
-	p.path = path;
-	p.rc = xcalloc(1, sizeof *p.rc);
-	p.rc->path = xstrdup(path);
-	p.scratch = rc_account_new();
-
+	rc_parse_init(&p, path);
 	if ((f = fopen(path, "r")) == NULL) {
 		err_setsys(err, ERR_CONFIG, "%s", path);
 		goto out;
@@ -851,49 +939,41 @@ rc_load(const char *path, struct rc **rcp, struct error *err)
 		err_set(err, ERR_CONFIG, "%s is not a regular file", path);
 		goto out;
 	}
-	while ((len = getline(&line, &size, f)) != -1) {
-		p.line++;
-		if (strlen(line) != (size_t)len) {
-			err_set(err, ERR_CONFIG, "%s:%u: NUL byte in line",
-			    path, p.line);
-			goto out;
-		}
-		if (rc_line(&p, line, err) == -1)
-			goto out;
-	}
-	if (ferror(f)) {
-		err_setsys(err, ERR_CONFIG, "%s", path);
+	if (rc_read(&p, path, f, err) == -1)
 		goto out;
-	}
-	if (rc_close(&p, err) == -1)
-		goto out;
-
 	if (p.password && (sb.st_mode & 077) != 0) {
 		err_set(err, ERR_CONFIG, "%s is readable by others and holds "
 		    "a password: chmod 600 %s", path, path);
 		goto out;
 	}
-	if (p.rc->naccounts == 0) {
-		err_set(err, ERR_CONFIG, "%s defines no account", path);
-		err_hint(err, "add a block starting with 'account NAME', "
-		    "see fetchrc(5)");
+	if (more != NULL && rc_read_text(&p, name, more, err) == -1)
 		goto out;
-	}
-	*rcp = p.rc;
-	p.rc = NULL;
-	rv = 0;
-
+	rv = rc_finish(&p, rcp, err);
 out:
-	if (line != NULL) {
-		explicit_bzero(line, size);
-		free(line);
-	}
 	if (f != NULL)
 		fclose(f);
-	rc_account_free(p.cur);
-	rc_account_free(p.scratch);
-	rc_block_free(&p.defaults);
-	rc_free(p.rc);
+	rc_parse_free(&p);
+	return (rv);
+}
+
+int
+rc_load(const char *path, struct rc **rcp, struct error *err)
+{
+	return (rc_load_more(path, NULL, NULL, rcp, err));
+}
+
+int
+rc_load_text(const char *name, const char *text, struct rc **rcp,
+    struct error *err)
+{
+	struct rc_parse	 p;
+	int		 rv = -1;
+
+	*rcp = NULL;
+	rc_parse_init(&p, name);
+	if (rc_read_text(&p, name, text, err) == 0)
+		rv = rc_finish(&p, rcp, err);
+	rc_parse_free(&p);
 	return (rv);
 }
 

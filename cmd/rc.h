@@ -48,11 +48,25 @@ struct rc {
 
 /* Reads the rc file at path; ERR_CONFIG with "FILE:LINE: what" on error. */
 int	 rc_load(const char *path, struct rc **, struct error *);
+/*
+ * Reads rc text held in memory (a POP URL's account, an imported file);
+ * errors name the text as name:LINE.
+ */
+int	 rc_load_text(const char *name, const char *text, struct rc **,
+	    struct error *);
+/*
+ * Reads the rc file at path, then the text more as if it followed (named
+ * name in errors): a POP URL's account after the file's defaults.
+ */
+int	 rc_load_more(const char *path, const char *name, const char *more,
+	    struct rc **, struct error *);
 struct rc_account *rc_find(const struct rc *, const char *name);
 /* The row of key in the key table, or -1 if there is no such key. */
 int	 rc_key_index(const char *key);
 /* The line that set key for this account (inherited or its own), or 0. */
 u_int	 rc_setat(const struct rc_account *, const char *key);
+/* Makes s a valid account name, each byte a name cannot hold made _. */
+void	 rc_name_make(char *s);
 void	 rc_free(struct rc *);
 
 #endif

@@ -41,7 +41,7 @@ run_where(const struct account *a, char *buf, size_t len)
  */
 static int
 run_json(const struct account *a, const struct fetch_result *res,
-    const struct error *err, int code)
+    const struct error *err, int code, int deferred)
 {
 	struct json	 j;
 	char		 msg[sizeof err->what + sizeof err->hint + 2];
@@ -51,7 +51,8 @@ run_json(const struct account *a, const struct fetch_result *res,
 	json_string(&j, "account", a->name);
 	json_string(&j, "host", a->host);
 	json_uint(&j, "port", run_port(a));
-	json_string(&j, "status", err == NULL ? "ok" : "error");
+	json_string(&j, "status", err != NULL ? "error" : deferred ?
+	    "deferred" : "ok");
 	json_uint(&j, "exit", code);
 	json_uint(&j, "messages", res->messages);
 	json_uint(&j, "new", res->new);
@@ -103,7 +104,35 @@ run_report(const struct account *a, const struct run_opts *ro,
 		log_info("%s", line);
 	}
 	if (ro->json)
-		code = run_json(a, res, err, code);
+		code = run_json(a, res, err, code, 0);
+	return (code);
+}
+
+/*
+ * The server's LOGIN-DELAY forbade a login when run_secret looked: the
+ * account is skipped, quietly, for cron runs more frequent than the server
+ * allows.
+ */
+static int
+run_deferred(struct run_acct *ra, const struct run_opts *ro)
+{
+	const struct account	*a = &ra->ra->acct;
+	struct fetch_result	 res;
+	struct tm		*tm;
+	char			 at[32];
+	time_t			 now = time(NULL);
+	int			 code;
+
+	if ((tm = localtime(&ra->next_login)) == NULL ||
+	    strftime(at, sizeof at, "%H:%M:%S", tm) == 0)
+		(void)strlcpy(at, "later", sizeof at);
+	log_verbose("skipped: the server allows the next login at %s, in %lld "
+	    "s (LOGIN-DELAY)", at, (long long)(ra->next_login - now));
+	code = ro->fetch.status ? RUN_NOMAIL : 0;
+	if (ro->json) {
+		memset(&res, 0, sizeof res);
+		code = run_json(a, &res, NULL, code, 1);
+	}
 	return (code);
 }
 
@@ -131,6 +160,11 @@ run_secret(struct run_acct *ra, const struct run_opts *ro)
 
 	err_clear(&err);
 	log_account(a->name);
+	/* No password is asked for an account that is not fetched. */
+	if (fetch_deferred(a, time(NULL), &ra->next_login)) {
+		log_account(NULL);
+		return (0);
+	}
 	if (a->tls && !a->tls_verify)
 		log_warnx("warning: tls_verify is off (%s:%u): the server's "
 		    "certificate is not checked, so anyone on the path can "
@@ -158,6 +192,11 @@ run_fetch(struct run_acct *ra, const struct run_opts *ro)
 		return (rv);
 	err_clear(&err);
 	log_account(a.name);
+	if (!ra->ready) {
+		rv = run_deferred(ra, ro);
+		log_account(NULL);
+		return (rv);
+	}
 	run_where(&a, where, sizeof where);
 	a.password = ra->secret;
 	if (ra->user != NULL)

@@ -1,6 +1,8 @@
 #ifndef RUN_H
 #define RUN_H
 
+#include <time.h>
+
 #include "account.h"
 #include "rc.h"
 #include "util/error.h"
@@ -21,6 +23,7 @@ struct run_acct {
 	char			*user;		/* from ~/.netrc, or NULL */
 	char			*secret;
 	int			 ready;		/* user and secret resolved */
+	time_t			 next_login;	/* deferred until, or 0 */
 };
 
 /*

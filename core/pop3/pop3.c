@@ -31,6 +31,7 @@ pop3_init(struct pop3 *p, struct conn *c, const struct account *acct)
 	p->conn = c;
 	p->acct = acct;
 	p->state = POP3_CONNECTED;
+	p->login_delay = p->expire = -1;
 }
 
 /* The only place the session changes state, so that -vv shows each step. */
@@ -240,6 +241,29 @@ pop3_greeting(struct pop3 *p, struct error *err)
 	return (0);
 }
 
+/*
+ * "LOGIN-DELAY 900", "EXPIRE 30 USER", "EXPIRE NEVER": the number, or -1
+ * for NEVER or a value that is not one (ignored, as RFC 2449 allows).
+ */
+static void
+pop3_capa_limit(char *rest, int never, long *value, int *user)
+{
+	const char	*errstr, *word;
+	long long	 v;
+
+	*value = -1;
+	*user = 0;
+	if (rest == NULL || (word = strsep(&rest, " ")) == NULL)
+		return;
+	if (never && strcasecmp(word, "NEVER") == 0)
+		return;
+	v = strtonum(word, 0, 100L * 365 * 86400, &errstr);
+	if (errstr != NULL)
+		return;
+	*value = (long)v;
+	*user = rest != NULL && strcasecmp(rest, "USER") == 0;
+}
+
 static int
 pop3_capa_line(void *arg, char *line, struct error *err)
 {
@@ -268,6 +292,13 @@ pop3_capa_line(void *arg, char *line, struct error *err)
 	else if (strcasecmp(word, "SASL") == 0 && rest != NULL) {
 		p->caps |= CAP_SASL;
 		(void)strlcpy(p->sasl, rest, sizeof p->sasl);
+	} else if (strcasecmp(word, "LOGIN-DELAY") == 0) {
+		p->caps |= CAP_LOGIN_DELAY;
+		pop3_capa_limit(rest, 0, &p->login_delay,
+		    &p->login_delay_user);
+	} else if (strcasecmp(word, "EXPIRE") == 0) {
+		p->caps |= CAP_EXPIRE;
+		pop3_capa_limit(rest, 1, &p->expire, &p->expire_user);
 	}
 	return (0);
 }
@@ -281,6 +312,8 @@ pop3_capa(struct pop3 *p, struct error *err)
 	p->capa_ok = 0;
 	p->sasl[0] = '\0';
 	p->ncapa_lines = 0;
+	p->login_delay = p->expire = -1;
+	p->login_delay_user = p->expire_user = 0;
 	pop3_queue(p, "CAPA", NULL);
 	if (pop3_flush(p, err) == -1 || pop3_response(p, &r, err) == -1)
 		return (-1);
@@ -291,6 +324,27 @@ pop3_capa(struct pop3 *p, struct error *err)
 	}
 	p->capa_ok = 1;
 	return (pop3_lines(p, pop3_capa_line, p, err));
+}
+
+int
+pop3_capa_user(struct pop3 *p, struct error *err)
+{
+	struct pop3	saved = *p;
+
+	if (!p->login_delay_user && !p->expire_user)
+		return (0);
+	if (pop3_capa(p, err) == -1)
+		return (-1);
+	if (!p->capa_ok) {
+		*p = saved;
+		return (0);
+	}
+	/* A limit not named again stays as it was announced. */
+	if (!(p->caps & CAP_LOGIN_DELAY))
+		p->login_delay = saved.login_delay;
+	if (!(p->caps & CAP_EXPIRE))
+		p->expire = saved.expire;
+	return (0);
 }
 
 int

@@ -29,6 +29,8 @@ enum pop3_state {
 #define CAP_RESP_CODES	0x10
 #define CAP_TOP		0x20
 #define CAP_SASL	0x40
+#define CAP_LOGIN_DELAY	0x80
+#define CAP_EXPIRE	0x100
 
 #define POP3_MAX_MESSAGES	1000000	/* more is a hostile server */
 #define POP3_CAPA_MAX		32	/* CAPA lines kept for --serverinfo */
@@ -52,6 +54,15 @@ struct pop3 {
 	char			 greeting[512];	/* made safe to show */
 	char			 capa_lines[POP3_CAPA_MAX][128];	/* same */
 	size_t			 ncapa_lines;
+	/*
+	 * RFC 2449 limits: LOGIN-DELAY seconds and EXPIRE days, -1 when not
+	 * announced (EXPIRE NEVER too); *_user when the value may change
+	 * once logged in, so that CAPA is worth asking again.
+	 */
+	long			 login_delay;
+	long			 expire;
+	int			 login_delay_user;
+	int			 expire_user;
 };
 
 struct pop3_msg {
@@ -93,6 +104,11 @@ int	pop3_body(struct pop3 *, pop3_sink, void *, unsigned long long limit,
 int	pop3_greeting(struct pop3 *, struct error *);
 int	pop3_capa(struct pop3 *, struct error *);
 int	pop3_stls(struct pop3 *, struct error *);
+/*
+ * CAPA again once logged in, when the limits may be the user's own; the
+ * capabilities known before stay when the server does not answer it.
+ */
+int	pop3_capa_user(struct pop3 *, struct error *);
 /* STAT, UIDL and LIST: the message table, indexed from 1. */
 int	pop3_scan(struct pop3 *, struct pop3_msg **, u_int *, struct error *);
 int	pop3_quit(struct pop3 *, struct error *);

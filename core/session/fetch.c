@@ -15,6 +15,7 @@
 #include "pop3/pop3.h"
 #include "session/fetch.h"
 #include "state/lock.h"
+#include "state/logins.h"
 #include "state/state.h"
 #include "util/child.h"
 #include "util/log.h"
@@ -563,6 +564,66 @@ fetch_transfer(struct fetch *f, struct error *err)
 	}
 }
 
+/*
+ * What the server said of its limits (RFC 2449), once logged in: the login
+ * is remembered with its LOGIN-DELAY for the next run to honour, and a
+ * server that will delete what keep means to leave there is named.
+ */
+static void
+fetch_limits(struct fetch *f)
+{
+	const struct pop3	*p = &f->pop3;
+	struct error		 err;
+	char			 key[512];
+	long			 days = p->expire;
+
+	err_clear(&err);
+	/*
+	 * -s changes nothing in the state directory, so its own login is not
+	 * remembered (the next run may be refused once, and says so).
+	 */
+	if (!f->opts->status && state_key(f->acct, key, sizeof key) == 0 &&
+	    logins_write(f->acct->state_dir, key, time(NULL),
+	    p->login_delay > 0 ? p->login_delay : 0, &err) == -1)
+		log_warnx("cannot remember this login: %s", err.what);
+	if (p->login_delay > 0)
+		log_verbose("the server allows a login every %ld seconds "
+		    "(LOGIN-DELAY)", p->login_delay);
+
+	if (days < 0 || f->opts->status || f->keep == KEEP_OFF)
+		return;
+	if (days == 0)
+		log_warnx("warning: %s deletes every message once it is "
+		    "fetched (EXPIRE 0), whatever keep says", f->acct->host);
+	else if (f->keep == KEEP_ON)
+		log_warnx("warning: %s deletes messages %ld day%s after they "
+		    "are fetched (EXPIRE %ld), though keep is on",
+		    f->acct->host, days, days == 1 ? "" : "s", days);
+	else if (f->acct->keep_secs > days * 86400LL)
+		log_warnx("warning: %s deletes messages %ld day%s after they "
+		    "are fetched (EXPIRE %ld), before keep %lldd is up",
+		    f->acct->host, days, days == 1 ? "" : "s", days,
+		    (f->acct->keep_secs + 86399) / 86400);
+}
+
+int
+fetch_deferred(const struct account *a, time_t now, time_t *next)
+{
+	char	key[512];
+	time_t	when;
+	long	delay;
+
+	*next = 0;
+	if (state_key(a, key, sizeof key) == -1)
+		return (0);
+	logins_read(a->state_dir, key, &when, &delay);
+	/* A clock set back is no reason to wait longer than the delay. */
+	if (delay <= 0 || when > now || now >= when + delay)
+		return (0);
+	*next = when + delay;
+	return (1);
+}
+
 static int
 fetch_connect(struct fetch *f, struct error *err)
 {
@@ -584,7 +645,11 @@ fetch_connect(struct fetch *f, struct error *err)
 		return (-1);
 	if (a->tls && a->tls_starttls && pop3_stls(&f->pop3, err) == -1)
 		return (-1);
-	return (auth_login(&f->pop3, err));
+	if (auth_login(&f->pop3, err) == -1 ||
+	    pop3_capa_user(&f->pop3, err) == -1)
+		return (-1);
+	fetch_limits(f);
+	return (0);
 }
 
 /* UIDs the server no longer has are forgotten: they cannot come back. */

@@ -1,6 +1,8 @@
 #ifndef FETCH_H
 #define FETCH_H
 
+#include <time.h>
+
 #include "account.h"
 #include "util/error.h"
 
@@ -11,5 +13,11 @@
  */
 int	fetch_account(const struct account *, const struct fetch_opts *,
 	    struct fetch_result *, struct error *);
+
+/*
+ * Whether the server's LOGIN-DELAY, as it announced it at the last login,
+ * forbids a login at now; *next is when one is allowed again.
+ */
+int	fetch_deferred(const struct account *, time_t now, time_t *next);
 
 #endif
