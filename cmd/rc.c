@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "net/tls.h"
 #include "paths.h"
@@ -32,6 +33,9 @@ static const char *const rc_auth[] = {
 /* The pipelining values, in the order of enum pipelining_mode. */
 static const char *const rc_pipelining[] = { "auto", "on", "off", NULL };
 
+/* The smtp_tls values, in the order of enum smtp_tls_mode. */
+static const char *const rc_smtp_tls[] = { "auto", "off", "starttls", NULL };
+
 /* tls_trust_file system: the system store, no file. */
 static const char *const rc_system[] = { "system", NULL };
 
@@ -43,6 +47,12 @@ static int	rc_apply_delivery(struct rc_account *, char *const *, size_t,
 		    struct error *);
 static int	rc_apply_keep(struct rc_account *, char *const *, size_t,
 		    struct error *);
+static int	rc_apply_recipient(struct rc_account *, char *const *,
+		    size_t, struct error *);
+static int	rc_apply_from(struct rc_account *, char *const *, size_t,
+		    struct error *);
+static int	rc_apply_smtp_auth(struct rc_account *, char *const *,
+		    size_t, struct error *);
 static int	rc_apply_fingerprint(struct rc_account *, char *const *,
 		    size_t, struct error *);
 
@@ -93,6 +103,13 @@ static const struct rc_key {
 	{ SPECIAL("passwordeval", rc_apply_eval), .many = 1 },
 	{ SPECIAL("delivery", rc_apply_delivery), .many = 1 },
 	{ SPECIAL("keep", rc_apply_keep) },
+	{ SPECIAL("recipient", rc_apply_recipient) },
+	{ SPECIAL("envelope_from", rc_apply_from) },
+	{ KEY("smtp_tls", RCK_ENUM, smtp_tls), .words = rc_smtp_tls },
+	{ SPECIAL("smtp_auth", rc_apply_smtp_auth) },
+	{ SPECIAL("smtp_user", rc_apply_smtp_auth) },
+	{ SPECIAL("smtp_password", rc_apply_smtp_auth) },
+	{ SPECIAL("smtp_passwordeval", rc_apply_smtp_auth), .many = 1 },
 	{ KEY("only_new", RCK_ONOFF, only_new) },
 	{ KEY("timeout", RCK_NUMBER, timeout), .min = 1, .max = 3600,
 	    .unit = " seconds" },
@@ -229,6 +246,34 @@ rc_clean(const char *s)
 	return (1);
 }
 
+/* An address for RCPT TO or MAIL FROM: printable, no blanks or <>. */
+static int
+rc_address(const char *s)
+{
+	size_t	len = strlen(s);
+
+	if (len == 0 || len > 254 || *s == '-')
+		return (0);
+	for (; *s != '\0'; s++) {
+		if ((u_char)*s <= 0x20 || *s == 0x7f || strchr("<>()[],;\\\"",
+		    *s) != NULL)
+			return (0);
+	}
+	return (1);
+}
+
+static int
+rc_apply_recipient(struct rc_account *ra, char *const *v, size_t n,
+    struct error *err)
+{
+	(void)n;
+	if (!rc_address(v[0]))
+		return (err_set(err, ERR_CONFIG, "recipient must be an address "
+		    "like user@example.org, not '%s'", v[0]));
+	rc_setstr(&ra->acct.recipient, v[0]);
+	return (0);
+}
+
 static int
 rc_path(const char *key, const char *s, char **dst, struct error *err)
 {
@@ -308,6 +353,98 @@ rc_apply_eval(struct rc_account *ra, char *const *v, size_t n,
 	return (0);
 }
 
+/* HOST, HOST:PORT, [V6]:PORT, or /SOCKET (LMTP only) of lmtp and smtp. */
+static int
+rc_apply_server(struct rc_account *ra, const char *kind, const char *v,
+    struct error *err)
+{
+	struct account	*a = &ra->acct;
+	const char	*errstr, *colon = NULL;
+	char		*host;
+	size_t		 len;
+	long long	 port = 0;
+
+	free(a->smtp_host);
+	a->smtp_host = NULL;
+	a->smtp_port = 0;
+	if (*v == '/') {
+		if (strcmp(kind, "lmtp") != 0)
+			return (err_set(err, ERR_CONFIG, "delivery smtp takes "
+			    "HOST[:PORT], not a socket"));
+		return (rc_path("delivery lmtp", v, &a->delivery_path, err));
+	}
+	if (*v == '[') {
+		if ((colon = strchr(v, ']')) == NULL)
+			return (err_set(err, ERR_CONFIG, "delivery %s: no ']' "
+			    "after '[' in '%s'", kind, v));
+		len = colon - v - 1;
+		v++;
+		colon = colon[1] == ':' ? colon + 1 : colon[1] == '\0' ?
+		    NULL : colon + 1;
+		if (colon != NULL && *colon != ':')
+			return (err_set(err, ERR_CONFIG, "delivery %s: '%s' "
+			    "is not [ADDRESS]:PORT", kind, v - 1));
+	} else {
+		colon = strchr(v, ':');
+		if (colon != NULL && strchr(colon + 1, ':') != NULL)
+			return (err_set(err, ERR_CONFIG, "delivery %s: write "
+			    "an IPv6 address as [ADDRESS]:PORT", kind));
+		len = colon != NULL ? (size_t)(colon - v) : strlen(v);
+	}
+	if (len == 0)
+		return (err_set(err, ERR_CONFIG, "delivery %s: no host in "
+		    "'%s'", kind, v));
+	if (colon != NULL) {
+		port = strtonum(colon + 1, 1, 65535, &errstr);
+		if (errstr != NULL)
+			return (err_set(err, ERR_CONFIG, "delivery %s: port "
+			    "'%s' is %s (1-65535)", kind, colon + 1, errstr));
+	}
+	host = xstrndup(v, len);
+	a->smtp_host = host;
+	a->smtp_port = (u_int)port;
+	return (0);
+}
+
+/* envelope_from header|empty|ADDRESS */
+static int
+rc_apply_from(struct rc_account *ra, char *const *v, size_t n,
+    struct error *err)
+{
+	struct account	*a = &ra->acct;
+
+	(void)n;
+	free(a->envelope_from);
+	a->envelope_from = NULL;
+	if (strcmp(v[0], "header") == 0)
+		return (0);
+	if (strcmp(v[0], "empty") == 0) {
+		a->envelope_from = xstrdup("");
+		return (0);
+	}
+	if (!rc_address(v[0]))
+		return (err_set(err, ERR_CONFIG, "envelope_from must be "
+		    "header, empty or an address like user@example.org, not "
+		    "'%s'", v[0]));
+	a->envelope_from = xstrdup(v[0]);
+	return (0);
+}
+
+/* The SMTP/LMTP login is not built: say so rather than ignore the key. */
+static int
+rc_apply_smtp_auth(struct rc_account *ra, char *const *v, size_t n,
+    struct error *err)
+{
+	(void)ra;
+	(void)v;
+	(void)n;
+	err_set(err, ERR_CONFIG, "logging in to an SMTP relay is not built "
+	    "yet");
+	err_hint(err, "deliver to a server that takes mail from this host "
+	    "without a login (the local MTA, or LMTP)");
+	return (-1);
+}
+
 static int
 rc_apply_delivery(struct rc_account *ra, char *const *v, size_t n,
     struct error *err)
@@ -345,8 +482,19 @@ rc_apply_delivery(struct rc_account *ra, char *const *v, size_t n,
 		a->delivery = DELIVERY_MDA;
 		return (0);
 	}
+	if (strcmp(v[0], "lmtp") == 0 || strcmp(v[0], "smtp") == 0) {
+		if (n != 2)
+			return (err_set(err, ERR_CONFIG, "delivery %s takes one "
+			    "server: HOST[:PORT]%s", v[0], *v[0] == 'l' ?
+			    " or /SOCKET" : ""));
+		if (rc_apply_server(ra, v[0], v[1], err) == -1)
+			return (-1);
+		a->delivery = *v[0] == 'l' ? DELIVERY_LMTP : DELIVERY_SMTP;
+		return (0);
+	}
 	return (err_set(err, ERR_CONFIG, "unknown delivery '%s' (maildir "
-	    "DIR, mbox FILE or mda PROGRAM ARG...)", v[0]));
+	    "DIR, mbox FILE, mda PROGRAM ARG..., lmtp HOST[:PORT], lmtp "
+	    "/SOCKET or smtp HOST[:PORT])", v[0]));
 }
 
 static int
@@ -591,6 +739,9 @@ rc_account_free(struct rc_account *ra)
 	free(a->tls_fingerprint);
 	xfree_secret(a->password);
 	free(a->delivery_path);
+	free(a->smtp_host);
+	free(a->recipient);
+	free(a->envelope_from);
 	words_free(&ra->passwordeval);
 	words_free(&ra->mda);
 	rc_block_free(&ra->block);
@@ -609,6 +760,26 @@ rc_replay(struct rc_parse *p, struct rc_account *ra, const struct rc_block *b,
 		if (keep)
 			rc_block_add(&ra->block, &b->v[i]);
 	}
+	return (0);
+}
+
+/* The default recipient, as fetchmail's: the local user @ this host. */
+static int
+rc_recipient(struct account *a, struct error *err)
+{
+	char	*login = NULL, host[256];
+
+	if (paths_login(&login, err) == -1)
+		return (-1);
+	if (gethostname(host, sizeof host) == -1 || host[0] == '\0')
+		(void)strlcpy(host, "localhost", sizeof host);
+	host[sizeof host - 1] = '\0';
+	xasprintf(&a->recipient, "%s@%s", login, host);
+	free(login);
+	if (!rc_address(a->recipient))
+		return (err_set(err, ERR_CONFIG, "account '%s' needs a "
+		    "'recipient': %s is not an address", a->name,
+		    a->recipient));
 	return (0);
 }
 
@@ -641,6 +812,9 @@ rc_close(struct rc_parse *p, struct error *err)
 		return (rc_fail(p->path, rc_setat(ra, "tls_key_file"), err));
 	}
 	if (a->user == NULL && paths_login(&a->user, err) == -1)
+		return (rc_fail(p->path, a->rcline, err));
+	if ((a->delivery == DELIVERY_LMTP || a->delivery == DELIVERY_SMTP) &&
+	    a->recipient == NULL && rc_recipient(a, err) == -1)
 		return (rc_fail(p->path, a->rcline, err));
 	if (a->delivery_path == NULL &&
 	    paths_expand("~/Maildir", &a->delivery_path, err) == -1)

@@ -77,6 +77,12 @@ deliver_recover(struct deliver *d, const char *receipt, struct error *err)
 	return (d->ops->recover(d, receipt, err));
 }
 
+unsigned long long
+deliver_limit(struct deliver *d)
+{
+	return (d->ops->limit != NULL ? d->ops->limit(d) : 0);
+}
+
 void
 deliver_close(struct deliver *d)
 {

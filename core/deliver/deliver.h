@@ -45,6 +45,8 @@ struct deliver_ops {
 	int	(*sync)(struct deliver *, struct error *);
 	int	(*recover)(struct deliver *, const char *, struct error *);
 	void	(*close)(struct deliver *);
+	/* The biggest message the method takes, 0: any; may be NULL. */
+	unsigned long long (*limit)(struct deliver *);
 };
 
 struct deliver {
@@ -64,6 +66,8 @@ int	 deliver_sync(struct deliver *, struct error *);
 /* 1: the message of that receipt was delivered, 0: it was not, -1: error. */
 int	 deliver_recover(struct deliver *, const char *, struct error *);
 void	 deliver_close(struct deliver *);
+/* The biggest message the method takes (a server's SIZE), 0: any. */
+unsigned long long deliver_limit(struct deliver *);
 /* What to try after a local I/O error on path (errno error). */
 void	 deliver_hint(struct error *, const char *path, int error);
 

@@ -56,7 +56,7 @@ struct smtp {
 	const struct account	*acct;
 	int			 lmtp;
 	const char		*proto;		/* "SMTP" or "LMTP" */
-	char			 peer[320];	/* for messages */
+	char			 peer[340];	/* "SMTP server HOST port N" */
 	struct conn		*conn;
 	u_int			 ext;
 	unsigned long long	 maxsize;	/* SIZE, 0: none said */
@@ -103,7 +103,7 @@ smtp_lost(struct smtp *s, struct error *err)
 	s->conn = NULL;
 	if (err->hint[0] == '\0')
 		err_hint(err, "the message stays on the POP server; is the "
-		    "%s server at %s up?", s->proto, s->peer);
+		    "%s up?", s->peer);
 	return (-1);
 }
 
@@ -121,12 +121,8 @@ smtp_reply(struct smtp *s, int *code, char *text, size_t textlen, u_int *ext,
 	int		 c, more, n;
 
 	for (n = 0;; n++) {
-		if (conn_getline(s->conn, &line, &len, err) == -1) {
-			if (err->code != ERR_TEMP)
-				err_set(err, err->code, "%s server %s: %s",
-				    s->proto, s->peer, err->what);
+		if (conn_getline(s->conn, &line, &len, err) == -1)
 			return (smtp_lost(s, err));
-		}
 		if (log_wants(LOG_TRACE)) {
 			smtp_safe(safe, sizeof safe, line);
 			log_trace("%s < %s", s->proto, safe);
@@ -134,8 +130,8 @@ smtp_reply(struct smtp *s, int *code, char *text, size_t textlen, u_int *ext,
 		if (smtp_reply_line(line, len, &c, &more, &t) == -1 ||
 		    (n > 0 && c != *code)) {
 			smtp_safe(safe, sizeof safe, line);
-			err_set(err, ERR_PROTO, "%s server %s sent a bad reply: "
-			    "%s", s->proto, s->peer, safe);
+			err_set(err, ERR_PROTO, "%s sent a bad reply: "
+			    "%s", s->peer, safe);
 			return (smtp_lost(s, err));
 		}
 		if (n == 0) {
@@ -160,8 +156,8 @@ smtp_reply(struct smtp *s, int *code, char *text, size_t textlen, u_int *ext,
 		if (!more)
 			return (0);
 		if (n + 1 >= SMTP_REPLY_LINES) {
-			err_set(err, ERR_PROTO, "%s server %s sent a reply of "
-			    "more than %d lines", s->proto, s->peer,
+			err_set(err, ERR_PROTO, "%s sent a reply of "
+			    "more than %d lines", s->peer,
 			    SMTP_REPLY_LINES);
 			return (smtp_lost(s, err));
 		}
@@ -205,8 +201,8 @@ static int
 smtp_refused(struct smtp *s, const char *step, int code, const char *text,
     struct error *err)
 {
-	err_set(err, code / 100 == 4 ? ERR_TEMP : ERR_IO, "%s server %s "
-	    "answered %s with %d %s", s->proto, s->peer, step, code, text);
+	err_set(err, code / 100 == 4 ? ERR_TEMP : ERR_IO, "%s "
+	    "answered %s with %d %s", s->peer, step, code, text);
 	if (code / 100 == 4)
 		err_hint(err, "a temporary refusal: the message stays on the "
 		    "POP server and the next run tries again");
@@ -272,8 +268,8 @@ smtp_starttls(struct smtp *s, struct error *err)
 	int		code;
 
 	if (!(s->ext & SMTP_EXT_STARTTLS)) {
-		err_set(err, ERR_UNAVAILABLE, "%s server %s does not offer "
-		    "STARTTLS", s->proto, s->peer);
+		err_set(err, ERR_UNAVAILABLE, "%s does not offer "
+		    "STARTTLS", s->peer);
 		err_hint(err, "popfetch never falls back to plaintext: set "
 		    "'smtp_tls off' if this link needs no TLS");
 		return (-1);
@@ -283,8 +279,8 @@ smtp_starttls(struct smtp *s, struct error *err)
 	    smtp_reply(s, &code, text, sizeof text, NULL, err) == -1)
 		return (-1);
 	if (code != 220) {
-		err_set(err, ERR_UNAVAILABLE, "%s server %s refused STARTTLS: "
-		    "%d %s", s->proto, s->peer, code, text);
+		err_set(err, ERR_UNAVAILABLE, "%s refused STARTTLS: "
+		    "%d %s", s->peer, code, text);
 		err_hint(err, "popfetch never falls back to plaintext");
 		return (-1);
 	}
@@ -306,7 +302,7 @@ static int
 smtp_connect(struct smtp *s, struct error *err)
 {
 	const struct account	*a = s->acct;
-	char			 text[512];
+	char			 text[512], what[sizeof err->what];
 	int			 fd, code, tls;
 
 	if (a->smtp_host == NULL)
@@ -316,8 +312,8 @@ smtp_connect(struct smtp *s, struct error *err)
 		    a->smtp_port : s->lmtp ? LMTP_PORT : SMTP_PORT,
 		    a->timeout, err);
 	if (fd == -1) {
-		err_set(err, err->code, "%s server %s: %s", s->proto, s->peer,
-		    err->what);
+		(void)strlcpy(what, err->what, sizeof what);
+		err_set(err, err->code, "%s: %s", s->peer, what);
 		err_hint(err, "nothing was fetched; is the %s server up, and "
 		    "is 'delivery' right?", s->proto);
 		return (-1);
@@ -357,10 +353,11 @@ smtp_open(struct deliver *d, struct error *err)
 	s->lmtp = a->delivery == DELIVERY_LMTP;
 	s->proto = s->lmtp ? "LMTP" : "SMTP";
 	if (a->smtp_host == NULL)
-		n = snprintf(s->peer, sizeof s->peer, "%s", a->delivery_path);
+		n = snprintf(s->peer, sizeof s->peer, "%s server %s", s->proto,
+		    a->delivery_path);
 	else
-		n = snprintf(s->peer, sizeof s->peer, "%s port %u",
-		    a->smtp_host, a->smtp_port != 0 ? a->smtp_port :
+		n = snprintf(s->peer, sizeof s->peer, "%s server %s port %u",
+		    s->proto, a->smtp_host, a->smtp_port != 0 ? a->smtp_port :
 		    s->lmtp ? LMTP_PORT : SMTP_PORT);
 	if (n < 0 || (size_t)n >= sizeof s->peer) {
 		err_set(err, ERR_CONFIG, "the %s server's name is too long",
@@ -394,8 +391,7 @@ smtp_begin(struct deliver *d, const struct deliver_msg *msg, char *receipt,
 		return (err_set(err, ERR_SOFTWARE, "smtp: a message is already "
 		    "open"));
 	if (s->gone) {
-		err_set(err, ERR_TEMP, "%s server %s is gone", s->proto,
-		    s->peer);
+		err_set(err, ERR_TEMP, "%s is gone", s->peer);
 		err_hint(err, "what was not delivered stays on the POP server; "
 		    "the next run tries again");
 		return (-1);
@@ -550,8 +546,8 @@ smtp_transaction(struct smtp *s, struct error *err)
 	if (utf8 && (s->ext & SMTP_EXT_SMTPUTF8))
 		(void)strlcat(params, " SMTPUTF8", sizeof params);
 	if (s->eightbit && !(s->ext & SMTP_EXT_8BITMIME))
-		log_verbose("%s server %s does not offer 8BITMIME: an 8-bit "
-		    "message is sent as it is", s->proto, s->peer);
+		log_verbose("%s does not offer 8BITMIME: an 8-bit "
+		    "message is sent as it is", s->peer);
 
 	pipelined = (s->ext & SMTP_EXT_PIPELINING) != 0;
 	smtp_send(s, "MAIL FROM:<%s>%s", sender, params);
@@ -627,6 +623,7 @@ smtp_commit(struct deliver *d, struct error *err)
 {
 	struct smtp	*s = d->priv;
 	struct error	 err2;
+	char		 what[sizeof err->what];
 	int		 rv = -1;
 
 	if (!s->open)
@@ -636,14 +633,13 @@ smtp_commit(struct deliver *d, struct error *err)
 		goto out;
 	if (s->maxsize != 0 && (unsigned long long)s->sp.size > s->maxsize) {
 		err_set(err, ERR_TEMP, "the message is %lld bytes, more than "
-		    "the %llu the %s server %s takes", (long long)s->sp.size,
-		    s->maxsize, s->proto, s->peer);
+		    "the %llu the %s takes", (long long)s->sp.size,
+		    s->maxsize, s->peer);
 		goto out;
 	}
 	if (s->conn == NULL && !s->reopened) {
 		s->reopened = 1;
-		log_verbose("connecting to the %s server %s again", s->proto,
-		    s->peer);
+		log_verbose("connecting to the %s again", s->peer);
 		if (smtp_connect(s, err) == -1)
 			goto gone;
 	}
@@ -680,7 +676,8 @@ gone:
 	s->gone = 1;
 	if (err->code != ERR_TEMP && err->code != ERR_PROTO)
 		goto out;
-	err->code = ERR_TEMP;
+	(void)strlcpy(what, err->what, sizeof what);
+	err_set(err, ERR_TEMP, "%s; the %s is gone", what, s->peer);
 out:
 	spool_reset(&s->sp);
 	s->open = 0;
@@ -731,6 +728,14 @@ smtp_close(struct deliver *d)
 	d->priv = NULL;
 }
 
+static unsigned long long
+smtp_limit(struct deliver *d)
+{
+	struct smtp	*s = d->priv;
+
+	return (s->maxsize);
+}
+
 const struct deliver_ops deliver_smtp_ops = {
 	.name = "smtp",
 	.open = smtp_open,
@@ -741,4 +746,5 @@ const struct deliver_ops deliver_smtp_ops = {
 	.sync = smtp_sync,
 	.recover = smtp_recover,
 	.close = smtp_close,
+	.limit = smtp_limit,
 };

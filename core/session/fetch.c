@@ -168,6 +168,16 @@ fetch_plan_one(struct fetch *f, u_int i)
 		f->res->skipped++;
 		return;
 	}
+	/* LIST counts CRLF line ends, as SIZE does. */
+	if ((f->plan[i] & PLAN_FETCH) && f->dlv != NULL &&
+	    deliver_limit(f->dlv) != 0 && m->size > deliver_limit(f->dlv)) {
+		log_warnx("message %u (UID %s, %llu bytes) is bigger than the "
+		    "mail server takes (SIZE %llu): left on the POP server",
+		    i, m->uid, m->size, deliver_limit(f->dlv));
+		f->plan[i] &= ~PLAN_FETCH;
+		f->res->skipped++;
+		return;
+	}
 
 	switch (f->keep) {
 	case KEEP_OFF:

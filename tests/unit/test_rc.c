@@ -571,8 +571,9 @@ test_errors(void)
 	CHECK_STR(fails("account a\nhost h\ndelivery maildir a b\n"),
 	    "fetchrc:3: delivery maildir takes one directory");
 	CHECK_STR(fails("account a\nhost h\ndelivery pigeon\n"),
-	    "fetchrc:3: unknown delivery 'pigeon' (maildir DIR, mbox FILE "
-	    "or mda PROGRAM ARG...)");
+	    "fetchrc:3: unknown delivery 'pigeon' (maildir DIR, mbox FILE, "
+	    "mda PROGRAM ARG..., lmtp HOST[:PORT], lmtp /SOCKET or smtp "
+	    "HOST[:PORT])");
 	CHECK_STR(fails("account a\nhost h\ndelivery\n"),
 	    "fetchrc:3: delivery needs a value");
 	CHECK_STR(fails("account a\nhost h\nkeep forever\n"),

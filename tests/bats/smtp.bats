@@ -1,0 +1,332 @@
+#!/usr/bin/env bats
+# delivery smtp and lmtp against a scripted mail server (tests/lib/fakesmtp.py)
+# fetching from a real Dovecot: byte for byte, and for each fault the exit
+# code, the words, nothing lost and nothing deleted from the POP server that
+# the mail server did not accept.
+
+load ../lib/common
+
+setup_file() {
+	certs_make "$BATS_FILE_TMPDIR/certs"
+	corpus_make "$BATS_FILE_TMPDIR/corpus"
+	export CORPUS=$BATS_FILE_TMPDIR/corpus
+	dovecot_start
+}
+
+teardown_file() {
+	dovecot_stop
+}
+
+setup() {
+	common_setup
+	dovecot_clear
+	SMTP_MAILDIR=$BATS_TEST_TMPDIR/smtp-maildir
+	SMTP_PID=
+}
+
+teardown() {
+	smtp_stop
+}
+
+# smtp_start [fakesmtp options...]: the scripted server; SMTP_PORT, SMTP_LOG.
+smtp_start() {
+	smtp_stop
+	SMTP_LOG=$BATS_TEST_TMPDIR/smtp.log
+	local portfile=$BATS_TEST_TMPDIR/smtp.port
+	rm -f "$portfile"
+	python3 "$TESTS_LIB/fakesmtp.py" --port-file "$portfile" \
+	    --maildir "$SMTP_MAILDIR" --log "$SMTP_LOG" "$@" \
+	    </dev/null >"$BATS_TEST_TMPDIR/smtp.err" 2>&1 3>&- &
+	SMTP_PID=$!
+	local tries=100
+	while [[ ! -s $portfile ]] && ((tries-- > 0)); do
+		sleep 0.05
+	done
+	SMTP_PORT=$(cat "$portfile")
+}
+
+smtp_stop() {
+	[[ -n ${SMTP_PID:-} ]] || return 0
+	kill "$SMTP_PID" 2>/dev/null || true
+	wait "$SMTP_PID" 2>/dev/null || true
+	SMTP_PID=
+}
+
+# rc_smtp KIND [lines...]: the Dovecot account delivering over KIND.
+rc_smtp() {
+	local kind=$1
+	shift
+	rc_dovecot dv tls "delivery $kind 127.0.0.1:$SMTP_PORT" \
+	    "recipient test@example.org" "$@" | rc_write
+}
+
+# Three small messages, named so that their order on the server is known.
+three() {
+	local d=$BATS_TEST_TMPDIR/three
+	corpus_many "$d" 3
+	dovecot_add_dir "$d"
+	THREE=$d
+}
+
+@test "smtp: every message byte for byte, deleted from the POP server" {
+	dovecot_add_dir "$CORPUS"
+	smtp_start
+	rc_smtp smtp
+	pf
+	assert_success
+	assert_maildir_equals "$CORPUS" "$SMTP_MAILDIR"
+	assert_equal "$(dovecot_count)" 0
+	# One connection for the run, ended with QUIT.
+	assert_equal "$(grep -c '^## CONNECT' "$SMTP_LOG")" 1
+	grep -q '^QUIT' "$SMTP_LOG"
+	# The 8-bit message was announced as such.
+	grep -q 'BODY=8BITMIME' "$SMTP_LOG"
+}
+
+@test "lmtp over TCP: LHLO, every message byte for byte" {
+	dovecot_add_dir "$CORPUS"
+	smtp_start --lmtp
+	rc_smtp lmtp
+	pf
+	assert_success
+	assert_maildir_equals "$CORPUS" "$SMTP_MAILDIR"
+	grep -q '^LHLO ' "$SMTP_LOG"
+}
+
+@test "smtp without PIPELINING, replies split across reads" {
+	dovecot_add_dir "$CORPUS"
+	smtp_start --no-pipelining --split
+	rc_smtp smtp
+	pf
+	assert_success
+	assert_maildir_equals "$CORPUS" "$SMTP_MAILDIR"
+}
+
+@test "smtp with PIPELINING, replies split across reads" {
+	dovecot_add_dir "$CORPUS"
+	smtp_start --split
+	rc_smtp smtp
+	pf
+	assert_success
+	assert_maildir_equals "$CORPUS" "$SMTP_MAILDIR"
+}
+
+@test "envelope_from and recipient: MAIL FROM and RCPT TO as written" {
+	three
+	smtp_start
+	rc_smtp smtp "envelope_from bounces@example.net"
+	pf
+	assert_success
+	assert_equal "$(grep -c '^MAIL FROM:<bounces@example.net>' "$SMTP_LOG")" 3
+	assert_equal "$(grep -c '^RCPT TO:<test@example.org>' "$SMTP_LOG")" 3
+	rc_smtp smtp "envelope_from empty"
+	dovecot_add_dir "$THREE"
+	pf -A
+	assert_success
+	grep -q '^MAIL FROM:<>$' "$SMTP_LOG"
+}
+
+@test "the default envelope sender is the message's Return-Path, else From" {
+	three
+	smtp_start
+	rc_smtp smtp
+	pf
+	assert_success
+	grep -q '^MAIL FROM:<sender' "$SMTP_LOG"
+}
+
+@test "421 at the greeting: exit 75, nothing fetched or deleted" {
+	three
+	smtp_start --fault greet421
+	rc_smtp smtp
+	pf
+	assert_equal "$status" 75
+	assert_output --partial "SMTP server 127.0.0.1 port $SMTP_PORT"
+	assert_output --partial "421"
+	assert_equal "$(dovecot_count)" 3
+	[[ ! -e $SMTP_MAILDIR/new ]] || assert_equal "$(ls "$SMTP_MAILDIR/new" | wc -l)" 0
+}
+
+@test "451 to MAIL for one message: it stays, the others go, exit 75; the next run delivers it once" {
+	three
+	smtp_start --fault mail451 --on 2
+	rc_smtp smtp
+	pf
+	assert_equal "$status" 75
+	assert_output --partial "451"
+	assert_equal "$(ls "$SMTP_MAILDIR/new" | wc -l)" 2
+	assert_equal "$(dovecot_count)" 1
+	grep -q '^RSET' "$SMTP_LOG"
+	smtp_start
+	rc_smtp smtp
+	pf
+	assert_success
+	assert_maildir_equals "$THREE" "$SMTP_MAILDIR"
+	assert_equal "$(dovecot_count)" 0
+}
+
+@test "450 to RCPT: 75, the message stays" {
+	three
+	smtp_start --fault rcpt450 --on 1
+	rc_smtp smtp
+	pf
+	assert_equal "$status" 75
+	assert_equal "$(ls "$SMTP_MAILDIR/new" | wc -l)" 2
+	assert_equal "$(dovecot_count)" 1
+}
+
+@test "550 to RCPT: 74 naming the reply, the message stays, what came before is recorded" {
+	three
+	smtp_start --fault rcpt550 --on 2
+	rc_smtp smtp
+	pf
+	assert_equal "$status" 74
+	assert_output --partial "RCPT with 550 5.1.1 fake: no such user"
+	assert_output --partial "stays on the POP server"
+	assert_equal "$(ls "$SMTP_MAILDIR/new" | wc -l)" 1
+	# No QUIT: the server deleted nothing.
+	assert_equal "$(dovecot_count)" 3
+	# The next run does not deliver the first again.
+	smtp_start
+	rc_smtp smtp
+	pf
+	assert_success
+	assert_maildir_equals "$THREE" "$SMTP_MAILDIR"
+}
+
+@test "550 to MAIL: the server's text is made printable" {
+	three
+	smtp_start --fault mail550 --on 1
+	rc_smtp smtp
+	pf
+	assert_equal "$status" 74
+	assert_output --partial 'sender \001rejected'
+	assert_equal "$(dovecot_count)" 3
+}
+
+@test "554 to DATA and 554 after the message: 74, the message stays" {
+	three
+	smtp_start --fault data554 --on 1
+	rc_smtp smtp
+	pf
+	assert_equal "$status" 74
+	assert_equal "$(dovecot_count)" 3
+	smtp_start --fault end554 --on 1
+	rc_smtp smtp
+	pf
+	assert_equal "$status" 74
+	assert_output --partial "554 5.6.0 fake: message refused"
+	assert_equal "$(dovecot_count)" 3
+	[[ ! -e $SMTP_MAILDIR/new ]] || assert_equal "$(ls "$SMTP_MAILDIR/new" | wc -l)" 0
+}
+
+@test "451 after the message: 75, the message stays, the others go" {
+	three
+	smtp_start --fault end451 --on 3
+	rc_smtp smtp
+	pf
+	assert_equal "$status" 75
+	assert_equal "$(ls "$SMTP_MAILDIR/new" | wc -l)" 2
+	assert_equal "$(dovecot_count)" 1
+}
+
+@test "a connection dropped in the middle of DATA is opened again once" {
+	three
+	smtp_start --fault dropdata --on 2
+	rc_smtp smtp
+	pf -v
+	assert_success
+	assert_maildir_equals "$THREE" "$SMTP_MAILDIR"
+	assert_equal "$(grep -c '^## CONNECT' "$SMTP_LOG")" 2
+	assert_equal "$(dovecot_count)" 0
+}
+
+@test "a server that keeps dropping: 75, nothing lost, nothing deleted" {
+	three
+	smtp_start --fault dropdata
+	rc_smtp smtp
+	pf
+	assert_equal "$status" 75
+	assert_output --partial "is gone"
+	assert_equal "$(dovecot_count)" 3
+	smtp_start
+	rc_smtp smtp
+	pf
+	assert_success
+	assert_maildir_equals "$THREE" "$SMTP_MAILDIR"
+}
+
+@test "a reply line of 1 MiB: a protocol error, nothing fetched" {
+	three
+	smtp_start --fault bigline
+	rc_smtp smtp
+	pf
+	assert_equal "$status" 76
+	assert_output --partial "longer than"
+	assert_equal "$(dovecot_count)" 3
+}
+
+@test "SIZE: a message over the server's limit stays on the POP server, exit 0" {
+	local d=$BATS_TEST_TMPDIR/sized
+	mkdir -p "$d"
+	printf 'Subject: small\n\nsmall\n' >"$d/a.eml"
+	{ printf 'Subject: big\n\n'; head -c 4000 /dev/zero | tr '\0' 'x'; echo; } >"$d/b.eml"
+	dovecot_add_dir "$d"
+	smtp_start --size 1000
+	rc_smtp smtp
+	pf
+	assert_success
+	assert_output --partial "bigger than the mail server takes (SIZE 1000)"
+	assert_equal "$(ls "$SMTP_MAILDIR/new" | wc -l)" 1
+	assert_equal "$(dovecot_count)" 1
+	grep -q 'SIZE=' "$SMTP_LOG"
+}
+
+@test "smtp_tls starttls to a server without STARTTLS: 69, no fallback" {
+	three
+	smtp_start
+	rc_smtp smtp "smtp_tls starttls"
+	pf
+	assert_equal "$status" 69
+	assert_output --partial "does not offer STARTTLS"
+	assert_equal "$(dovecot_count)" 3
+}
+
+@test "-vv shows the SMTP dialogue" {
+	three
+	smtp_start
+	rc_smtp smtp
+	pf -vv
+	assert_success
+	assert_output --partial "SMTP > MAIL FROM:<"
+	assert_output --partial "SMTP < 250 2.0.0 queued"
+}
+
+@test "rc: delivery smtp/lmtp values, recipient, envelope_from, smtp_auth not built" {
+	rc_dovecot dv tls "delivery smtp" | rc_write
+	pf -n
+	assert_equal "$status" 78
+	assert_output --partial "delivery smtp takes one server"
+	rc_dovecot dv tls "delivery smtp host:99999" | rc_write
+	pf -n
+	assert_equal "$status" 78
+	assert_output --partial "port '99999' is too large"
+	rc_dovecot dv tls "delivery smtp /run/sock" | rc_write
+	pf -n
+	assert_equal "$status" 78
+	rc_dovecot dv tls "delivery smtp localhost" "recipient '<x>'" | rc_write
+	pf -n
+	assert_equal "$status" 78
+	assert_output --partial "recipient must be an address"
+	rc_dovecot dv tls "delivery smtp localhost" "envelope_from 'a b'" | rc_write
+	pf -n
+	assert_equal "$status" 78
+	rc_dovecot dv tls "delivery smtp localhost" "smtp_auth plain" | rc_write
+	pf -n
+	assert_equal "$status" 78
+	assert_output --partial "logging in to an SMTP relay is not built yet"
+	rc_dovecot dv tls "delivery smtp localhost" "smtp_tls maybe" | rc_write
+	pf -n
+	assert_equal "$status" 78
+	assert_output --partial "smtp_tls must be auto, off or starttls"
+}

@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""A scripted SMTP/LMTP server for the delivery tests.
+
+    fakesmtp.py --port-file F --maildir DIR --log LOG [options]
+
+Listens on 127.0.0.1 (a free port, written to --port-file), takes messages
+and writes each one it accepts into DIR/new as a file, dot-unstuffed with
+LF line ends, as a Maildir server would.  Everything the client sends is
+logged to --log (the message bodies as "## DATA n bytes").
+
+  --lmtp                 speak LMTP (LHLO, one reply per recipient)
+  --no-pipelining        do not offer PIPELINING
+  --size N               offer SIZE N
+  --fault KIND           misbehave (see below), on the messages --on names
+  --on N[,N...]          which messages (1 = the first MAIL of the run,
+                         counted over every connection); default: all
+  --split                send each reply a byte at a time, with pauses
+
+Faults: greet421, greet554, mail451, mail550, rcpt450, rcpt550, data451,
+data554 (the reply to DATA), end451, end554 (the reply after the final
+dot), dropdata (close the connection in the middle of the message),
+bigline (a 1 MiB line as the reply to EHLO/LHLO).
+"""
+
+import argparse
+import os
+import socket
+import sys
+import threading
+import time
+
+counter = {"mail": 0, "saved": 0}
+lock = threading.Lock()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port-file", required=True)
+    ap.add_argument("--maildir", required=True)
+    ap.add_argument("--log", required=True)
+    ap.add_argument("--lmtp", action="store_true")
+    ap.add_argument("--no-pipelining", action="store_true")
+    ap.add_argument("--size", type=int, default=0)
+    ap.add_argument("--fault", default="")
+    ap.add_argument("--on", default="")
+    ap.add_argument("--split", action="store_true")
+    args = ap.parse_args()
+    args.on = set(int(x) for x in args.on.split(",") if x)
+    for d in ("new", "cur", "tmp"):
+        os.makedirs(os.path.join(args.maildir, d), exist_ok=True)
+    log = open(args.log, "a", buffering=1)
+
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    tmp = args.port_file + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("%d\n" % srv.getsockname()[1])
+    os.rename(tmp, args.port_file)
+    while True:
+        c, _ = srv.accept()
+        threading.Thread(target=serve, args=(c, args, log),
+                         daemon=True).start()
+
+
+def faulty(args, kind, n):
+    return args.fault == kind and (not args.on or n in args.on)
+
+
+def serve(c, args, log):
+    f = c.makefile("rb")
+    log.write("## CONNECT\n")
+
+    def send(line):
+        data = (line + "\r\n").encode()
+        if args.split:
+            for i in range(len(data)):
+                c.sendall(data[i:i + 1])
+                if i % 3 == 0:
+                    time.sleep(0.002)
+        else:
+            c.sendall(data)
+
+    def readline():
+        line = f.readline(1 << 20)
+        if not line:
+            raise EOFError
+        line = line.rstrip(b"\r\n").decode("utf-8", "replace")
+        log.write(line + "\n")
+        return line
+
+    try:
+        if args.fault == "greet421":
+            send("421 4.3.2 fake shutting down")
+            return
+        if args.fault == "greet554":
+            send("554 5.3.2 fake refuses you")
+            return
+        send("220 fake ESMTP ready")
+        n = 0
+        mail = rcpt = False     # the transaction so far, as a server keeps it
+        while True:
+            line = readline()
+            verb = line.split(" ", 1)[0].upper()
+            if verb in ("EHLO", "LHLO"):
+                if args.fault == "bigline":
+                    send("250-" + "x" * (1 << 20))
+                ext = ["fake"]
+                if not args.no_pipelining:
+                    ext.append("PIPELINING")
+                if args.size:
+                    ext.append("SIZE %d" % args.size)
+                ext += ["8BITMIME", "ENHANCEDSTATUSCODES"]
+                for i, e in enumerate(ext):
+                    send("250%s%s" % ("-" if i + 1 < len(ext) else " ", e))
+            elif verb == "HELO":
+                send("250 fake")
+            elif line.upper().startswith("MAIL FROM:"):
+                with lock:
+                    counter["mail"] += 1
+                    n = counter["mail"]
+                log.write("## MAIL %d\n" % n)
+                mail = rcpt = False
+                if faulty(args, "mail451", n):
+                    send("451 4.3.0 fake: try later")
+                elif faulty(args, "mail550", n):
+                    send("550 5.7.1 fake: sender \x01rejected")
+                else:
+                    mail = True
+                    send("250 2.1.0 ok")
+            elif line.upper().startswith("RCPT TO:"):
+                if not mail:
+                    send("503 5.5.1 fake: MAIL first")
+                elif faulty(args, "rcpt450", n):
+                    send("450 4.2.1 fake: mailbox busy")
+                elif faulty(args, "rcpt550", n):
+                    send("550 5.1.1 fake: no such user")
+                else:
+                    rcpt = True
+                    send("250 2.1.5 ok")
+            elif verb == "DATA":
+                if not rcpt:
+                    send("554 5.5.1 fake: no valid recipients")
+                    continue
+                mail = rcpt = False
+                if faulty(args, "data451", n):
+                    send("451 4.3.0 fake: no DATA now")
+                    continue
+                if faulty(args, "data554", n):
+                    send("554 5.5.1 fake: no valid recipients")
+                    continue
+                send("354 go ahead")
+                body = []
+                size = 0
+                while True:
+                    raw = f.readline(1 << 20)
+                    if not raw:
+                        raise EOFError
+                    if raw == b".\r\n":
+                        break
+                    if not raw.endswith(b"\r\n"):
+                        log.write("## BARE LINE END\n")
+                    if raw.startswith(b"."):
+                        raw = raw[1:]
+                    body.append(raw[:-2] + b"\n" if raw.endswith(b"\r\n")
+                                else raw)
+                    size += len(raw)
+                    if faulty(args, "dropdata", n) and len(body) >= 2:
+                        log.write("## DROP\n")
+                        return
+                log.write("## DATA %d bytes\n" % size)
+                if faulty(args, "end451", n):
+                    send("451 4.3.0 fake: disk full, later")
+                    continue
+                if faulty(args, "end554", n):
+                    send("554 5.6.0 fake: message refused")
+                    continue
+                with lock:
+                    counter["saved"] += 1
+                    name = "%d.fake%d-%d" % (time.time(), os.getpid(),
+                                              counter["saved"])
+                path = os.path.join(args.maildir, "tmp", name)
+                with open(path, "wb") as out:
+                    out.write(b"".join(body))
+                os.rename(path, os.path.join(args.maildir, "new", name))
+                send("250 2.0.0 queued as fake%d" % counter["saved"])
+            elif verb == "RSET":
+                mail = rcpt = False
+                send("250 2.0.0 reset")
+            elif verb == "NOOP":
+                send("250 2.0.0 ok")
+            elif verb == "QUIT":
+                send("221 2.0.0 bye")
+                return
+            else:
+                send("500 5.5.2 what?")
+    except (EOFError, ConnectionError, BrokenPipeError):
+        log.write("## EOF\n")
+    finally:
+        try:
+            c.close()
+        except OSError:
+            pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())
