@@ -20,6 +20,11 @@
 # and adds the EXTERNAL mechanism: the certificate's CN is the user, with
 # no password.
 #
+# DOVECOT_LMTP=1, set before dovecot_start, also starts LMTP on
+# 127.0.0.1:$DOVECOT_LMTP_PORT and the socket $DOVECOT_LMTP_SOCKET; a
+# message for any user U lands in $DOVECOT_DIR/mail/U (dovecot_maildir U),
+# with a Return-Path line and no other header added.
+#
 # The directory is not under the bats temp dirs because those are 0700 and
 # the mail processes run as the unprivileged dovecot user.
 
@@ -27,6 +32,7 @@ DOVECOT_USER=${DOVECOT_USER:-test}
 DOVECOT_PASS=${DOVECOT_PASS:-s3cret-Pass}
 DOVECOT_MECHANISMS=${DOVECOT_MECHANISMS:-plain login}
 DOVECOT_CLIENT_CERT=${DOVECOT_CLIENT_CERT:-0}
+DOVECOT_LMTP=${DOVECOT_LMTP:-0}
 _dovecot_seq=0
 
 # A free TCP port on 127.0.0.1 (bind port 0 and let it go).
@@ -86,7 +92,7 @@ _dovecot_write_conf() {
 	state_dir = $DOVECOT_DIR/state
 	log_path = $DOVECOT_DIR/dovecot.log
 	info_log_path = $DOVECOT_DIR/dovecot.log
-	protocols = pop3
+	protocols = pop3$( ((DOVECOT_LMTP)) && echo " lmtp")
 	listen = 127.0.0.1
 	default_login_user = $login_user
 	default_internal_user = $internal_user
@@ -118,11 +124,28 @@ _dovecot_write_conf() {
 	}
 	userdb {
 	  driver = static
-	  args = uid=$uid gid=$gid home=$DOVECOT_DIR/mail/%u
+	  args = uid=$uid gid=$gid home=$DOVECOT_DIR/mail/%u allow_all_users=yes
 	}
 	service anvil {
 	  chroot =
 	}
+	CONF
+	if ((DOVECOT_LMTP)); then
+		cat >>"$DOVECOT_CONF" <<-CONF
+		lmtp_add_received_header = no
+		lmtp_hdr_delivery_address = none
+		service lmtp {
+		  inet_listener lmtp {
+		    address = 127.0.0.1
+		    port = $DOVECOT_LMTP_PORT
+		  }
+		  unix_listener lmtp {
+		    mode = 0666
+		  }
+		}
+		CONF
+	fi
+	cat >>"$DOVECOT_CONF" <<-CONF
 	service pop3-login {
 	  chroot =
 	  inet_listener pop3 {
@@ -187,6 +210,13 @@ dovecot_start() {
 		    "$CERTS_DIR/ca.pem" "$DOVECOT_DIR/"
 	fi
 	DOVECOT_MAILDIR=$DOVECOT_DIR/mail/$DOVECOT_USER
+	DOVECOT_LMTP_PORT=
+	DOVECOT_LMTP_SOCKET=
+	if ((DOVECOT_LMTP)); then
+		DOVECOT_LMTP_PORT=$(free_port)
+		DOVECOT_LMTP_SOCKET=$DOVECOT_DIR/run/lmtp
+	fi
+	export DOVECOT_LMTP_PORT DOVECOT_LMTP_SOCKET
 	export DOVECOT_DIR DOVECOT_CONF DOVECOT_PORT DOVECOT_PORTS DOVECOT_MAILDIR
 	export DOVECOT_USER DOVECOT_PASS
 
@@ -211,7 +241,7 @@ dovecot_start() {
 	fi
 	_dovecot_watchdog "$$" "$DOVECOT_DIR"
 	local p
-	for p in $DOVECOT_PORT $DOVECOT_PORTS; do
+	for p in $DOVECOT_PORT $DOVECOT_PORTS $DOVECOT_LMTP_PORT; do
 		if ! wait_port "$p"; then
 			echo "dovecot_start: nothing listens on 127.0.0.1:$p" >&2
 			_dovecot_log
@@ -295,6 +325,11 @@ dovecot_add_dir() {
 dovecot_clear() {
 	find "$DOVECOT_MAILDIR/new" "$DOVECOT_MAILDIR/cur" \
 	    "$DOVECOT_MAILDIR/tmp" -type f -delete
+}
+
+# The Maildir where LMTP delivers for user U.
+dovecot_maildir() {
+	echo "$DOVECOT_DIR/mail/$1"
 }
 
 dovecot_count() {
