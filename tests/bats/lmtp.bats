@@ -74,3 +74,37 @@ lmtp_strip() {
 	assert_output --partial "LMTP server 127.0.0.1 port 1"
 	assert_equal "$(dovecot_count)" "$(ls "$CORPUS" | wc -l)"
 }
+
+@test "kill -9 during an LMTP run: nothing lost, a duplicate only in the window after 250" {
+	local many=$BATS_TEST_TMPDIR/many delay kills=0 partial=0 dups
+	corpus_many "$many" 400
+	rc_dovecot dv tls "delivery lmtp $DOVECOT_LMTP_SOCKET" \
+	    "recipient dest" | rc_write
+	for delay in 0.05 0.1 0.2 0.3 0.5; do
+		dovecot_clear
+		rm -rf "$DEST" "$STATE_DIR" "$BATS_TEST_TMPDIR/got"
+		dovecot_add_dir "$many"
+		"$POPFETCH" -f "$RC" -q >/dev/null 2>&1 3>&- &
+		local victim=$!
+		sleep "$delay"
+		kill -0 "$victim" 2>/dev/null && partial=$((partial + 1))
+		kill -KILL "$victim" 2>/dev/null || true
+		wait "$victim" 2>/dev/null || true
+		kills=$((kills + 1))
+		pf
+		assert_success
+		assert_equal "$(dovecot_count)" 0
+		lmtp_strip "$BATS_TEST_TMPDIR/got"
+		# Every message at least once ...
+		local want got
+		want=$(for f in "$many"/*; do md5sum <"$f"; done | sort -u)
+		got=$(for f in "$BATS_TEST_TMPDIR/got"/new/*; do md5sum <"$f"; done | sort -u)
+		assert_equal "$got" "$want"
+		# ... and a second copy at most for the one message under way.
+		dups=$(( $(ls "$BATS_TEST_TMPDIR/got/new" | wc -l) - 400 ))
+		((dups <= 1)) || fail "$dups duplicates after one kill"
+		LMTP_DUPS=$(( ${LMTP_DUPS:-0} + dups ))
+	done
+	((partial > 0)) || fail "no kill interrupted a run"
+	echo "# $kills kills, $partial mid-run, ${LMTP_DUPS:-0} duplicates" >&3
+}
