@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "account.h"
+#include "authorize.h"
 #include "exitcode.h"
 #include "jobs.h"
 #include "output.h"
@@ -32,6 +33,7 @@ enum {
 	OPT_DELIVER,
 	OPT_PASSWORDEVAL,
 	OPT_IMPORT,
+	OPT_AUTHORIZE,
 };
 
 static const struct option main_longopts[] = {
@@ -52,6 +54,7 @@ static const struct option main_longopts[] = {
 	{ "deliver",	required_argument,	NULL,	OPT_DELIVER },
 	{ "passwordeval", required_argument,	NULL,	OPT_PASSWORDEVAL },
 	{ "import",	required_argument,	NULL,	OPT_IMPORT },
+	{ "authorize",	required_argument,	NULL,	OPT_AUTHORIZE },
 	{ NULL,		0,			NULL,	0 }
 };
 
@@ -60,7 +63,8 @@ static const char main_usage[] =
     "                [-f rcfile] [-j jobs] [account ...]\n"
     "       popfetch [option ...] [--deliver maildir|mbox path]\n"
     "                [--passwordeval command] pop[s]://user;AUTH=mech@host:port\n"
-    "       popfetch --import fetchmail|mpop|getmail file\n";
+    "       popfetch --import fetchmail|mpop|getmail file\n"
+    "       popfetch [-f rcfile] --authorize account\n";
 
 static const char main_help[] =
     "Fetch mail from POP3 servers into a Maildir.\n"
@@ -88,6 +92,8 @@ static const char main_help[] =
     "                     the password of a POP URL is CMD's first line\n"
     "      --import fetchmail|mpop|getmail FILE\n"
     "                     print FILE as a fetchrc on standard output\n"
+    "      --authorize ACCOUNT\n"
+    "                     authorize an account with oauth_provider, once\n"
     "  -h, --help         print this help\n"
     "  -V, --version      print the version\n"
     "\n"
@@ -245,6 +251,7 @@ main(int argc, char *argv[])
 	char			 *rcpath = NULL;
 	const char		 *delivery = NULL, *target = NULL;
 	const char		 *eval = NULL, *import = NULL;
+	const char		 *authorize = NULL;
 	size_t			  nsel = 0, i, j;
 	u_int			  jobs = 1;
 	int			  ch, quiet = 0, verbose = 0, rv = 0, status;
@@ -346,6 +353,9 @@ main(int argc, char *argv[])
 		case OPT_IMPORT:
 			import = optarg;
 			break;
+		case OPT_AUTHORIZE:
+			authorize = optarg;
+			break;
 		default:
 			rv = main_usage_error(NULL);
 			goto out;
@@ -410,6 +420,22 @@ main(int argc, char *argv[])
 		goto out;
 	}
 
+	if (authorize != NULL) {
+		struct rc_account	*ra;
+
+		if (argc != 0) {
+			rv = main_usage_error("--authorize takes one account");
+			goto out;
+		}
+		if ((ra = rc_find(rc, authorize)) == NULL) {
+			fprintf(stderr, "popfetch: no account '%s' in %s\n",
+			    authorize, rcpath);
+			rv = EX_USAGE;
+			goto out;
+		}
+		rv = authorize_run(ra);
+		goto out;
+	}
 	if (sel == NULL && argc == 0) {
 		sel = xcalloc(rc->naccounts, sizeof *sel);
 		for (nsel = 0; nsel < rc->naccounts; nsel++)

@@ -20,6 +20,13 @@ enum auth_method {
 	AUTH_EXTERNAL,
 };
 
+enum oauth_provider {
+	OAUTH_NONE = 0,		/* the token comes from passwordeval */
+	OAUTH_MICROSOFT,
+	OAUTH_GOOGLE,
+	OAUTH_CUSTOM,
+};
+
 enum delivery_kind {
 	DELIVERY_MAILDIR = 0,
 	DELIVERY_MBOX,
@@ -65,6 +72,15 @@ struct account {
 	enum auth_method	 auth;
 	char			*user;
 	char			*password;	/* resolved secret, or NULL */
+
+	enum oauth_provider	 oauth_provider;
+	char			*oauth_client_id;
+	char			*oauth_client_secret;
+	char			**oauth_client_secret_eval;
+	char			*oauth_auth_url;
+	char			*oauth_device_url;
+	char			*oauth_token_url;
+	char			*oauth_scope;
 
 	enum delivery_kind	 delivery;
 	char			*delivery_path;	/* maildir directory, mbox file */
