@@ -19,6 +19,10 @@ runs:
     device     "ok" (default), "denied", "expired": how the polls end
 
 Access tokens are "at-N", refresh tokens "rt-N", N counting from 1.
+
+POST /introspect (RFC 7662, as Dovecot's oauth2 passdb asks) answers
+{"active": true, "username": "test"} for an access token it issued that has
+not expired, {"active": false} for any other.
 """
 
 import argparse
@@ -27,10 +31,11 @@ import os
 import ssl
 import sys
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-state = {"n": 0, "polls": 0}
+state = {"n": 0, "polls": 0, "issued": {}}
 lock = threading.Lock()
 
 
@@ -69,8 +74,11 @@ def main():
             with lock:
                 state["n"] += 1
                 n = state["n"]
+            life = m.get("lifetime", 3600)
+            with lock:
+                state["issued"]["at-%d" % n] = time.time() + life
             out = {"access_token": "at-%d" % n, "token_type": "Bearer",
-                   "expires_in": m.get("lifetime", 3600)}
+                   "expires_in": life}
             if refresh is None or m.get("rotate"):
                 out["refresh_token"] = "rt-%d" % n
             return out
@@ -83,6 +91,12 @@ def main():
                 log.write("%s %s\n" % (self.path, " ".join(
                     "%s=%s" % kv for kv in sorted(form.items()))))
             m = self.mode()
+            if self.path == "/introspect":
+                tok = form.get("token", "")
+                with lock:
+                    good = state["issued"].get(tok, 0) > time.time()
+                return self.answer(200, {"active": True, "username": "test"}
+                                   if good else {"active": False})
             if self.path == "/device":
                 with lock:
                     state["polls"] = 0
