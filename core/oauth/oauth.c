@@ -584,6 +584,33 @@ out:
 	return (rv);
 }
 
+int
+oauth_code_grant(const struct oauth_conf *c, const char *code,
+    const char *redirect, const char *verifier, struct error *err)
+{
+	struct oauth_tokens	t;
+	int			rv = -1;
+
+	memset(&t, 0, sizeof t);
+	if (oauth_token_request(c, c->client_secret != NULL ?
+	    OAUTH_FORM("grant_type", "authorization_code", "code", code,
+	    "redirect_uri", redirect, "code_verifier", verifier, "client_id",
+	    c->client_id, "client_secret", c->client_secret) :
+	    OAUTH_FORM("grant_type", "authorization_code", "code", code,
+	    "redirect_uri", redirect, "code_verifier", verifier, "client_id",
+	    c->client_id), &t, NULL, err) != 0)
+		goto out;
+	if (t.refresh == NULL) {
+		oauth_malformed(c->token_url, "tokens without a refresh_token "
+		    "(is offline access in the scope?)", err);
+		goto out;
+	}
+	rv = oauth_save(c, &t, err);
+out:
+	oauth_tokens_free(&t);
+	return (rv);
+}
+
 void
 oauth_device_free(struct oauth_device *dv)
 {

@@ -61,4 +61,31 @@ int	oauth_device_poll(const struct oauth_conf *, struct oauth_device *,
 	    struct error *);
 void	oauth_device_free(struct oauth_device *);
 
+/*
+ * Authorization code grant with PKCE (RFC 7636) and a loopback redirect
+ * (RFC 8252): start makes the verifier, the state and a listener on
+ * 127.0.0.1, and the URL for the browser; the browser ends on the
+ * listener (oauth_pkce_accept), or the user pastes where it ended; finish
+ * checks the state and trades the code for the tokens, saving them.
+ */
+struct oauth_pkce {
+	char	 verifier[64];
+	char	 state[32];
+	char	 redirect[64];
+	char	*url;		/* for the browser */
+	int	 fd;		/* the loopback listener */
+};
+
+int	oauth_pkce_start(const struct oauth_conf *, struct oauth_pkce *,
+	    struct error *);
+/* One request on the listener: its query string in *query (allocated). */
+int	oauth_pkce_accept(struct oauth_pkce *, char **query, struct error *);
+/* query: "code=...&state=..." or a whole URL holding one. */
+int	oauth_pkce_finish(const struct oauth_conf *, struct oauth_pkce *,
+	    const char *query, struct error *);
+void	oauth_pkce_free(struct oauth_pkce *);
+/* Trades an authorization code for tokens, and saves them. */
+int	oauth_code_grant(const struct oauth_conf *, const char *code,
+	    const char *redirect, const char *verifier, struct error *);
+
 #endif

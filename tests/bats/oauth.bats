@@ -286,3 +286,99 @@ seed_tokens() {
 	fake_wait
 	assert_equal "$FAKE_STATUS" 0
 }
+
+# browser URL [follow]: plays the browser on the address popfetch printed:
+# with follow, goes on to the loopback redirect; else prints where it ends.
+browser() {
+	python3 - "$1" "$CERTS_DIR/ca.pem" "${2:-}" <<-'PY'
+	import ssl, sys, urllib.request
+	url, ca, follow = sys.argv[1], sys.argv[2], sys.argv[3]
+	ctx = ssl.create_default_context(cafile=ca)
+	class NoRedirect(urllib.request.HTTPRedirectHandler):
+	    def redirect_request(self, *a):
+	        return None
+	if follow:
+	    op = urllib.request.build_opener(urllib.request.HTTPSHandler(context=ctx))
+	    print(op.open(url, timeout=10).read().decode())
+	else:
+	    op = urllib.request.build_opener(NoRedirect, urllib.request.HTTPSHandler(context=ctx))
+	    try:
+	        op.open(url, timeout=10)
+	    except urllib.error.HTTPError as e:
+	        print(e.headers["Location"])
+	PY
+}
+
+# Starts --authorize in the background with stdin from a fifo; waits for
+# the URL it prints (AUTH_URL).
+start_authorize() {
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	FAKE_PORT=1 "$POPFETCH" -f "$RC" --authorize f <"$BATS_TEST_TMPDIR/in" \
+	    >"$BATS_TEST_TMPDIR/auth.out" 2>&1 3>&- &
+	AUTH_PID=$!
+	exec 4>"$BATS_TEST_TMPDIR/in"
+	local tries=100
+	until AUTH_URL=$(grep -m1 '^https://' "$BATS_TEST_TMPDIR/auth.out"); do
+		((tries-- > 0)) || fail "no URL printed"
+		sleep 0.05
+	done
+}
+
+@test "--authorize by code and PKCE: the browser ends on the loopback listener" {
+	FAKE_PORT=1 rc_fake f tls "auth xoauth2" "oauth_provider custom" \
+	    "oauth_client_id popfetch-test" "oauth_auth_url $AS_URL/authorize" \
+	    "oauth_token_url $AS_URL/token" "oauth_scope mail" |
+	    sed '/^password /d' | rc_write
+	start_authorize
+	[[ $AUTH_URL == *code_challenge_method=S256* ]]
+	[[ $AUTH_URL == *redirect_uri=http%3A%2F%2F127.0.0.1%3A* ]]
+	run browser "$AUTH_URL" follow
+	assert_output --partial "popfetch has the authorization"
+	exec 4>&-
+	wait "$AUTH_PID"
+	run cat "$BATS_TEST_TMPDIR/auth.out"
+	assert_output --partial "f is authorized"
+	grep -q 'grant_type=authorization_code' "$AS_LOG"
+	grep -q '"refresh_token":"rt-1"' "$(FAKE_PORT=1 token_file)"
+}
+
+@test "--authorize by code: the address pasted by hand; a wrong state refused" {
+	FAKE_PORT=1 rc_fake f tls "auth xoauth2" "oauth_provider custom" \
+	    "oauth_client_id popfetch-test" "oauth_auth_url $AS_URL/authorize" \
+	    "oauth_token_url $AS_URL/token" | sed '/^password /d' | rc_write
+	start_authorize
+	local where
+	where=$(browser "$AUTH_URL")
+	[[ $where == http://127.0.0.1:* ]]
+	echo "${where/state=/state=x}" >&4
+	exec 4>&-
+	local st=0
+	wait "$AUTH_PID" || st=$?
+	assert_equal "$st" 77
+	run cat "$BATS_TEST_TMPDIR/auth.out"
+	assert_output --partial "does not carry the state"
+
+	rm -f "$BATS_TEST_TMPDIR/in"
+	start_authorize
+	where=$(browser "$AUTH_URL")
+	echo "$where" >&4
+	exec 4>&-
+	wait "$AUTH_PID"
+	run cat "$BATS_TEST_TMPDIR/auth.out"
+	assert_output --partial "f is authorized"
+}
+
+@test "--authorize by code: a declined authorization is 77" {
+	echo '{"authorize": "deny"}' >"$AS_MODE"
+	FAKE_PORT=1 rc_fake f tls "auth xoauth2" "oauth_provider custom" \
+	    "oauth_client_id popfetch-test" "oauth_auth_url $AS_URL/authorize" \
+	    "oauth_token_url $AS_URL/token" | sed '/^password /d' | rc_write
+	start_authorize
+	browser "$AUTH_URL" follow >/dev/null
+	exec 4>&-
+	local st=0
+	wait "$AUTH_PID" || st=$?
+	assert_equal "$st" 77
+	run cat "$BATS_TEST_TMPDIR/auth.out"
+	assert_output --partial "not given: access_denied"
+}

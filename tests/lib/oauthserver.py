@@ -20,12 +20,20 @@ runs:
 
 Access tokens are "at-N", refresh tokens "rt-N", N counting from 1.
 
+GET /authorize plays the user who agrees: it keeps the PKCE challenge and
+redirects to the redirect_uri with a code and the state; POST /token with
+grant_type=authorization_code then checks code, redirect_uri and
+code_verifier (S256).  "authorize": "deny" in MODEFILE redirects with
+error=access_denied instead.
+
 POST /introspect (RFC 7662, as Dovecot's oauth2 passdb asks) answers
 {"active": true, "username": "test"} for an access token it issued that has
 not expired, {"active": false} for any other.
 """
 
 import argparse
+import base64
+import hashlib
 import json
 import os
 import ssl
@@ -35,7 +43,7 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-state = {"n": 0, "polls": 0, "issued": {}}
+state = {"n": 0, "polls": 0, "issued": {}, "codes": {}}
 lock = threading.Lock()
 
 
@@ -83,6 +91,29 @@ def main():
                 out["refresh_token"] = "rt-%d" % n
             return out
 
+        def do_GET(self):
+            url = urllib.parse.urlparse(self.path)
+            q = {k: v[0] for k, v in urllib.parse.parse_qs(url.query).items()}
+            with open(args.log, "a") as log:
+                log.write("GET %s %s\n" % (url.path, " ".join(
+                    "%s=%s" % kv for kv in sorted(q.items()))))
+            if url.path != "/authorize":
+                return self.answer(404, {"error": "not_found"})
+            if self.mode().get("authorize") == "deny":
+                loc = q["redirect_uri"] + "?" + urllib.parse.urlencode(
+                    {"error": "access_denied", "state": q.get("state", "")})
+            else:
+                with lock:
+                    code = "code-%d" % (len(state["codes"]) + 1)
+                    state["codes"][code] = (q.get("code_challenge"),
+                                            q.get("redirect_uri"))
+                loc = q["redirect_uri"] + "?" + urllib.parse.urlencode(
+                    {"code": code, "state": q.get("state", "")})
+            self.send_response(302)
+            self.send_header("Location", loc)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
         def do_POST(self):
             n = int(self.headers.get("Content-Length", "0"))
             form = urllib.parse.parse_qs(self.rfile.read(n).decode())
@@ -123,6 +154,16 @@ def main():
                     return self.answer(400, {"error": "access_denied"})
                 if end == "expired":
                     return self.answer(400, {"error": "expired_token"})
+                return self.answer(200, self.tokens(m))
+            if grant == "authorization_code":
+                with lock:
+                    want = state["codes"].pop(form.get("code"), None)
+                v = form.get("code_verifier", "").encode()
+                got = base64.urlsafe_b64encode(
+                    hashlib.sha256(v).digest()).rstrip(b"=").decode()
+                if (want is None or want[0] != got or
+                        want[1] != form.get("redirect_uri")):
+                    return self.answer(400, {"error": "invalid_grant"})
                 return self.answer(200, self.tokens(m))
             if grant != "refresh_token":
                 return self.answer(400, {"error": "unsupported_grant_type"})
