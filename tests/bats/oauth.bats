@@ -382,3 +382,20 @@ start_authorize() {
 	run cat "$BATS_TEST_TMPDIR/auth.out"
 	assert_output --partial "not given: access_denied"
 }
+
+@test "kill -9 while the tokens are replaced: the file is always whole" {
+	echo '{"rotate": true, "lifetime": 30}' >"$AS_MODE"
+	rc_oauth
+	seed_tokens 0
+	local i pid
+	for i in $(seq 1 25); do
+		"$POPFETCH" -f "$RC" -q >/dev/null 2>&1 3>&- &
+		pid=$!
+		sleep "0.0$((RANDOM % 6))"
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+		python3 -c 'import json, sys; t = json.load(open(sys.argv[1])); assert t["refresh_token"].startswith("rt-")' \
+		    "$(token_file)" || fail "round $i: the token file is damaged"
+		assert_equal "$(stat -c %a "$(token_file)")" 600
+	done
+}
