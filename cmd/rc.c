@@ -1018,7 +1018,9 @@ rc_line(struct rc_parse *p, const char *line, struct error *err)
 		    "'defaults'");
 		rc_fail(p->path, p->line, err);
 	} else {
-		if (rc_keys[k].apply == rc_apply_password)
+		/* Secrets make the file's permissions matter. */
+		if (rc_keys[k].apply == rc_apply_password ||
+		    strcmp(rc_keys[k].name, "oauth_client_secret") == 0)
 			p->password = 1;
 		s.key = k;
 		s.line = p->line;

@@ -399,3 +399,11 @@ start_authorize() {
 		assert_equal "$(stat -c %a "$(token_file)")" 600
 	done
 }
+
+@test "a file holding oauth_client_secret must not be readable by others" {
+	rc_oauth "oauth_client_secret s3cret"
+	chmod 644 "$RC"
+	pf -n
+	assert_failure 78
+	assert_output --partial "readable by others"
+}
