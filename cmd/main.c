@@ -13,6 +13,7 @@
 
 #include "account.h"
 #include "authorize.h"
+#include "check.h"
 #include "exitcode.h"
 #include "jobs.h"
 #include "output.h"
@@ -34,6 +35,8 @@ enum {
 	OPT_PASSWORDEVAL,
 	OPT_IMPORT,
 	OPT_AUTHORIZE,
+	OPT_CHECK,
+	OPT_SYSLOG,
 };
 
 static const struct option main_longopts[] = {
@@ -55,11 +58,14 @@ static const struct option main_longopts[] = {
 	{ "passwordeval", required_argument,	NULL,	OPT_PASSWORDEVAL },
 	{ "import",	required_argument,	NULL,	OPT_IMPORT },
 	{ "authorize",	required_argument,	NULL,	OPT_AUTHORIZE },
+	{ "check",	no_argument,		NULL,	OPT_CHECK },
+	{ "syslog",	no_argument,		NULL,	OPT_SYSLOG },
 	{ NULL,		0,			NULL,	0 }
 };
 
 static const char main_usage[] =
-    "usage: popfetch [-AhknqSsVv] [--delete] [--json] [--progress when]\n"
+    "usage: popfetch [-AhknqSsVv] [--check] [--delete] [--json] [--syslog]\n"
+    "                [--progress when]\n"
     "                [-f rcfile] [-j jobs] [account ...]\n"
     "       popfetch [option ...] [--deliver maildir|mbox path]\n"
     "                [--passwordeval command] pop[s]://user;AUTH=mech@host:port\n"
@@ -92,6 +98,9 @@ static const char main_help[] =
     "                     the password of a POP URL is CMD's first line\n"
     "      --import fetchmail|mpop|getmail FILE\n"
     "                     print FILE as a fetchrc on standard output\n"
+    "      --check        check the rc file and what each account needs;\n"
+    "                     print what it would do; no network\n"
+    "      --syslog       log to syslog (the journal) instead of stderr\n"
     "      --authorize ACCOUNT\n"
     "                     authorize an account with oauth_provider, once\n"
     "  -h, --help         print this help\n"
@@ -256,6 +265,7 @@ main(int argc, char *argv[])
 	u_int			  jobs = 1;
 	int			  ch, quiet = 0, verbose = 0, rv = 0, status;
 	int			  keep = 0, del = 0, serverinfo = 0;
+	int			  check = 0, use_syslog = 0;
 
 	memset(&ro, 0, sizeof ro);
 	opts->keep = -1;
@@ -355,6 +365,12 @@ main(int argc, char *argv[])
 			break;
 		case OPT_AUTHORIZE:
 			authorize = optarg;
+			break;
+		case OPT_CHECK:
+			check = 1;
+			break;
+		case OPT_SYSLOG:
+			use_syslog = 1;
 			break;
 		default:
 			rv = main_usage_error(NULL);
@@ -461,6 +477,10 @@ main(int argc, char *argv[])
 			goto out;
 	}
 
+	if (check) {
+		rv = check_run(sel, nsel);
+		goto out;
+	}
 	if (serverinfo) {
 		for (i = 0; i < nsel; i++) {
 			status = serverinfo_run(sel[i]);
@@ -470,7 +490,15 @@ main(int argc, char *argv[])
 		goto out;
 	}
 
-	ro.progress = main_showprogress(progress, quiet, ro.json, jobs, nsel);
+	if (use_syslog)
+		output_syslog(NULL);
+	for (i = 0; i < nsel; i++) {
+		if (sel[i]->acct.syslog)
+			output_syslog(sel[i]->acct.name);
+	}
+	/* No progress line where the lines go to syslog. */
+	ro.progress = main_showprogress(use_syslog ? PROGRESS_NEVER : progress,
+	    quiet, ro.json, jobs, nsel);
 	accts = xcalloc(nsel == 0 ? 1 : nsel, sizeof *accts);
 	for (i = 0; i < nsel; i++)
 		accts[i].ra = sel[i];

@@ -135,6 +135,7 @@ static const struct rc_key {
 	    .max = 1000000 },
 	{ KEY("filter", RCK_COMMAND, filter) },
 	{ KEY("received_header", RCK_ONOFF, received_header) },
+	{ KEY("syslog", RCK_ONOFF, syslog) },
 };
 
 #define RC_NKEYS	(sizeof rc_keys / sizeof rc_keys[0])

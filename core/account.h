@@ -105,6 +105,7 @@ struct account {
 	u_int			 max_messages;	/* 0: no limit */
 	char			**filter;	/* argv, NULL: none */
 	int			 received_header;
+	int			 syslog;	/* lines to syslog (cmd/ only) */
 };
 
 /* What the command line asks of this run, over the account's settings. */
