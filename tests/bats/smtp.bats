@@ -292,6 +292,48 @@ three() {
 	assert_equal "$(dovecot_count)" 3
 }
 
+@test "smtp_tls starttls: verified with the account's trust file, every message over TLS" {
+	three
+	smtp_start --tls-cert "$CERTS_DIR/server.pem" \
+	    --tls-key "$CERTS_DIR/server-key.pem"
+	rc_smtp smtp "smtp_tls starttls"
+	pf
+	assert_success
+	assert_equal "$(ls "$SMTP_MAILDIR/new" | wc -l)" 3
+	assert_equal "$(dovecot_count)" 0
+	# EHLO again after the handshake, and no MAIL before it.
+	run sed -n '/^## TLS$/,$p' "$SMTP_LOG"
+	assert_line --regexp '^EHLO '
+	assert_equal "$(grep -c '^MAIL FROM:' "$SMTP_LOG")" 3
+	assert_equal "$(sed '/^## TLS$/q' "$SMTP_LOG" | grep -c '^MAIL FROM:')" 0
+}
+
+@test "smtp_tls starttls to a certificate from an unknown CA: 69, nothing sent, nothing deleted" {
+	three
+	smtp_start --tls-cert "$CERTS_DIR/self.pem" \
+	    --tls-key "$CERTS_DIR/self-key.pem"
+	rc_smtp smtp "smtp_tls starttls"
+	pf
+	assert_equal "$status" 69
+	assert_output --partial "127.0.0.1"
+	assert_equal "$(ls "$SMTP_MAILDIR/new" | wc -l)" 0
+	assert_equal "$(dovecot_count)" 3
+	run grep -c '^MAIL FROM:' "$SMTP_LOG"
+	assert_output 0
+}
+
+@test "smtp_tls starttls: a certificate for another name is refused" {
+	three
+	smtp_start --tls-cert "$CERTS_DIR/other.pem" \
+	    --tls-key "$CERTS_DIR/other-key.pem"
+	rc_smtp smtp "smtp_tls starttls"
+	pf
+	assert_equal "$status" 69
+	assert_equal "$(dovecot_count)" 3
+	run grep -c '^MAIL FROM:' "$SMTP_LOG"
+	assert_output 0
+}
+
 @test "-vv shows the SMTP dialogue" {
 	three
 	smtp_start

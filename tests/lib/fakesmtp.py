@@ -15,6 +15,7 @@ logged to --log (the message bodies as "## DATA n bytes").
   --on N[,N...]          which messages (1 = the first MAIL of the run,
                          counted over every connection); default: all
   --split                send each reply a byte at a time, with pauses
+  --tls-cert F --tls-key F  offer STARTTLS with this certificate
 
 Faults: greet421, greet554, mail451, mail550, rcpt450, rcpt550, data451,
 data554 (the reply to DATA), end451, end554 (the reply after the final
@@ -25,6 +26,7 @@ bigline (a 1 MiB line as the reply to EHLO/LHLO).
 import argparse
 import os
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -44,6 +46,8 @@ def main():
     ap.add_argument("--fault", default="")
     ap.add_argument("--on", default="")
     ap.add_argument("--split", action="store_true")
+    ap.add_argument("--tls-cert", default="")
+    ap.add_argument("--tls-key", default="")
     args = ap.parse_args()
     args.on = set(int(x) for x in args.on.split(",") if x)
     for d in ("new", "cur", "tmp"):
@@ -70,6 +74,7 @@ def faulty(args, kind, n):
 
 def serve(c, args, log):
     f = c.makefile("rb")
+    tls = False
     log.write("## CONNECT\n")
 
     def send(line):
@@ -112,8 +117,23 @@ def serve(c, args, log):
                 if args.size:
                     ext.append("SIZE %d" % args.size)
                 ext += ["8BITMIME", "ENHANCEDSTATUSCODES"]
+                if args.tls_cert and not tls:
+                    ext.append("STARTTLS")
                 for i, e in enumerate(ext):
                     send("250%s%s" % ("-" if i + 1 < len(ext) else " ", e))
+            elif verb == "STARTTLS" and args.tls_cert and not tls:
+                send("220 2.0.0 go ahead")
+                ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+                ctx.load_cert_chain(args.tls_cert, args.tls_key)
+                try:
+                    c = ctx.wrap_socket(c, server_side=True)
+                except (ssl.SSLError, OSError) as e:
+                    log.write("## TLS FAILED %s\n" % e)
+                    return
+                f = c.makefile("rb")
+                tls = True
+                mail = rcpt = False
+                log.write("## TLS\n")
             elif verb == "HELO":
                 send("250 fake")
             elif line.upper().startswith("MAIL FROM:"):
