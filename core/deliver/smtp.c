@@ -24,6 +24,7 @@
 #include <arpa/inet.h>
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,7 +116,7 @@ static int
 smtp_reply(struct smtp *s, int *code, char *text, size_t textlen, u_int *ext,
     struct error *err)
 {
-	const char	*t;
+	const char	*t, *errstr;
 	char		*line, safe[512];
 	size_t		 len;
 	int		 c, more, n;
@@ -150,7 +151,9 @@ smtp_reply(struct smtp *s, int *code, char *text, size_t textlen, u_int *ext,
 			else if (strncasecmp(t, "SIZE", 4) == 0 &&
 			    (t[4] == ' ' || t[4] == '\0')) {
 				*ext |= SMTP_EXT_SIZE;
-				s->maxsize = strtoull(t + 4, NULL, 10);
+				/* A limit that is no number is no limit. */
+				s->maxsize = (unsigned long long)strtonum(
+				    t + 4, 0, LLONG_MAX, &errstr);
 			}
 		}
 		if (!more)
