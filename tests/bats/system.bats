@@ -172,7 +172,7 @@ complete_words() {
 	    "$d/popfetch@work.service" "$d/popfetch@work.timer"
 	assert_success
 	refute_output --partial "nknown"
-	grep -q '^ExecStart=.*popfetch -q$' "$d/popfetch.service"
-	grep -q '^ExecStart=.*popfetch -q %i$' "$d/popfetch@.service"
+	grep -q '^ExecStart=.*popfetch -q --syslog$' "$d/popfetch.service"
+	grep -q '^ExecStart=.*popfetch -q --syslog -- %I$' "$d/popfetch@.service"
 	grep -q '^Persistent=true' "$d/popfetch.timer"
 }
