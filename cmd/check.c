@@ -80,6 +80,27 @@ check_dir(const char *what, const char *path, struct error *err)
 	return (0);
 }
 
+/* A Maildir, and each of its tmp, new and cur that is already there. */
+static int
+check_maildir(const char *path, struct error *err)
+{
+	static const char *const sub[] = { "tmp", "new", "cur" };
+	char			 p[PATH_MAX];
+	size_t			 i;
+
+	if (check_dir("delivery maildir", path, err) == -1)
+		return (-1);
+	for (i = 0; i < sizeof sub / sizeof sub[0]; i++) {
+		if ((size_t)snprintf(p, sizeof p, "%s/%s", path, sub[i]) >=
+		    sizeof p)
+			return (err_set(err, ERR_CONFIG, "delivery maildir "
+			    "%s: too long", path));
+		if (check_dir("delivery maildir", p, err) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
 /* A program run by argv: a path that is executable, or found in PATH. */
 static int
 check_program(const char *what, const char *prog, struct error *err)
@@ -150,7 +171,7 @@ check_account(const struct rc_account *ra, struct error *err)
 
 	switch (a->delivery) {
 	case DELIVERY_MAILDIR:
-		if (check_dir("delivery maildir", a->delivery_path, err) == -1)
+		if (check_maildir(a->delivery_path, err) == -1)
 			return (check_fail(ra, "delivery", err));
 		(void)snprintf(deliver, sizeof deliver, "maildir %s",
 		    a->delivery_path);

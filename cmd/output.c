@@ -28,20 +28,23 @@ output_to_syslog(const char *account)
 	return (0);
 }
 
-static void
+/* 0 once syslog is there; said once on stderr when it is not. */
+static int
 output_openlog(void)
 {
-	static int	opened;
+	static int	state;	/* 0: not tried, 1: open, -1: none */
 
-	if (!opened)
-		sysout_open();
-	opened = 1;
+	if (state == 0 && (state = sysout_open() == 0 ? 1 : -1) == -1)
+		fprintf(stderr, "popfetch: syslog: %s: %s; the lines stay on "
+		    "standard error\n", sysout_path(), strerror(errno));
+	return (state == 1 ? 0 : -1);
 }
 
 void
 output_syslog(const char *account)
 {
-	output_openlog();
+	if (output_openlog() == -1)
+		return;
 	if (account == NULL) {
 		output_syslog_all = 1;
 		return;

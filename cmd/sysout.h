@@ -10,7 +10,10 @@
 #define SYSOUT_INFO	2
 #define SYSOUT_DEBUG	3
 
-void	sysout_open(void);
+/* -1 with errno when there is no syslog to send lines to. */
+int	sysout_open(void);
+/* Where syslog lines go: /dev/log. */
+const char *sysout_path(void);
 void	sysout_line(int severity, const char *account, const char *msg);
 
 #endif

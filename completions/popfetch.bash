@@ -11,8 +11,11 @@ _popfetch_accounts() {
 	done
 	rc=${rc/#\~/$HOME}
 	if [[ -z $rc ]]; then
-		rc=${XDG_CONFIG_HOME:-$HOME/.config}/popfetch/fetchrc
-		[[ -r $rc ]] || rc=$HOME/.fetchrc
+		# As popfetch: XDG_CONFIG_HOME counts only when absolute.
+		local xdg=${XDG_CONFIG_HOME:-}
+		[[ $xdg == /* ]] || xdg=$HOME/.config
+		rc=$xdg/popfetch/fetchrc
+		[[ -e $rc ]] || rc=$HOME/.fetchrc
 	fi
 	[[ -r $rc ]] || return
 	awk '$1 == "account" { print $2 }' "$rc" 2>/dev/null
@@ -26,6 +29,23 @@ _popfetch() {
 	    --version -v --verbose --json --progress --check --syslog
 	    --authorize --import --deliver --passwordeval"
 	COMPREPLY=()
+	# The second word of --import and --deliver is a file.
+	if ((COMP_CWORD > 1)); then
+		case ${COMP_WORDS[COMP_CWORD - 2]} in
+		--import)
+			COMPREPLY=($(compgen -f -- "$cur"))
+			return
+			;;
+		--deliver)
+			if [[ $prev == maildir ]]; then
+				COMPREPLY=($(compgen -d -- "$cur"))
+			else
+				COMPREPLY=($(compgen -f -- "$cur"))
+			fi
+			return
+			;;
+		esac
+	fi
 	case $prev in
 	-f | --rcfile)
 		COMPREPLY=($(compgen -f -- "$cur"))

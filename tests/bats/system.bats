@@ -118,6 +118,32 @@ with open(sys.argv[2], "ab", buffering=0) as out:
 	grep -q '^<19>.*popfetch\[[0-9]*\]: dv: .*PLAIN' "$BATS_TEST_TMPDIR/syslog"
 }
 
+@test "--syslog with nothing on /dev/log: said once, the lines stay on stderr" {
+	local dev=$BATS_TEST_TMPDIR/dev n
+	mkdir -p "$dev"
+	for n in null zero random urandom; do
+		: >"$dev/$n"
+	done
+	rc_dovecot dv plain "port 1" "syslog on" | rc_write
+	rc_dovecot dw plain "port 1" >>"$RC"
+	# /dev without log, in a mount namespace of its own.
+	run unshare -m sh -c '
+		for n in null zero random urandom; do
+			mount --bind /dev/$n "$1/$n" || exit 99
+		done
+		mount --bind "$1" /dev || exit 99
+		shift
+		exec "$@"' sh "$dev" timeout 60 "$POPFETCH" -f "$RC" --syslog
+	if [[ $status == 99 ]]; then
+		skip "no mount namespace here (unshare -m)"
+	fi
+	assert_failure 75
+	assert_line --partial "dv: 127.0.0.1:1: cannot connect"
+	assert_line --partial "dw: 127.0.0.1:1: cannot connect"
+	run grep -c 'popfetch: syslog: /dev/log: ' <<<"$output"
+	assert_output 1
+}
+
 # --- completion ----------------------------------------------------------------
 
 # complete_words WORD...: what the bash completion offers for the line.
@@ -172,7 +198,7 @@ complete_words() {
 	    "$d/popfetch@work.service" "$d/popfetch@work.timer"
 	assert_success
 	refute_output --partial "nknown"
-	grep -q '^ExecStart=.*popfetch -q$' "$d/popfetch.service"
-	grep -q '^ExecStart=.*popfetch -q %i$' "$d/popfetch@.service"
+	grep -q '^ExecStart=.*popfetch -q --syslog$' "$d/popfetch.service"
+	grep -q '^ExecStart=.*popfetch -q --syslog -- %I$' "$d/popfetch@.service"
 	grep -q '^Persistent=true' "$d/popfetch.timer"
 }
