@@ -153,6 +153,20 @@ seed_tokens() {
 	assert_equal "$FAKE_STATUS" 0
 }
 
+@test "-vv during a refresh shows no token, no secret, no AUTH argument" {
+	sc_token at-1
+	rc_oauth "oauth_client_secret s3cret"
+	seed_tokens 0
+	pf -vv
+	assert_success
+	assert_output --partial "refreshing the OAuth access token"
+	refute_output --partial "at-1"
+	refute_output --partial "rt-seed"
+	refute_output --partial "s3cret"
+	refute_output --partial "$(xoauth2 at-1)"
+	refute_output --partial "$(xoauth2 at-1 | cut -c1-20)"
+}
+
 @test "a rotated refresh token replaces the old one" {
 	echo '{"rotate": true}' >"$AS_MODE"
 	sc_token at-1
