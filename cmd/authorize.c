@@ -11,6 +11,7 @@
 #include "oauth/oauth.h"
 #include "output.h"
 #include "secret.h"
+#include "util/intr.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -40,6 +41,8 @@ authorize_pkce(const struct oauth_conf *c, struct error *err)
 	    pk.redirect);
 	fflush(stdout);
 	for (;;) {
+		if (intr_check(err) == -1)
+			goto out;
 		if (time(NULL) > deadline) {
 			err_set(err, ERR_TEMP, "no answer from the browser in "
 			    "%d minutes", AUTHORIZE_WAIT / 60);
@@ -115,7 +118,8 @@ authorize_run(const struct rc_account *ra)
 	fflush(stdout);
 	for (;;) {
 		sleep((u_int)dv.interval);
-		if ((rc = oauth_device_poll(&c, &dv, &err)) == -1)
+		if (intr_check(&err) == -1 ||
+		    (rc = oauth_device_poll(&c, &dv, &err)) == -1)
 			goto fail;
 		if (rc == 1)
 			break;

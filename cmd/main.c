@@ -24,6 +24,7 @@
 #include "run.h"
 #include "serverinfo.h"
 #include "util/error.h"
+#include "util/intr.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -246,6 +247,30 @@ out:
 	return (rv);
 }
 
+static void
+main_stop(int signo)
+{
+	intr_signo = signo;
+}
+
+/*
+ * SIGTERM (systemd stopping the service), SIGINT (^C) and SIGHUP end a run
+ * as an error does: without QUIT, what was delivered recorded, exit 75.
+ * No SA_RESTART, so that a wait in progress sees the signal at once.
+ */
+static void
+main_signals(void)
+{
+	struct sigaction	sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = main_stop;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGHUP, &sa, NULL);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -273,6 +298,7 @@ main(int argc, char *argv[])
 	main_fds();
 	/* Write errors on sockets and pipes are handled where they happen. */
 	signal(SIGPIPE, SIG_IGN);
+	main_signals();
 	/* Past ulimit -f a write fails with EFBIG, which delivery undoes. */
 	signal(SIGXFSZ, SIG_IGN);
 	err_clear(&err);

@@ -4,9 +4,11 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "net/conn.h"
+#include "util/intr.h"
 #include "util/xmalloc.h"
 
 struct conn *
@@ -42,13 +44,40 @@ int
 conn_wait(struct conn *c, int fd, short events, struct error *err)
 {
 	struct pollfd	pfd;
+	struct timespec	ts;
+	long long	ms, left;
 	int		n;
 
 	pfd.fd = fd;
 	pfd.events = events;
-	do
-		n = poll(&pfd, 1, c->timeout * 1000);
-	while (n == -1 && errno == EINTR);
+	for (;;) {
+		if (intr_check(err) == -1)
+			return (-1);
+		ms = (long long)c->timeout * 1000;
+		if (c->deadline != 0) {
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			left = (c->deadline - ts.tv_sec) * 1000 -
+			    ts.tv_nsec / 1000000;
+			if (left <= 0) {
+				err_set(err, ERR_TEMP, "%s kept the session "
+				    "going for more than %d s", c->peer,
+				    c->session_timeout);
+				err_hint(err, "a server that trickles its "
+				    "answers; try again later, or raise "
+				    "'session_timeout'");
+				return (-1);
+			}
+			if (left < ms)
+				ms = left;
+		}
+		n = poll(&pfd, 1, (int)ms);
+		if (n == -1 && errno == EINTR)
+			continue;
+		/* Cut short by the session's end: said above, next turn. */
+		if (n == 0 && ms < (long long)c->timeout * 1000)
+			continue;
+		break;
+	}
 	if (n == -1)
 		return (err_setsys(err, ERR_TEMP, "poll"));
 	if (n == 0) {

@@ -8,6 +8,8 @@
 
 #include <sys/types.h>
 
+#include <time.h>
+
 #include <gnutls/gnutls.h>
 
 #include "account.h"
@@ -35,6 +37,9 @@ struct conn {
 	size_t				 wsize;
 
 	unsigned long long		 rtotal;	/* bytes read */
+	/* CLOCK_MONOTONIC second the whole session must end by, or 0. */
+	time_t				 deadline;
+	int				 session_timeout;
 };
 
 struct conn	*conn_new(int rfd, int wfd, int timeout, const char *peer);
