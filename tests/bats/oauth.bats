@@ -232,6 +232,31 @@ seed_tokens() {
 	grep -q '"refresh_token":"rt-seed"' "$(token_file)"
 }
 
+@test "the token endpoint verified like the POP server: an unknown CA is 69, tls_trust_file honoured" {
+	rc_oauth
+	seed_tokens 0
+	# Without the test CA the endpoint's certificate is not trusted.
+	sed -i '/^tls_trust_file /d' "$RC"
+	pf
+	assert_failure 69
+	assert_output --partial "$AS_URL/token"
+	assert_equal "$(wc -l <"$AS_LOG")" 0
+	# A trust file that cannot be read is the rc file's fault.
+	rc_oauth
+	sed -i "s|^tls_trust_file .*|tls_trust_file $BATS_TEST_TMPDIR/none.pem|" "$RC"
+	pf
+	assert_failure 78
+}
+
+@test "oauth_client_secret_eval: the secret from a command, sent with the refresh" {
+	sc_token at-1
+	rc_oauth "oauth_client_secret_eval printf %s ev4l"
+	seed_tokens 0
+	pf
+	assert_success
+	grep -q '^/token client_id=popfetch-test client_secret=ev4l grant_type=refresh_token refresh_token=rt-seed$' "$AS_LOG"
+}
+
 @test "not authorized yet: 77 saying to run --authorize" {
 	rc_oauth
 	pf
