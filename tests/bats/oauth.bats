@@ -167,6 +167,25 @@ seed_tokens() {
 	refute_output --partial "$(xoauth2 at-1 | cut -c1-20)"
 }
 
+@test "two runs at once: the second waits and uses what the first refreshed" {
+	sc_token at-new
+	rc_oauth
+	seed_tokens 0
+	local tf
+	tf=$(token_file)
+	# Another run holds the tokens while it refreshes, and saves fresh ones.
+	flock "$tf.lock" sh -c "sleep 1; printf '{\"refresh_token\":\"rt-2\",\"access_token\":\"at-new\",\"expires_at\":%s}\n' $(($(date +%s) + 3000)) >'$tf'" &
+	local holder=$!
+	sleep 0.3
+	pf
+	assert_success
+	wait "$holder"
+	# No refresh of its own: the expired token it first saw is not spent.
+	assert_equal "$(wc -l <"$AS_LOG")" 0
+	fake_wait
+	assert_equal "$FAKE_STATUS" 0
+}
+
 @test "a rotated refresh token replaces the old one" {
 	echo '{"rotate": true}' >"$AS_MODE"
 	sc_token at-1
