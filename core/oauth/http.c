@@ -82,6 +82,20 @@ http_post(const char *url, const char *const *form, const char *trust_file,
 		    max);
 		goto out;
 	}
+	/* The same rules as for the POP server's certificate (net/tls.c). */
+	if (rc == CURLE_PEER_FAILED_VERIFICATION) {
+		err_set(err, ERR_UNAVAILABLE, "TLS certificate of %s not "
+		    "trusted: %s", url, errbuf[0] != '\0' ? errbuf :
+		    curl_easy_strerror(rc));
+		err_hint(err, "check tls_trust_file, or the endpoint URL");
+		goto out;
+	}
+	if (rc == CURLE_SSL_CACERT_BADFILE) {
+		err_set(err, ERR_CONFIG, "tls_trust_file %s cannot be read "
+		    "for %s", trust_file != NULL ? trust_file : "(system)",
+		    url);
+		goto out;
+	}
 	if (rc != CURLE_OK) {
 		err_set(err, ERR_TEMP, "cannot reach %s: %s", url,
 		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));

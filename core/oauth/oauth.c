@@ -1,3 +1,4 @@
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -411,17 +412,55 @@ oauth_token_request(const struct oauth_conf *c, const char *const *form,
 
 #define OAUTH_FORM(...)	((const char *const []){ __VA_ARGS__, NULL })
 
+/*
+ * Two runs refreshing at once would both spend the same refresh token, and
+ * a server that rotates it may then revoke the grant: one at a time, and
+ * the second reads what the first saved.
+ */
+static int
+oauth_lock(const struct oauth_conf *c, struct error *err)
+{
+	char	path[PATH_MAX], dir[PATH_MAX];
+	int	fd;
+
+	if (snprintf(path, sizeof path, "%s.lock", c->path) >=
+	    (int)sizeof path) {
+		err_set(err, ERR_IO, "%s: name too long", c->path);
+		return (-1);
+	}
+	(void)strlcpy(dir, c->path, sizeof dir);
+	if (mkdirs(dirname(dir), 0700, err) == -1)
+		return (-1);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600)) == -1) {
+		err_setsys(err, ERR_IO, "%s", path);
+		return (-1);
+	}
+	while (flock(fd, LOCK_EX) == -1) {
+		if (errno != EINTR) {
+			err_setsys(err, ERR_IO, "cannot lock %s", path);
+			(void)close(fd);
+			return (-1);
+		}
+	}
+	return (fd);
+}
+
 int
 oauth_access(const struct oauth_conf *c, int force, char **token,
     int *refreshed, struct error *err)
 {
 	struct oauth_tokens	 t;
-	int			 rv = -1;
+	int			 lockfd, rv = -1;
 
 	*token = NULL;
 	*refreshed = 0;
-	if (oauth_load(c, &t, err) == -1)
+	if ((lockfd = oauth_lock(c, err)) == -1)
 		return (-1);
+	if (oauth_load(c, &t, err) == -1) {
+		(void)close(lockfd);
+		return (-1);
+	}
 	if (!force && t.access != NULL &&
 	    t.expires - time(NULL) > OAUTH_MARGIN) {
 		log_verbose("OAuth access token good for %lld s more",
@@ -448,6 +487,7 @@ oauth_access(const struct oauth_conf *c, int force, char **token,
 	rv = 0;
 out:
 	oauth_tokens_free(&t);
+	(void)close(lockfd);
 	return (rv);
 }
 

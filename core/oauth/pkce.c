@@ -190,12 +190,14 @@ oauth_pkce_finish(const struct oauth_conf *c, struct oauth_pkce *pk,
     const char *query, struct error *err)
 {
 	const char	*q;
-	char		*code = NULL, *state = NULL, *error = NULL;
+	char		*code = NULL, *state = NULL, *error = NULL, *dup;
 	char		 safe[200];
 	int		 rv = -1;
 
 	/* A pasted URL: what follows its '?', up to a '#'. */
 	q = (q = strchr(query, '?')) != NULL ? q + 1 : query;
+	dup = xstrndup(q, strcspn(q, "#"));
+	q = dup;
 	code = pkce_get(q, "code");
 	state = pkce_get(q, "state");
 	error = pkce_get(q, "error");
@@ -217,6 +219,7 @@ oauth_pkce_finish(const struct oauth_conf *c, struct oauth_pkce *pk,
 	}
 	rv = oauth_code_grant(c, code, pk->redirect, pk->verifier, err);
 out:
+	free(dup);
 	curl_free(code);
 	curl_free(state);
 	curl_free(error);

@@ -143,6 +143,39 @@ seed_tokens() {
 	assert_equal "$FAKE_STATUS" 0
 }
 
+@test "-vv during a refresh shows no token, no secret, no AUTH argument" {
+	sc_token at-1
+	rc_oauth "oauth_client_secret s3cret"
+	seed_tokens 0
+	pf -vv
+	assert_success
+	assert_output --partial "refreshing the OAuth access token"
+	refute_output --partial "at-1"
+	refute_output --partial "rt-seed"
+	refute_output --partial "s3cret"
+	refute_output --partial "$(xoauth2 at-1)"
+	refute_output --partial "$(xoauth2 at-1 | cut -c1-20)"
+}
+
+@test "two runs at once: the second waits and uses what the first refreshed" {
+	sc_token at-new
+	rc_oauth
+	seed_tokens 0
+	local tf
+	tf=$(token_file)
+	# Another run holds the tokens while it refreshes, and saves fresh ones.
+	flock "$tf.lock" sh -c "sleep 1; printf '{\"refresh_token\":\"rt-2\",\"access_token\":\"at-new\",\"expires_at\":%s}\n' $(($(date +%s) + 3000)) >'$tf'" &
+	local holder=$!
+	sleep 0.3
+	pf
+	assert_success
+	wait "$holder"
+	# No refresh of its own: the expired token it first saw is not spent.
+	assert_equal "$(wc -l <"$AS_LOG")" 0
+	fake_wait
+	assert_equal "$FAKE_STATUS" 0
+}
+
 @test "a rotated refresh token replaces the old one" {
 	echo '{"rotate": true}' >"$AS_MODE"
 	sc_token at-1
@@ -206,6 +239,31 @@ seed_tokens() {
 	assert_output --partial "cannot reach $AS_URL/token"
 	# The refresh token survives every failure.
 	grep -q '"refresh_token":"rt-seed"' "$(token_file)"
+}
+
+@test "the token endpoint verified like the POP server: an unknown CA is 69, tls_trust_file honoured" {
+	rc_oauth
+	seed_tokens 0
+	# Without the test CA the endpoint's certificate is not trusted.
+	sed -i '/^tls_trust_file /d' "$RC"
+	pf
+	assert_failure 69
+	assert_output --partial "$AS_URL/token"
+	assert_equal "$(wc -l <"$AS_LOG")" 0
+	# A trust file that cannot be read is the rc file's fault.
+	rc_oauth
+	sed -i "s|^tls_trust_file .*|tls_trust_file $BATS_TEST_TMPDIR/none.pem|" "$RC"
+	pf
+	assert_failure 78
+}
+
+@test "oauth_client_secret_eval: the secret from a command, sent with the refresh" {
+	sc_token at-1
+	rc_oauth "oauth_client_secret_eval printf %s ev4l"
+	seed_tokens 0
+	pf
+	assert_success
+	grep -q '^/token client_id=popfetch-test client_secret=ev4l grant_type=refresh_token refresh_token=rt-seed$' "$AS_LOG"
 }
 
 @test "not authorized yet: 77 saying to run --authorize" {
@@ -341,7 +399,8 @@ start_authorize() {
 	rm -f "$BATS_TEST_TMPDIR/in"
 	start_authorize
 	where=$(browser "$AUTH_URL")
-	echo "$where" >&4
+	# As some browsers show it: a fragment after the query.
+	echo "$where#_=_" >&4
 	exec 4>&-
 	wait "$AUTH_PID"
 	run cat "$BATS_TEST_TMPDIR/auth.out"
