@@ -57,17 +57,7 @@ sc_token() {
 		echo "S: ."
 		echo "C: AUTH XOAUTH2 $(xoauth2 "$1")"
 		echo "S: +OK"
-		echo "C: STAT"
-		echo "S: +OK 0 0"
-		echo "C: UIDL"
-		echo "S: +OK"
-		echo "S: ."
-		echo "C: LIST"
-		echo "S: +OK"
-		echo "S: ."
-		echo "C: QUIT"
-		echo "S: +OK bye"
-		echo "EXPECT-EOF"
+		sc_empty
 	} >"$BATS_TEST_TMPDIR/sc"
 	fake_start "$BATS_TEST_TMPDIR/sc" --tls-implicit
 }
@@ -266,17 +256,7 @@ seed_tokens() {
 		echo "S: + "
 		echo "C: $ir"
 		echo "S: +OK"
-		echo "C: STAT"
-		echo "S: +OK 0 0"
-		echo "C: UIDL"
-		echo "S: +OK"
-		echo "S: ."
-		echo "C: LIST"
-		echo "S: +OK"
-		echo "S: ."
-		echo "C: QUIT"
-		echo "S: +OK bye"
-		echo "EXPECT-EOF"
+		sc_empty
 	} >"$BATS_TEST_TMPDIR/sc"
 	fake_start "$BATS_TEST_TMPDIR/sc" --tls-implicit
 	rc_fake f tls "auth xoauth2" | sed '/^password /d' | rc_write
