@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""corpus.py DIR SMALL BIG: writes the benchmark corpus into DIR.
+"""corpus.py DIR SMALL BIG [KIB]: writes the benchmark corpus into DIR.
 
-SMALL text messages of about 4 KiB and BIG messages of about 1 MiB (a
-base64 attachment) spread evenly among them, one per file, LF line ends, as Dovecot stores them.
+SMALL text messages of about 4 KiB and BIG messages of about KIB KiB (a
+base64 attachment; 1024 unless given) spread evenly among them, one per file, LF line ends, as Dovecot stores them.
 The content is the same on every run (fixed seed).  Prints the number of
 messages and their total size in bytes.
 """
@@ -52,8 +52,9 @@ def small(rnd, i):
     return header(i, "small message %d" % i) + text(rnd, rnd.randint(3400, 3900))
 
 
-def big(rnd, i):
-    b64 = base64.encodebytes(rnd.randbytes(760 * 1024)).decode()
+def big(rnd, i, kib):
+    # base64 grows the bytes by 4/3 and a line end per 76 characters
+    b64 = base64.encodebytes(rnd.randbytes(kib * 760)).decode()
     return header(i, "big message %d" % i,
                   "MIME-Version: 1.0\n"
                   "Content-Type: multipart/mixed; boundary=\"b%d\"\n" % i) + (
@@ -64,10 +65,11 @@ def big(rnd, i):
 
 
 def main():
-    if len(sys.argv) != 4:
+    if len(sys.argv) not in (4, 5):
         print(__doc__, file=sys.stderr)
         return 64
     dest, nsmall, nbig = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    kib = int(sys.argv[4]) if len(sys.argv) == 5 else 1024
     os.makedirs(dest, exist_ok=True)
     rnd = random.Random(4096)
     total = 0
@@ -75,7 +77,7 @@ def main():
     n = nsmall + nbig
     bigs = {(2 * k + 1) * n // (2 * nbig) for k in range(nbig)}  # spread out
     for i in range(n):
-        data = (big(rnd, i) if i in bigs else small(rnd, i)).encode()
+        data = (big(rnd, i, kib) if i in bigs else small(rnd, i)).encode()
         with open(os.path.join(dest, "m%06d.eml" % i), "wb") as f:
             f.write(data)
         total += len(data)

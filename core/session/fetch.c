@@ -527,6 +527,21 @@ fetch_record_due(struct fetch *f, struct error *err)
 	return (0);
 }
 
+/* Commands into the window: DELEs first, RETRs while bytes allow. */
+static void
+fetch_fill(struct fetch *f, u_int maxcmds)
+{
+	while (f->rcount < maxcmds) {
+		if (f->nextdele < f->ndele)
+			fetch_push(f, CMD_DELE, f->deleq[f->nextdele++]);
+		else if (f->nextfetch < f->nfetch &&
+		    (f->retr_out == 0 || f->retr_bytes < FETCH_WINDOW_BYTES))
+			fetch_push(f, CMD_RETR, f->fetchq[f->nextfetch++]);
+		else
+			break;
+	}
+}
+
 /*
  * RETR and DELE go out in a window, so that with PIPELINING the link never
  * idles between messages; without it the window is one command.  A DELE only
@@ -542,18 +557,7 @@ fetch_transfer(struct fetch *f, struct error *err)
 
 	maxcmds = pipelined ? FETCH_WINDOW_CMDS : 1;
 	for (;;) {
-		while (f->rcount < maxcmds) {
-			if (f->nextdele < f->ndele)
-				fetch_push(f, CMD_DELE,
-				    f->deleq[f->nextdele++]);
-			else if (f->nextfetch < f->nfetch &&
-			    (f->retr_out == 0 ||
-			    f->retr_bytes < FETCH_WINDOW_BYTES))
-				fetch_push(f, CMD_RETR,
-				    f->fetchq[f->nextfetch++]);
-			else
-				break;
-		}
+		fetch_fill(f, maxcmds);
 		if (f->rcount == 0)
 			return (0);
 		/* Data may stay buffered for long: no wait would see it. */
@@ -566,6 +570,17 @@ fetch_transfer(struct fetch *f, struct error *err)
 		if (c.kind == CMD_RETR) {
 			f->retr_out--;
 			f->retr_bytes -= f->msgs[c.num].size;
+			/*
+			 * A message bigger than the byte window left nothing
+			 * behind it: the next RETR goes out now, so that the
+			 * server sends it as soon as this one ends, instead
+			 * of a round trip later.
+			 */
+			if (pipelined && f->retr_out == 0) {
+				fetch_fill(f, maxcmds);
+				if (pop3_flush(&f->pop3, err) == -1)
+					return (-1);
+			}
 			if (fetch_retr(f, c.num, err) == -1)
 				return (-1);
 			if (fetch_record_due(f, err) == -1)

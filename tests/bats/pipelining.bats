@@ -265,3 +265,39 @@ empty_scan_answers() {
 	fake_wait
 	assert_equal "$FAKE_STATUS" 0
 }
+
+@test "pipelined: the next RETR goes out before a message bigger than the byte window is read" {
+	# LIST says 5 MB each, more than the 4 MiB asked for ahead: the server
+	# answers nothing until both RETRs are in, so a client that waits for
+	# message 1 before asking for message 2 times out.
+	{
+		sc_login PIPELINING
+		echo "C: STAT"
+		echo "S: +OK 2 10000000"
+		echo "C: UIDL"
+		echo "S: +OK"
+		echo "S: 1 uid-1"
+		echo "S: 2 uid-2"
+		echo "S: ."
+		echo "C: LIST"
+		echo "S: +OK"
+		echo "S: 1 5000000"
+		echo "S: 2 5000000"
+		echo "S: ."
+		echo "C: RETR 1"
+		echo "C: RETR 2"
+		echo "S: +OK 5000000 octets"
+		echo "MSG $MSGS/1.eml"
+		echo "S: +OK 5000000 octets"
+		echo "MSG $MSGS/2.eml"
+		sc_quit
+	} >"$SC"
+	fake_start "$SC"
+	rc_fake f plain "keep on" "timeout 5" | rc_write
+	pf
+	assert_success
+	fake_wait
+	assert_equal "$FAKE_STATUS" 0
+	cp "$MSGS/1.eml" "$MSGS/2.eml" "$BATS_TEST_TMPDIR/want/"
+	assert_maildir_equals "$BATS_TEST_TMPDIR/want"
+}
