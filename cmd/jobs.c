@@ -18,6 +18,21 @@
 #include "jobs.h"
 #include "util/xmalloc.h"
 
+/* The jobs running, for a signal asking the run to stop to reach them. */
+static volatile pid_t	*jobs_pids;
+static volatile size_t	 jobs_npids;
+
+void
+jobs_forward(int sig)
+{
+	size_t	i;
+
+	for (i = 0; i < jobs_npids; i++) {
+		if (jobs_pids[i] > 0)
+			(void)kill(jobs_pids[i], sig);
+	}
+}
+
 static int
 jobs_status(const int *codes, size_t n, int status)
 {
@@ -50,6 +65,7 @@ jobs_start(struct run_acct *accts, size_t n, size_t i,
 	(void)fflush(stderr);
 	if ((pid = fork()) != 0)
 		return (pid);
+	jobs_npids = 0;		/* a job has no jobs of its own */
 	/* A job holds no secret but its own account's. */
 	for (k = 0; k < n; k++) {
 		if (k != i)
@@ -84,6 +100,8 @@ jobs_parallel(struct run_acct *accts, size_t n, u_int jobs,
 	int		 status;
 
 	pids = xcalloc(n, sizeof *pids);
+	jobs_pids = pids;
+	jobs_npids = n;
 	/*
 	 * A prompt for a password cannot share the terminal with jobs that
 	 * are running: every secret is had first, in order, prompts included.
@@ -138,6 +156,8 @@ jobs_parallel(struct run_acct *accts, size_t n, u_int jobs,
 			codes[i] = run_failed(&accts[i], ro, &err);
 		}
 	}
+	jobs_npids = 0;
+	jobs_pids = NULL;
 	free(pids);
 }
 

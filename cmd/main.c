@@ -23,6 +23,7 @@
 #include "serverinfo.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "util/stop.h"
 #include "util/xmalloc.h"
 
 enum {
@@ -154,6 +155,33 @@ main_fds(void)
 		close(fd);
 }
 
+static void
+main_stop(int sig)
+{
+	stop_request(sig);
+	jobs_forward(sig);
+}
+
+/*
+ * SIGTERM, SIGINT and SIGHUP end a run cleanly: the message being delivered
+ * lands or is dropped, what landed is recorded, and no QUIT deletes anything
+ * (exit 75).  Reads and writes go on after the handler, so that a delivery
+ * is never cut by the signal itself; the run stops at its next wait.
+ */
+static void
+main_signals(void)
+{
+	struct sigaction	sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = main_stop;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGHUP, &sa, NULL);
+}
+
 static int
 main_missing(const char *path)
 {
@@ -258,6 +286,7 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	/* Past ulimit -f a write fails with EFBIG, which delivery undoes. */
 	signal(SIGXFSZ, SIG_IGN);
+	main_signals();
 	err_clear(&err);
 
 	/* getopt names the program after argv[0]; our lines say popfetch. */

@@ -113,6 +113,8 @@ static const struct rc_key {
 	{ KEY("only_new", RCK_ONOFF, only_new) },
 	{ KEY("timeout", RCK_NUMBER, timeout), .min = 1, .max = 3600,
 	    .unit = " seconds" },
+	{ KEY("session_timeout", RCK_NUMBER, session_timeout), .min = 1,
+	    .max = 604800, .unit = " seconds" },
 	{ KEY("pipelining", RCK_ENUM, pipelining), .words = rc_pipelining },
 	{ KEY("state_dir", RCK_PATH, state_dir) },
 	{ KEY("max_size", RCK_SIZE, max_size) },
@@ -711,6 +713,7 @@ rc_account_new(void)
 	a->keep = KEEP_OFF;
 	a->only_new = 1;
 	a->timeout = 60;
+	a->session_timeout = 1800;
 	a->pipelining = PIPELINING_AUTO;
 	a->received_header = 1;
 	return (ra);

@@ -11,6 +11,7 @@
 #include "secret.h"
 #include "session/fetch.h"
 #include "util/log.h"
+#include "util/stop.h"
 #include "util/xmalloc.h"
 
 static u_int
@@ -188,9 +189,12 @@ run_fetch(struct run_acct *ra, const struct run_opts *ro)
 	char			 where[1100];
 	int			 rv;
 
+	err_clear(&err);
+	/* A run asked to stop starts no other account. */
+	if (stop_check(&err) == -1)
+		return (run_failed(ra, ro, &err));
 	if (!ra->ready && (rv = run_secret(ra, ro)) != 0)
 		return (rv);
-	err_clear(&err);
 	log_account(a.name);
 	if (!ra->ready) {
 		rv = run_deferred(ra, ro);

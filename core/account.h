@@ -81,6 +81,7 @@ struct account {
 	long long		 keep_secs;
 	int			 only_new;
 	int			 timeout;	/* seconds per read or write */
+	int			 session_timeout; /* seconds for a whole session */
 	enum pipelining_mode	 pipelining;
 	char			*state_dir;
 

@@ -19,6 +19,7 @@
 #include "state/state.h"
 #include "util/child.h"
 #include "util/log.h"
+#include "util/stop.h"
 #include "util/xmalloc.h"
 
 #define FETCH_LOCK_WAIT		5	/* seconds to wait for another run */
@@ -540,6 +541,9 @@ fetch_transfer(struct fetch *f, struct error *err)
 
 	maxcmds = pipelined ? FETCH_WINDOW_CMDS : 1;
 	for (;;) {
+		/* Between messages: a run asked to stop stops here. */
+		if (stop_check(err) == -1)
+			return (-1);
 		while (f->rcount < maxcmds) {
 			if (f->nextdele < f->ndele)
 				fetch_push(f, CMD_DELE,
@@ -646,6 +650,7 @@ fetch_connect(struct fetch *f, struct error *err)
 	if ((fd = net_connect(a->host, port, a->timeout, err)) == -1)
 		return (-1);
 	f->conn = conn_new(fd, fd, a->timeout, "the server");
+	conn_set_deadline(f->conn, a->session_timeout);
 	pop3_init(&f->pop3, f->conn, a);
 	if (a->tls && !a->tls_starttls &&
 	    tls_start(f->conn, a, TLS_VERIFY, err) == -1)
@@ -727,6 +732,11 @@ fetch_session(struct fetch *f, struct error *err)
 	if (fetch_transfer(f, err) == -1)
 		goto fail;
 	if (fetch_record(f, err) == -1) {
+		pop3_state(&f->pop3, POP3_FAILED);
+		return (-1);
+	}
+	/* A run asked to stop deletes nothing, even what it recorded. */
+	if (stop_check(err) == -1) {
 		pop3_state(&f->pop3, POP3_FAILED);
 		return (-1);
 	}
