@@ -171,15 +171,21 @@ main_stop(int sig)
 static void
 main_signals(void)
 {
-	struct sigaction	sa;
+	struct sigaction	sa, old;
+	const int		sigs[] = { SIGTERM, SIGINT, SIGHUP };
+	size_t			i;
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = main_stop;
 	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
-	(void)sigaction(SIGTERM, &sa, NULL);
-	(void)sigaction(SIGINT, &sa, NULL);
-	(void)sigaction(SIGHUP, &sa, NULL);
+	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		/* One ignored by who started us (nohup, &) stays ignored. */
+		if (sigaction(sigs[i], NULL, &old) == 0 &&
+		    old.sa_handler == SIG_IGN)
+			continue;
+		(void)sigaction(sigs[i], &sa, NULL);
+	}
 }
 
 static int
