@@ -59,7 +59,7 @@ faulted() {
 # After a failed run: what landed is there once, nothing else was touched.
 check_partial() {
 	case $1 in
-	maildir)
+	maildir | mda)
 		local dups
 		dups=$(_sums "$MAILDIR/new" "$MAILDIR/cur" | uniq -d)
 		[[ -z $dups ]] || fail "a message delivered twice"
@@ -81,7 +81,7 @@ check_partial() {
 
 check_full() {
 	case $1 in
-	maildir)
+	maildir | mda)
 		MAILDIR_ALLOW_TMP=0 assert_maildir_equals "$THREE"
 		;;
 	mbox)
@@ -205,4 +205,86 @@ sweep() {
 	pf
 	assert_success
 	assert_mbox_holds "$MBOX" "$OLD" "$BATS_TEST_TMPDIR/big"/*
+}
+
+# --- the MDA -----------------------------------------------------------------
+
+# mda_script NAME BODY: an executable sh script; "store" puts its input in
+# $MAILDIR/new.
+mda_script() {
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	printf '#!/bin/sh\n%s\n' "$2" >"$BATS_TEST_TMPDIR/bin/$1"
+	chmod 755 "$BATS_TEST_TMPDIR/bin/$1"
+}
+
+store_mda() {
+	mda_script store 'mkdir -p "$1/new" "$1/cur" "$1/tmp" &&
+f=$(mktemp "$1/tmp/m.XXXXXX") && cat >"$f" && mv "$f" "$1/new/"'
+	rc_dovecot dv plain "delivery mda $BATS_TEST_TMPDIR/bin/store $MAILDIR" "$@"
+}
+
+@test "MDA: every write, sync and rename of its spool and the state failing in turn" {
+	store_mda | rc_write
+	# The log of MDA deliveries under way narrows the window for a
+	# duplicate after a crash; a run that cannot write it warns and goes on.
+	# So does one that cannot empty the spool: its size is kept apart.
+	sweep mda "$STATE_DIR/" write,fsync,rename,open,mkdir .login,.mda
+}
+
+@test "MDA: every write into its input failing in turn" {
+	store_mda | rc_write
+	sweep mda pipe: write
+}
+
+# mda_fails SCRIPT MESSAGE: the MDA fails on a big message; 74 with
+# MESSAGE, the message stays on the server, and the next run with a working
+# MDA delivers each message once.
+mda_fails() {
+	local big=$BATS_TEST_TMPDIR/big
+	mkdir -p "$big"
+	{
+		printf 'From: big@example.org\nSubject: big\n\n'
+		python3 -c 'print(("y" * 70 + "\n") * 20000, end="")'
+	} >"$big/zz-big.eml"
+	dovecot_clear
+	dovecot_add_dir "$big"
+	rm -rf "$MAILDIR" "$STATE_DIR"
+	mda_script bad "$1"
+	rc_dovecot dv plain "delivery mda $BATS_TEST_TMPDIR/bin/bad $MAILDIR" | rc_write
+	local t0=$SECONDS
+	${FAULTED:-pf}
+	assert_failure 74
+	assert_output --partial "$2"
+	(( SECONDS - t0 < 20 )) || fail "took $((SECONDS - t0)) s"
+	assert_equal "$(dovecot_count)" 1
+	store_mda | rc_write
+	pf
+	assert_success
+	assert_maildir_equals "$big"
+	assert_equal "$(dovecot_count)" 0
+}
+
+@test "MDA closing its input half way and exiting 0: 74, kept, the next run delivers once" {
+	mda_fails 'head -c 1000 >/dev/null; exit 0' "stopped reading"
+}
+
+@test "MDA killed by a signal half way: 74, kept, the next run delivers once" {
+	mda_fails 'head -c 1000 >/dev/null; kill -9 $$' "killed by signal 9"
+}
+
+@test "MDA killed by a signal after reading everything: 74, kept, delivered once next run" {
+	mda_fails 'cat >/dev/null; kill -TERM $$' "killed by signal 15"
+}
+
+@test "MDA hanging past its timeout: killed, 74, kept, the next run delivers once" {
+	# The MDA never reads; the wait for it to read is made to time out at
+	# once rather than after its ten minutes.
+	mda_script hang 'exec sleep 300'
+	FAULTED="faulted_poll" mda_fails 'exec sleep 300' "did not read the message"
+	run pgrep -f "sleep 300"
+	assert_failure
+}
+
+faulted_poll() {
+	FAULT_PATH=pipe: FAULT_CALLS=poll faulted 1 ENOSPC
 }

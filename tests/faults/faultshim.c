@@ -4,10 +4,12 @@
  * sync and rename of a delivery or of the state can be made to fail in turn.
  *
  *   FAULT_CALLS   calls to count, comma-separated: write, fsync, rename,
- *                 open (creating or for writing), ftruncate, mkdir, link;
+ *                 open (creating or for writing), ftruncate, mkdir, link,
+ *                 poll (answers 0 at once, as if its timeout had passed);
  *                 default all of them
  *   FAULT_PATH    only calls on a path (or an fd whose path) contains this
- *   FAULT_SKIP    but not on one whose path contains this
+ *   FAULT_SKIP    but not on one whose path contains one of these
+ *                 (comma-separated)
  *   FAULT_TRACE   set: each matching call is named on stderr, with its count
  *   FAULT_NTH     the matching call that fails (1 is the first); 0 or unset:
  *                 none, only counted
@@ -27,6 +29,7 @@
 #include <sys/uio.h>
 
 #include <dlfcn.h>
+#include <poll.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -104,6 +107,19 @@ fault_kind(const char *kind)
 	return (0);
 }
 
+static int
+fault_skipped(const char *path)
+{
+	char	buf[sizeof fault_skip], *p, *word;
+
+	snprintf(buf, sizeof buf, "%s", fault_skip);
+	for (p = buf; (word = strsep(&p, ",")) != NULL;) {
+		if (*word != '\0' && strstr(path, word) != NULL)
+			return (1);
+	}
+	return (0);
+}
+
 /* Whether this call is the one to fail; counts it when it matches. */
 static int
 fault_hit(const char *kind, const char *path, int fd)
@@ -126,7 +142,7 @@ fault_hit(const char *kind, const char *path, int fd)
 		return (0);
 	if (strncmp(path, "socket:", 7) == 0 || strncmp(path, "/dev/", 5) == 0)
 		return (0);
-	if (fault_skip[0] != '\0' && strstr(path, fault_skip) != NULL)
+	if (fault_skipped(path))
 		return (0);
 	fault_count++;
 	if (fault_trace)
@@ -184,6 +200,19 @@ writev(int fd, const struct iovec *iov, int cnt)
 	if (fault_hit("write", NULL, fd))
 		return (-1);
 	return (real(fd, iov, cnt));
+}
+
+int
+poll(struct pollfd *pfd, nfds_t n, int ms)
+{
+	nfds_t	i;
+
+	REAL(poll);
+	for (i = 0; i < n; i++) {
+		if (fault_hit("poll", NULL, pfd[i].fd))
+			return (0);
+	}
+	return (real(pfd, n, ms));
 }
 
 int
@@ -267,6 +296,16 @@ mkdir(const char *path, mode_t mode)
 	return (real(path, mode));
 }
 
+/* The mode argument, present only when a file may be created. */
+#define OPEN_MODE(flags, mode)	do {					\
+	va_list	ap;							\
+	if ((flags) & (O_CREAT | O_TMPFILE)) {				\
+		va_start(ap, flags);					\
+		(mode) = va_arg(ap, mode_t);				\
+		va_end(ap);						\
+	}								\
+} while (0)
+
 static int
 fault_opening(const char *path, int flags)
 {
@@ -278,15 +317,10 @@ fault_opening(const char *path, int flags)
 int
 open(const char *path, int flags, ...)
 {
-	va_list	ap;
 	mode_t	mode = 0;
 
 	REAL(open);
-	if (flags & (O_CREAT | O_TMPFILE)) {
-		va_start(ap, flags);
-		mode = va_arg(ap, mode_t);
-		va_end(ap);
-	}
+	OPEN_MODE(flags, mode);
 	if (fault_opening(path, flags))
 		return (-1);
 	return (real(path, flags, mode));
@@ -295,15 +329,10 @@ open(const char *path, int flags, ...)
 int
 openat(int dfd, const char *path, int flags, ...)
 {
-	va_list	ap;
 	mode_t	mode = 0;
 
 	REAL(openat);
-	if (flags & (O_CREAT | O_TMPFILE)) {
-		va_start(ap, flags);
-		mode = va_arg(ap, mode_t);
-		va_end(ap);
-	}
+	OPEN_MODE(flags, mode);
 	if (fault_opening(path, flags))
 		return (-1);
 	return (real(dfd, path, flags, mode));
@@ -312,15 +341,10 @@ openat(int dfd, const char *path, int flags, ...)
 int
 open64(const char *path, int flags, ...)
 {
-	va_list	ap;
 	mode_t	mode = 0;
 
 	REAL(open64);
-	if (flags & (O_CREAT | O_TMPFILE)) {
-		va_start(ap, flags);
-		mode = va_arg(ap, mode_t);
-		va_end(ap);
-	}
+	OPEN_MODE(flags, mode);
 	if (fault_opening(path, flags))
 		return (-1);
 	return (real(path, flags, mode));
@@ -329,15 +353,10 @@ open64(const char *path, int flags, ...)
 int
 openat64(int dfd, const char *path, int flags, ...)
 {
-	va_list	ap;
 	mode_t	mode = 0;
 
 	REAL(openat64);
-	if (flags & (O_CREAT | O_TMPFILE)) {
-		va_start(ap, flags);
-		mode = va_arg(ap, mode_t);
-		va_end(ap);
-	}
+	OPEN_MODE(flags, mode);
 	if (fault_opening(path, flags))
 		return (-1);
 	return (real(dfd, path, flags, mode));
