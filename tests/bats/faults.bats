@@ -279,9 +279,11 @@ mda_fails() {
 @test "MDA hanging past its timeout: killed, 74, kept, the next run delivers once" {
 	# The MDA never reads; the wait for it to read is made to time out at
 	# once rather than after its ten minutes.
-	mda_script hang 'exec sleep 300'
-	FAULTED="faulted_poll" mda_fails 'exec sleep 300' "did not read the message"
-	run pgrep -f "sleep 300"
+	local pidfile=$BATS_TEST_TMPDIR/mda.pid
+	FAULTED="faulted_poll" mda_fails "echo \$\$ >$pidfile; exec sleep 300" \
+	    "did not read the message"
+	# Killed, not left behind.
+	run kill -0 "$(cat "$pidfile")"
 	assert_failure
 }
 
