@@ -16,22 +16,8 @@
 #include <unistd.h>
 
 #include "jobs.h"
+#include "util/intr.h"
 #include "util/xmalloc.h"
-
-/* The jobs running, for a signal asking the run to stop to reach them. */
-static volatile pid_t	*jobs_pids;
-static volatile size_t	 jobs_npids;
-
-void
-jobs_forward(int sig)
-{
-	size_t	i;
-
-	for (i = 0; i < jobs_npids; i++) {
-		if (jobs_pids[i] > 0)
-			(void)kill(jobs_pids[i], sig);
-	}
-}
 
 static int
 jobs_status(const int *codes, size_t n, int status)
@@ -65,7 +51,6 @@ jobs_start(struct run_acct *accts, size_t n, size_t i,
 	(void)fflush(stderr);
 	if ((pid = fork()) != 0)
 		return (pid);
-	jobs_npids = 0;		/* a job has no jobs of its own */
 	/* A job holds no secret but its own account's. */
 	for (k = 0; k < n; k++) {
 		if (k != i)
@@ -77,16 +62,40 @@ jobs_start(struct run_acct *accts, size_t n, size_t i,
 	_exit(code);
 }
 
-/* The next child to end; -1 when there is none. */
+/*
+ * The next child to end; -1 when there is none.  A signal that asks us to
+ * stop is passed on to the jobs running, which end as the run would.
+ */
 static pid_t
-jobs_wait(int *status)
+jobs_wait(const pid_t *pids, size_t n, int *status)
 {
 	pid_t	pid;
+	size_t	i;
+	int	passed = 0;
 
-	do
+	for (;;) {
 		pid = waitpid(-1, status, 0);
-	while (pid == -1 && errno == EINTR);
-	return (pid);
+		if (pid != -1 || errno != EINTR)
+			return (pid);
+		if (intr_signo != 0 && !passed) {
+			for (i = 0; i < n; i++) {
+				if (pids[i] > 0)
+					(void)kill(pids[i], intr_signo);
+			}
+			passed = 1;
+		}
+	}
+}
+
+/* Says that account i was not fetched: a signal asked to stop. */
+static int
+jobs_stopped(struct run_acct *ra, const struct run_opts *ro)
+{
+	struct error	err;
+
+	err_clear(&err);
+	(void)intr_check(&err);
+	return (run_failed(ra, ro, &err));
 }
 
 static void
@@ -100,8 +109,6 @@ jobs_parallel(struct run_acct *accts, size_t n, u_int jobs,
 	int		 status;
 
 	pids = xcalloc(n, sizeof *pids);
-	jobs_pids = pids;
-	jobs_npids = n;
 	/*
 	 * A prompt for a password cannot share the terminal with jobs that
 	 * are running: every secret is had first, in order, prompts included.
@@ -114,6 +121,10 @@ jobs_parallel(struct run_acct *accts, size_t n, u_int jobs,
 			i = next++;
 			if (codes[i] != 0)
 				continue;
+			if (intr_signo != 0) {
+				codes[i] = jobs_stopped(&accts[i], ro);
+				continue;
+			}
 			if ((pids[i] = jobs_start(accts, n, i, ro)) == -1) {
 				err_clear(&err);
 				err_setsys(&err, ERR_TEMP, "cannot start a "
@@ -130,7 +141,7 @@ jobs_parallel(struct run_acct *accts, size_t n, u_int jobs,
 		}
 		if (running == 0)
 			break;
-		if ((pid = jobs_wait(&status)) == -1) {
+		if ((pid = jobs_wait(pids, n, &status)) == -1) {
 			err_clear(&err);
 			err_setsys(&err, ERR_SOFTWARE, "waitpid");
 			for (i = 0; i < n; i++) {
@@ -156,8 +167,6 @@ jobs_parallel(struct run_acct *accts, size_t n, u_int jobs,
 			codes[i] = run_failed(&accts[i], ro, &err);
 		}
 	}
-	jobs_npids = 0;
-	jobs_pids = NULL;
 	free(pids);
 }
 
@@ -171,7 +180,8 @@ jobs_run(struct run_acct *accts, size_t n, u_int jobs,
 	codes = xcalloc(n == 0 ? 1 : n, sizeof *codes);
 	if (jobs <= 1 || n <= 1) {
 		for (i = 0; i < n; i++)
-			codes[i] = run_fetch(&accts[i], ro);
+			codes[i] = intr_signo == 0 ? run_fetch(&accts[i], ro) :
+			    jobs_stopped(&accts[i], ro);
 	} else
 		jobs_parallel(accts, n, jobs, ro, codes);
 	rv = jobs_status(codes, n, ro->fetch.status);

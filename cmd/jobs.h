@@ -16,7 +16,4 @@
 int	jobs_run(struct run_acct *, size_t n, u_int jobs,
 	    const struct run_opts *);
 
-/* Sends sig on to the jobs running; safe in a signal handler. */
-void	jobs_forward(int);
-
 #endif

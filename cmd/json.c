@@ -5,45 +5,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "json.h"
 #include "util/xmalloc.h"
 
-#define JSON_MINSIZE	256
+/* Plain, one line, and a slash as it is. */
+#define JSON_FLAGS	(JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
 void
 json_init(struct json *j)
 {
-	j->size = JSON_MINSIZE;
-	j->buf = xmalloc(j->size);
-	j->buf[0] = '\0';
-	j->len = 0;
-	j->members = 0;
+	memset(j, 0, sizeof *j);
+	j->buf = xstrdup("");
 }
 
 void
 json_free(struct json *j)
 {
+	json_object_put(j->obj);
+	j->obj = NULL;
 	free(j->buf);
 	j->buf = NULL;
-	j->len = j->size = 0;
-}
-
-static void
-json_add(struct json *j, const char *s, size_t n)
-{
-	while (j->size - j->len <= n) {
-		j->buf = xreallocarray(j->buf, j->size, 2);
-		j->size *= 2;
-	}
-	memcpy(j->buf + j->len, s, n);
-	j->len += n;
-	j->buf[j->len] = '\0';
-}
-
-static void
-json_adds(struct json *j, const char *s)
-{
-	json_add(j, s, strlen(s));
+	j->len = 0;
 }
 
 /*
@@ -82,78 +66,94 @@ json_utf8(const u_char *s)
 	return (n);
 }
 
-void
-json_quote(struct json *j, const char *str)
+/*
+ * s as valid UTF-8, each byte of anything else replaced by U+FFFD, so that
+ * what json-c writes always parses; json-c escapes the rest.
+ */
+static char *
+json_clean(const char *str)
 {
 	const u_char	*s = (const u_char *)str;
-	char		 esc[8];
+	char		*out, *o;
 	size_t		 n;
 
-	json_add(j, "\"", 1);
+	o = out = xcalloc(3, strlen(str) + 1);
 	while (*s != '\0') {
-		if (*s == '"' || *s == '\\') {
-			esc[0] = '\\';
-			esc[1] = *s;
-			json_add(j, esc, 2);
-			s++;
-		} else if (*s < 0x20 || *s == 0x7f) {
-			(void)snprintf(esc, sizeof esc, "\\u%04x", *s);
-			json_add(j, esc, 6);
-			s++;
-		} else if (*s < 0x80) {
-			json_add(j, (const char *)s, 1);
-			s++;
+		if (*s < 0x80) {
+			*o++ = (char)*s++;
 		} else if ((n = json_utf8(s)) != 0) {
-			json_add(j, (const char *)s, n);
+			memcpy(o, s, n);
+			o += n;
 			s += n;
 		} else {
-			json_adds(j, "\\ufffd");
+			memcpy(o, "\xef\xbf\xbd", 3);
+			o += 3;
 			s++;
 		}
 	}
-	json_add(j, "\"", 1);
+	*o = '\0';
+	return (out);
+}
+
+static void
+json_set(struct json *j, const char *text)
+{
+	free(j->buf);
+	j->buf = xstrdup(text);
+	j->len = strlen(j->buf);
+}
+
+void
+json_quote(struct json *j, const char *str)
+{
+	json_object	*o;
+	char		*clean;
+
+	clean = json_clean(str);
+	o = json_object_new_string(clean);
+	json_set(j, json_object_to_json_string_ext(o, JSON_FLAGS));
+	json_object_put(o);
+	free(clean);
 }
 
 void
 json_open(struct json *j)
 {
-	json_add(j, "{", 1);
-	j->members = 0;
+	json_object_put(j->obj);
+	j->obj = json_object_new_object();
 }
 
 void
 json_close(struct json *j)
 {
-	json_add(j, "}\n", 2);
-}
+	char	*line;
 
-static void
-json_key(struct json *j, const char *key)
-{
-	if (j->members++ > 0)
-		json_add(j, ",", 1);
-	json_quote(j, key);
-	json_add(j, ":", 1);
+	xasprintf(&line, "%s\n", json_object_to_json_string_ext(j->obj,
+	    JSON_FLAGS));
+	json_set(j, line);
+	free(line);
+	json_object_put(j->obj);
+	j->obj = NULL;
 }
 
 void
 json_string(struct json *j, const char *key, const char *s)
 {
-	json_key(j, key);
-	if (s == NULL)
-		json_adds(j, "null");
-	else
-		json_quote(j, s);
+	char	*clean;
+
+	if (s == NULL) {
+		json_object_object_add(j->obj, key, NULL);
+		return;
+	}
+	clean = json_clean(s);
+	json_object_object_add(j->obj, key, json_object_new_string(clean));
+	free(clean);
 }
 
 void
 json_uint(struct json *j, const char *key, unsigned long long n)
 {
-	char	buf[32];
-
-	json_key(j, key);
-	(void)snprintf(buf, sizeof buf, "%llu", n);
-	json_adds(j, buf);
+	json_object_object_add(j->obj, key, json_object_new_uint64(n));
 }
 
 void
@@ -167,7 +167,6 @@ json_seconds(struct json *j, const char *key, double d)
 	 */
 	if (!isfinite(d) || d < 0 || d > 1e12)
 		d = 0;
-	json_key(j, key);
 	(void)snprintf(buf, sizeof buf, "%.3f", d);
-	json_adds(j, buf);
+	json_object_object_add(j->obj, key, json_object_new_double_s(d, buf));
 }

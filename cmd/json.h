@@ -1,19 +1,20 @@
 /*
- * JSON text for --json: one object per line, built in memory and written
- * with one write, so that lines from several jobs never mix.  Strings are
- * escaped whatever they hold: control characters as \u00XX, and bytes that
- * are not valid UTF-8 replaced by U+FFFD, so the output always parses.
+ * JSON text for --json, through json-c: one object per line, built in
+ * memory and written with one write, so that lines from several jobs never
+ * mix.  Bytes that are not valid UTF-8 are replaced by U+FFFD and json-c
+ * escapes the rest, so the output always parses.
  */
 #ifndef JSON_H
 #define JSON_H
 
 #include <stddef.h>
 
+struct json_object;
+
 struct json {
-	char	*buf;		/* NUL-terminated */
-	size_t	 len;
-	size_t	 size;
-	int	 members;	/* in the object being built */
+	struct json_object	*obj;	/* the object being built */
+	char			*buf;	/* the text, NUL-terminated */
+	size_t			 len;
 };
 
 void	json_init(struct json *);
@@ -26,7 +27,7 @@ void	json_string(struct json *, const char *key, const char *s);
 void	json_uint(struct json *, const char *key, unsigned long long);
 /* A number with three decimals. */
 void	json_seconds(struct json *, const char *key, double);
-/* Appends s as a JSON string, quotes included. */
+/* s as a JSON string, quotes included, into buf. */
 void	json_quote(struct json *, const char *s);
 
 #endif

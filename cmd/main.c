@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "account.h"
+#include "authorize.h"
+#include "check.h"
 #include "exitcode.h"
 #include "jobs.h"
 #include "output.h"
@@ -22,8 +24,8 @@
 #include "run.h"
 #include "serverinfo.h"
 #include "util/error.h"
+#include "util/intr.h"
 #include "util/log.h"
-#include "util/stop.h"
 #include "util/xmalloc.h"
 
 enum {
@@ -33,6 +35,9 @@ enum {
 	OPT_DELIVER,
 	OPT_PASSWORDEVAL,
 	OPT_IMPORT,
+	OPT_AUTHORIZE,
+	OPT_CHECK,
+	OPT_SYSLOG,
 };
 
 static const struct option main_longopts[] = {
@@ -53,15 +58,20 @@ static const struct option main_longopts[] = {
 	{ "deliver",	required_argument,	NULL,	OPT_DELIVER },
 	{ "passwordeval", required_argument,	NULL,	OPT_PASSWORDEVAL },
 	{ "import",	required_argument,	NULL,	OPT_IMPORT },
+	{ "authorize",	required_argument,	NULL,	OPT_AUTHORIZE },
+	{ "check",	no_argument,		NULL,	OPT_CHECK },
+	{ "syslog",	no_argument,		NULL,	OPT_SYSLOG },
 	{ NULL,		0,			NULL,	0 }
 };
 
 static const char main_usage[] =
-    "usage: popfetch [-AhknqSsVv] [--delete] [--json] [--progress when]\n"
+    "usage: popfetch [-AhknqSsVv] [--check] [--delete] [--json] [--syslog]\n"
+    "                [--progress when]\n"
     "                [-f rcfile] [-j jobs] [account ...]\n"
     "       popfetch [option ...] [--deliver maildir|mbox path]\n"
     "                [--passwordeval command] pop[s]://user;AUTH=mech@host:port\n"
-    "       popfetch --import fetchmail|mpop|getmail file\n";
+    "       popfetch --import fetchmail|mpop|getmail file\n"
+    "       popfetch [-f rcfile] --authorize account\n";
 
 static const char main_help[] =
     "Fetch mail from POP3 servers into a Maildir.\n"
@@ -89,6 +99,11 @@ static const char main_help[] =
     "                     the password of a POP URL is CMD's first line\n"
     "      --import fetchmail|mpop|getmail FILE\n"
     "                     print FILE as a fetchrc on standard output\n"
+    "      --check        check the rc file and what each account needs;\n"
+    "                     print what it would do; no network\n"
+    "      --syslog       log to syslog (the journal) instead of stderr\n"
+    "      --authorize ACCOUNT\n"
+    "                     authorize an account with oauth_provider, once\n"
     "  -h, --help         print this help\n"
     "  -V, --version      print the version\n"
     "\n"
@@ -153,39 +168,6 @@ main_fds(void)
 		;
 	if (fd > 2)
 		close(fd);
-}
-
-static void
-main_stop(int sig)
-{
-	stop_request(sig);
-	jobs_forward(sig);
-}
-
-/*
- * SIGTERM, SIGINT and SIGHUP end a run cleanly: the message being delivered
- * lands or is dropped, what landed is recorded, and no QUIT deletes anything
- * (exit 75).  Reads and writes go on after the handler, so that a delivery
- * is never cut by the signal itself; the run stops at its next wait.
- */
-static void
-main_signals(void)
-{
-	struct sigaction	sa, old;
-	const int		sigs[] = { SIGTERM, SIGINT, SIGHUP };
-	size_t			i;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = main_stop;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
-		/* One ignored by who started us (nohup, &) stays ignored. */
-		if (sigaction(sigs[i], NULL, &old) == 0 &&
-		    old.sa_handler == SIG_IGN)
-			continue;
-		(void)sigaction(sigs[i], &sa, NULL);
-	}
 }
 
 static int
@@ -265,6 +247,30 @@ out:
 	return (rv);
 }
 
+static void
+main_stop(int signo)
+{
+	intr_signo = signo;
+}
+
+/*
+ * SIGTERM (systemd stopping the service), SIGINT (^C) and SIGHUP end a run
+ * as an error does: without QUIT, what was delivered recorded, exit 75.
+ * No SA_RESTART, so that a wait in progress sees the signal at once.
+ */
+static void
+main_signals(void)
+{
+	struct sigaction	sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = main_stop;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGHUP, &sa, NULL);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -279,10 +285,12 @@ main(int argc, char *argv[])
 	char			 *rcpath = NULL;
 	const char		 *delivery = NULL, *target = NULL;
 	const char		 *eval = NULL, *import = NULL;
+	const char		 *authorize = NULL;
 	size_t			  nsel = 0, i, j;
 	u_int			  jobs = 1;
 	int			  ch, quiet = 0, verbose = 0, rv = 0, status;
 	int			  keep = 0, del = 0, serverinfo = 0;
+	int			  check = 0, use_syslog = 0;
 
 	memset(&ro, 0, sizeof ro);
 	opts->keep = -1;
@@ -290,9 +298,9 @@ main(int argc, char *argv[])
 	main_fds();
 	/* Write errors on sockets and pipes are handled where they happen. */
 	signal(SIGPIPE, SIG_IGN);
+	main_signals();
 	/* Past ulimit -f a write fails with EFBIG, which delivery undoes. */
 	signal(SIGXFSZ, SIG_IGN);
-	main_signals();
 	err_clear(&err);
 
 	/* getopt names the program after argv[0]; our lines say popfetch. */
@@ -381,6 +389,15 @@ main(int argc, char *argv[])
 		case OPT_IMPORT:
 			import = optarg;
 			break;
+		case OPT_AUTHORIZE:
+			authorize = optarg;
+			break;
+		case OPT_CHECK:
+			check = 1;
+			break;
+		case OPT_SYSLOG:
+			use_syslog = 1;
+			break;
 		default:
 			rv = main_usage_error(NULL);
 			goto out;
@@ -445,6 +462,22 @@ main(int argc, char *argv[])
 		goto out;
 	}
 
+	if (authorize != NULL) {
+		struct rc_account	*ra;
+
+		if (argc != 0) {
+			rv = main_usage_error("--authorize takes one account");
+			goto out;
+		}
+		if ((ra = rc_find(rc, authorize)) == NULL) {
+			fprintf(stderr, "popfetch: no account '%s' in %s\n",
+			    authorize, rcpath);
+			rv = EX_USAGE;
+			goto out;
+		}
+		rv = authorize_run(ra);
+		goto out;
+	}
 	if (sel == NULL && argc == 0) {
 		sel = xcalloc(rc->naccounts, sizeof *sel);
 		for (nsel = 0; nsel < rc->naccounts; nsel++)
@@ -470,6 +503,10 @@ main(int argc, char *argv[])
 			goto out;
 	}
 
+	if (check) {
+		rv = check_run(sel, nsel);
+		goto out;
+	}
 	if (serverinfo) {
 		for (i = 0; i < nsel; i++) {
 			status = serverinfo_run(sel[i]);
@@ -479,7 +516,15 @@ main(int argc, char *argv[])
 		goto out;
 	}
 
-	ro.progress = main_showprogress(progress, quiet, ro.json, jobs, nsel);
+	if (use_syslog)
+		output_syslog(NULL);
+	for (i = 0; i < nsel; i++) {
+		if (sel[i]->acct.syslog)
+			output_syslog(sel[i]->acct.name);
+	}
+	/* No progress line where the lines go to syslog. */
+	ro.progress = main_showprogress(use_syslog ? PROGRESS_NEVER : progress,
+	    quiet, ro.json, jobs, nsel);
 	accts = xcalloc(nsel == 0 ? 1 : nsel, sizeof *accts);
 	for (i = 0; i < nsel; i++)
 		accts[i].ra = sel[i];

@@ -1,14 +1,68 @@
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "output.h"
 #include "progress.h"
+#include "sysout.h"
+#include "util/xmalloc.h"
+
+static int	  output_syslog_all;	/* --syslog */
+static char	**output_syslog_names;	/* accounts with syslog on */
+static size_t	  output_syslog_n;
+
+/* Whether the lines about account go to syslog. */
+static int
+output_to_syslog(const char *account)
+{
+	size_t	i;
+
+	if (output_syslog_all)
+		return (1);
+	for (i = 0; i < output_syslog_n; i++) {
+		if (strcmp(output_syslog_names[i], account) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+static void
+output_openlog(void)
+{
+	static int	opened;
+
+	if (!opened)
+		sysout_open();
+	opened = 1;
+}
+
+void
+output_syslog(const char *account)
+{
+	output_openlog();
+	if (account == NULL) {
+		output_syslog_all = 1;
+		return;
+	}
+	output_syslog_names = xreallocarray(output_syslog_names,
+	    output_syslog_n + 1, sizeof *output_syslog_names);
+	output_syslog_names[output_syslog_n++] = xstrdup(account);
+}
 
 static void
 output_log(enum log_level level, const char *account, const char *msg)
 {
-	(void)level;
+	static const int severity[] = {
+		SYSOUT_ERR, SYSOUT_WARNING, SYSOUT_INFO, SYSOUT_INFO,
+		SYSOUT_DEBUG,
+	};
+
+	if (output_to_syslog(account)) {
+		sysout_line(severity[level], account, msg);
+		return;
+	}
 	progress_clear();
 	fprintf(stderr, "%s: %s\n", account, msg);
 }
@@ -94,6 +148,19 @@ output_summary(char *buf, size_t len, const struct fetch_result *r,
 void
 output_error(const char *account, const char *where, const struct error *err)
 {
+	char	line[sizeof err->what + 1100];
+
+	if (output_to_syslog(account)) {
+		if (where != NULL) {
+			(void)snprintf(line, sizeof line, "%s: %s", where,
+			    err->what);
+			sysout_line(SYSOUT_ERR, account, line);
+		} else
+			sysout_line(SYSOUT_ERR, account, err->what);
+		if (err->hint[0] != '\0')
+			sysout_line(SYSOUT_ERR, account, err->hint);
+		return;
+	}
 	progress_clear();
 	if (where != NULL)
 		fprintf(stderr, "%s: %s: %s\n", account, where, err->what);

@@ -13,6 +13,11 @@
 
 /* Installs the log handler and shows messages up to level. */
 void	output_init(enum log_level level);
+/*
+ * Sends the lines about account to syslog (facility mail, the level as the
+ * priority), or every line with NULL (--syslog).
+ */
+void	output_syslog(const char *account);
 /* A size for people: 512 B, 48.2 KiB, 3.0 MiB. */
 void	output_size(char *, size_t, unsigned long long);
 /* The summary of a run, without the account name. */

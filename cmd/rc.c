@@ -36,6 +36,11 @@ static const char *const rc_pipelining[] = { "auto", "on", "off", NULL };
 /* The smtp_tls values, in the order of enum smtp_tls_mode. */
 static const char *const rc_smtp_tls[] = { "auto", "off", "starttls", NULL };
 
+/* The oauth_provider values, in the order of enum oauth_provider. */
+static const char *const rc_oauth[] = {
+	"none", "microsoft", "google", "custom", NULL
+};
+
 /* tls_trust_file system: the system store, no file. */
 static const char *const rc_system[] = { "system", NULL };
 
@@ -103,6 +108,15 @@ static const struct rc_key {
 	{ SPECIAL("passwordeval", rc_apply_eval), .many = 1 },
 	{ SPECIAL("delivery", rc_apply_delivery), .many = 1 },
 	{ SPECIAL("keep", rc_apply_keep) },
+	{ KEY("oauth_provider", RCK_ENUM, oauth_provider), .words = rc_oauth },
+	{ KEY("oauth_client_id", RCK_STRING, oauth_client_id) },
+	{ KEY("oauth_client_secret", RCK_STRING, oauth_client_secret) },
+	{ KEY("oauth_client_secret_eval", RCK_COMMAND,
+	    oauth_client_secret_eval) },
+	{ KEY("oauth_auth_url", RCK_STRING, oauth_auth_url) },
+	{ KEY("oauth_device_url", RCK_STRING, oauth_device_url) },
+	{ KEY("oauth_token_url", RCK_STRING, oauth_token_url) },
+	{ KEY("oauth_scope", RCK_STRING, oauth_scope) },
 	{ SPECIAL("recipient", rc_apply_recipient) },
 	{ SPECIAL("envelope_from", rc_apply_from) },
 	{ KEY("smtp_tls", RCK_ENUM, smtp_tls), .words = rc_smtp_tls },
@@ -123,6 +137,7 @@ static const struct rc_key {
 	    .max = 1000000 },
 	{ KEY("filter", RCK_COMMAND, filter) },
 	{ KEY("received_header", RCK_ONOFF, received_header) },
+	{ KEY("syslog", RCK_ONOFF, syslog) },
 };
 
 #define RC_NKEYS	(sizeof rc_keys / sizeof rc_keys[0])
@@ -816,6 +831,22 @@ rc_close(struct rc_parse *p, struct error *err)
 	}
 	if (a->user == NULL && paths_login(&a->user, err) == -1)
 		return (rc_fail(p->path, a->rcline, err));
+	if (a->oauth_provider != OAUTH_NONE && a->auth != AUTH_XOAUTH2 &&
+	    a->auth != AUTH_OAUTHBEARER) {
+		err_set(err, ERR_CONFIG, "account '%s' has oauth_provider: it "
+		    "needs auth xoauth2 or auth oauthbearer", a->name);
+		return (rc_fail(p->path, rc_setat(ra, "oauth_provider"), err));
+	}
+	if (a->oauth_provider == OAUTH_CUSTOM && a->oauth_token_url == NULL) {
+		err_set(err, ERR_CONFIG, "account '%s' has oauth_provider "
+		    "custom and no oauth_token_url", a->name);
+		return (rc_fail(p->path, rc_setat(ra, "oauth_provider"), err));
+	}
+	if (a->oauth_provider != OAUTH_NONE && a->oauth_client_id == NULL) {
+		err_set(err, ERR_CONFIG, "account '%s' has oauth_provider and "
+		    "no oauth_client_id", a->name);
+		return (rc_fail(p->path, rc_setat(ra, "oauth_provider"), err));
+	}
 	if ((a->delivery == DELIVERY_LMTP || a->delivery == DELIVERY_SMTP) &&
 	    a->recipient == NULL && rc_recipient(a, err) == -1)
 		return (rc_fail(p->path, a->rcline, err));
@@ -991,7 +1022,9 @@ rc_line(struct rc_parse *p, const char *line, struct error *err)
 		    "'defaults'");
 		rc_fail(p->path, p->line, err);
 	} else {
-		if (rc_keys[k].apply == rc_apply_password)
+		/* Secrets make the file's permissions matter. */
+		if (rc_keys[k].apply == rc_apply_password ||
+		    strcmp(rc_keys[k].name, "oauth_client_secret") == 0)
 			p->password = 1;
 		s.key = k;
 		s.line = p->line;

@@ -11,7 +11,6 @@
 #include "secret.h"
 #include "session/fetch.h"
 #include "util/log.h"
-#include "util/stop.h"
 #include "util/xmalloc.h"
 
 static u_int
@@ -187,14 +186,11 @@ run_fetch(struct run_acct *ra, const struct run_opts *ro)
 	struct fetch_result	 res;
 	struct error		 err;
 	char			 where[1100];
-	int			 rv;
+	int			 rv, failed;
 
-	err_clear(&err);
-	/* A run asked to stop starts no other account. */
-	if (stop_check(&err) == -1)
-		return (run_failed(ra, ro, &err));
 	if (!ra->ready && (rv = run_secret(ra, ro)) != 0)
 		return (rv);
+	err_clear(&err);
 	log_account(a.name);
 	if (!ra->ready) {
 		rv = run_deferred(ra, ro);
@@ -212,7 +208,20 @@ run_fetch(struct run_acct *ra, const struct run_opts *ro)
 		opts.progress_arg = a.name;
 	}
 
-	if (fetch_account(&a, &opts, &res, &err) == -1) {
+	failed = fetch_account(&a, &opts, &res, &err) == -1;
+	if (failed && err.code == ERR_NOPERM && a.oauth_provider != OAUTH_NONE) {
+		/* A token that should be good was refused: once more, fresh. */
+		log_verbose("the server refused the access token (%s); "
+		    "refreshing it and trying once more", err.what);
+		xfree_secret(ra->secret);
+		ra->secret = NULL;
+		err_clear(&err);
+		if (secret_oauth(ra->ra, 1, &ra->secret, &err) == 0) {
+			a.password = ra->secret;
+			failed = fetch_account(&a, &opts, &res, &err) == -1;
+		}
+	}
+	if (failed) {
 		progress_clear();
 		rv = exitcode(err.code);
 		if (rv == 0)

@@ -12,6 +12,7 @@
 
 #include "netrc.h"
 #include "paths.h"
+#include "oauth/oauth.h"
 #include "secret.h"
 #include "util/child.h"
 #include "util/xmalloc.h"
@@ -211,6 +212,42 @@ out:
 }
 
 int
+secret_oauth_conf(const struct rc_account *ra, struct oauth_conf *c,
+    char **client_secret, struct error *err)
+{
+	const struct account	*a = &ra->acct;
+
+	*client_secret = NULL;
+	if (a->oauth_client_secret != NULL)
+		*client_secret = xstrdup(a->oauth_client_secret);
+	else if (a->oauth_client_secret_eval != NULL &&
+	    secret_eval(a->oauth_client_secret_eval, client_secret,
+	    err) == -1)
+		return (-1);
+	if (oauth_conf(c, a, *client_secret, err) == -1) {
+		xfree_secret(*client_secret);
+		*client_secret = NULL;
+		return (-1);
+	}
+	return (0);
+}
+
+int
+secret_oauth(const struct rc_account *ra, int force, char **token,
+    struct error *err)
+{
+	struct oauth_conf	 c;
+	char			*cs;
+	int			 refreshed, rv;
+
+	if (secret_oauth_conf(ra, &c, &cs, err) == -1)
+		return (-1);
+	rv = oauth_access(&c, force, token, &refreshed, err);
+	xfree_secret(cs);
+	return (rv);
+}
+
+int
 secret_resolve(const struct rc_account *ra, char **user, char **secret,
     struct error *err)
 {
@@ -222,6 +259,8 @@ secret_resolve(const struct rc_account *ra, char **user, char **secret,
 	/* A client certificate is the credential. */
 	if (a->auth == AUTH_EXTERNAL)
 		return (0);
+	if (a->oauth_provider != OAUTH_NONE)
+		return (secret_oauth(ra, 0, secret, err));
 	if (a->password != NULL) {
 		*secret = xstrdup(a->password);
 		return (0);

@@ -24,4 +24,12 @@ int	secret_resolve(const struct rc_account *, char **user, char **secret,
  */
 int	secret_eval(char *const *argv, char **secret, struct error *);
 
+struct oauth_conf;
+/* The OAuth endpoints and client secret of an account with oauth_provider. */
+int	secret_oauth_conf(const struct rc_account *, struct oauth_conf *,
+	    char **client_secret, struct error *);
+/* Its access token, refreshed when due, or always with force. */
+int	secret_oauth(const struct rc_account *, int force, char **token,
+	    struct error *);
+
 #endif

@@ -20,6 +20,13 @@ enum auth_method {
 	AUTH_EXTERNAL,
 };
 
+enum oauth_provider {
+	OAUTH_NONE = 0,		/* the token comes from passwordeval */
+	OAUTH_MICROSOFT,
+	OAUTH_GOOGLE,
+	OAUTH_CUSTOM,
+};
+
 enum delivery_kind {
 	DELIVERY_MAILDIR = 0,
 	DELIVERY_MBOX,
@@ -66,6 +73,15 @@ struct account {
 	char			*user;
 	char			*password;	/* resolved secret, or NULL */
 
+	enum oauth_provider	 oauth_provider;
+	char			*oauth_client_id;
+	char			*oauth_client_secret;
+	char			**oauth_client_secret_eval;
+	char			*oauth_auth_url;
+	char			*oauth_device_url;
+	char			*oauth_token_url;
+	char			*oauth_scope;
+
 	enum delivery_kind	 delivery;
 	char			*delivery_path;	/* maildir directory, mbox file */
 	char			**mda_argv;	/* the MDA and its arguments */
@@ -81,7 +97,7 @@ struct account {
 	long long		 keep_secs;
 	int			 only_new;
 	int			 timeout;	/* seconds per read or write */
-	int			 session_timeout; /* seconds for a whole session */
+	int			 session_timeout;	/* seconds for it all */
 	enum pipelining_mode	 pipelining;
 	char			*state_dir;
 
@@ -90,6 +106,7 @@ struct account {
 	u_int			 max_messages;	/* 0: no limit */
 	char			**filter;	/* argv, NULL: none */
 	int			 received_header;
+	int			 syslog;	/* lines to syslog (cmd/ only) */
 };
 
 /* What the command line asks of this run, over the account's settings. */

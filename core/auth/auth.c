@@ -230,27 +230,43 @@ auth_failed(struct pop3 *p, enum auth_method m, const char *step,
 	return (-1);
 }
 
+/*
+ * USER and PASS, in one write with the scan behind them when the server
+ * pipelines: a slow link then pays one round trip for the whole login.
+ */
 static int
 auth_user(struct pop3 *p, struct error *err)
 {
 	const struct account	*a = p->acct;
 	struct pop3_resp	 r;
 	char			*cmd = NULL;
-	int			 rc = -1;
+	int			 rc = -1, pipelined = pop3_pipelining(p);
 
 	xasprintf(&cmd, "USER %s", a->user);
 	pop3_queue(p, cmd, NULL);
 	free(cmd);
 	cmd = NULL;
-	if (pop3_flush(p, err) == -1 || pop3_response(p, &r, err) == -1)
+	if (!pipelined && (pop3_flush(p, err) == -1 ||
+	    pop3_response(p, &r, err) == -1))
 		goto out;
-	if (!r.ok) {
+	if (!pipelined && !r.ok) {
 		auth_failed(p, AUTH_USER, "USER", &r, NULL, err);
 		goto out;
 	}
 	xasprintf(&cmd, "PASS %s", a->password);
 	pop3_queue(p, cmd, "PASS ****");
-	if (pop3_flush(p, err) == -1 || pop3_response(p, &r, err) == -1)
+	pop3_scan_ahead(p);
+	if (pop3_flush(p, err) == -1)
+		goto out;
+	if (pipelined) {
+		if (pop3_response(p, &r, err) == -1)
+			goto out;
+		if (!r.ok) {
+			auth_failed(p, AUTH_USER, "USER", &r, NULL, err);
+			goto out;
+		}
+	}
+	if (pop3_response(p, &r, err) == -1)
 		goto out;
 	if (!r.ok) {
 		auth_failed(p, AUTH_USER, "PASS", &r, NULL, err);
@@ -276,6 +292,7 @@ auth_apop(struct pop3 *p, struct error *err)
 	xasprintf(&cmd, "APOP %s %s", a->user, digest);
 	xasprintf(&shown, "APOP %s ****", a->user);
 	pop3_queue(p, cmd, shown);
+	pop3_scan_ahead(p);
 	if (pop3_flush(p, err) == -1 || pop3_response(p, &r, err) == -1)
 		goto out;
 	if (!r.ok) {

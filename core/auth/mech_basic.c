@@ -38,6 +38,7 @@ mech_plain(struct sasl_client *c, const struct sasl_creds *cr)
 	memset(c, 0, sizeof *c);
 	c->name = "PLAIN";
 	c->initial = 1;
+	c->oneshot = 1;
 	c->step = mech_plain_step;
 	c->ctx = (void *)cr;
 }
@@ -96,6 +97,7 @@ mech_external(struct sasl_client *c, const struct sasl_creds *cr)
 	memset(c, 0, sizeof *c);
 	c->name = "EXTERNAL";
 	c->initial = 1;
+	c->oneshot = 1;
 	c->step = mech_external_step;
 	c->ctx = (void *)cr;
 }

@@ -10,56 +10,53 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "auth/mech.h"
 #include "util/xmalloc.h"
 
 #define OAUTH_FIELD_MAX	96
 
 /*
- * The value of "key" in a flat JSON object, string or bare, cut at
- * OAUTH_FIELD_MAX bytes; "" when absent.  Not a JSON parser: what it finds
- * is only shown, after pop3_safe.
+ * The value of key in the server's JSON object, string or number, cut at
+ * len bytes; "" when absent or of another type.  Only ever shown, after
+ * pop3_safe.
  */
 static void
-oauth_field(const char *json, const char *key, char *out, size_t len)
+oauth_field(json_object *o, const char *key, char *out, size_t len)
 {
-	char		 pat[32];
-	const char	*p;
-	size_t		 n = 0;
+	json_object	*v;
 
 	out[0] = '\0';
-	(void)snprintf(pat, sizeof pat, "\"%s\"", key);
-	if ((p = strstr(json, pat)) == NULL)
+	if (o == NULL || !json_object_object_get_ex(o, key, &v))
 		return;
-	p += strlen(pat);
-	p += strspn(p, " \t\r\n");
-	if (*p++ != ':')
-		return;
-	p += strspn(p, " \t\r\n");
-	if (*p == '"') {
-		for (p++; *p != '\0' && *p != '"' && n + 1 < len; p++) {
-			if (*p == '\\' && p[1] != '\0')
-				p++;
-			out[n++] = *p;
-		}
-	} else {
-		while (*p != '\0' && strchr(",} \t\r\n", *p) == NULL &&
-		    n + 1 < len)
-			out[n++] = *p++;
-	}
-	out[n] = '\0';
+	if (json_object_is_type(v, json_type_string) ||
+	    json_object_is_type(v, json_type_int))
+		(void)strlcpy(out, json_object_get_string(v), len);
 }
 
 /* What the server's JSON says, into c->detail. */
 static void
 oauth_detail(struct sasl_client *c, const u_char *in, size_t inlen)
 {
-	char	*json, status[OAUTH_FIELD_MAX], error[OAUTH_FIELD_MAX];
-	char	 raw[2 * OAUTH_FIELD_MAX + 16], safe[sizeof c->detail - 32];
+	json_tokener	*tok;
+	json_object	*o = NULL;
+	char		*json, status[OAUTH_FIELD_MAX], error[OAUTH_FIELD_MAX];
+	char		 raw[2 * OAUTH_FIELD_MAX + 16];
+	char		 safe[sizeof c->detail - 32];
 
 	json = xstrndup((const char *)in, inlen);
-	oauth_field(json, "status", status, sizeof status);
-	oauth_field(json, "error", error, sizeof error);
+	if ((tok = json_tokener_new()) != NULL) {
+		o = json_tokener_parse_ex(tok, json, (int)strlen(json));
+		if (o != NULL && !json_object_is_type(o, json_type_object)) {
+			json_object_put(o);
+			o = NULL;
+		}
+		json_tokener_free(tok);
+	}
+	oauth_field(o, "status", status, sizeof status);
+	oauth_field(o, "error", error, sizeof error);
+	json_object_put(o);
 	if (status[0] != '\0' || error[0] != '\0')
 		(void)snprintf(raw, sizeof raw, "%s%s%s%s%s",
 		    status[0] != '\0' ? "status " : "", status,

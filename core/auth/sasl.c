@@ -186,6 +186,9 @@ sasl_auth(struct pop3 *p, struct sasl_client *c, struct pop3_resp *r,
 		 */
 		if ((p->caps & CAP_SASL) && strlen(cmd) + 2 <= SASL_AUTH_MAX) {
 			pop3_queue(p, cmd, *b64 != '\0' ? shown : NULL);
+			/* Answered by +OK or -ERR alone: the scan may follow. */
+			if (c->oneshot)
+				pop3_scan_ahead(p);
 			xfree_secret(b64);
 			b64 = NULL;
 		}

@@ -28,6 +28,7 @@ struct sasl_buf {
 struct sasl_client {
 	const char	*name;		/* as in AUTH NAME */
 	int		 initial;	/* has an initial response */
+	int		 oneshot;	/* no challenge after it, even to refuse */
 	/*
 	 * The response to a challenge; in is NULL for the initial response.
 	 * On -1 the exchange is cancelled with "*".

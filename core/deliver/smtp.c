@@ -337,6 +337,8 @@ smtp_connect(struct smtp *s, struct error *err)
 	return (0);
 }
 
+static void	smtp_close(struct deliver *);
+
 static int
 smtp_open(struct deliver *d, struct error *err)
 {
@@ -371,8 +373,11 @@ smtp_open(struct deliver *d, struct error *err)
 		goto fail;
 	}
 	d->priv = s;
-	if (smtp_connect(s, err) == -1)
-		return (-1);	/* close frees it */
+	if (smtp_connect(s, err) == -1) {
+		/* deliver_open() does not close what failed to open. */
+		smtp_close(d);
+		return (-1);
+	}
 	return (0);
 
 fail:

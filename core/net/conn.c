@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "net/conn.h"
-#include "util/stop.h"
+#include "util/intr.h"
 #include "util/xmalloc.h"
 
 struct conn *
@@ -40,73 +40,46 @@ conn_free(struct conn *c)
 	free(c);
 }
 
-static int	conn_wait_ms(struct conn *, int *);
-
-void
-conn_set_deadline(struct conn *c, int secs)
-{
-	if (secs <= 0)
-		return;
-	(void)clock_gettime(CLOCK_MONOTONIC, &c->deadline);
-	c->deadline.tv_sec += secs;
-	c->session = secs;
-}
-
-int
-conn_expired(struct conn *c, struct error *err)
-{
-	int	session;
-
-	if (conn_wait_ms(c, &session) > 0 || !session)
-		return (0);
-	err_set(err, ERR_TEMP, "the session with %s took longer than "
-	    "session_timeout (%d s)", c->peer, c->session);
-	err_hint(err, "the server is sending too slowly; what was delivered "
-	    "is recorded, the rest stays on the server: try again later, or "
-	    "raise 'session_timeout'");
-	return (-1);
-}
-
-/* Milliseconds to wait: the timeout, or what is left of the session. */
-static int
-conn_wait_ms(struct conn *c, int *session)
-{
-	struct timespec	now;
-	long long	left, ms = c->timeout * 1000LL;
-
-	*session = 0;
-	if (c->deadline.tv_sec == 0)
-		return ((int)ms);
-	(void)clock_gettime(CLOCK_MONOTONIC, &now);
-	left = (c->deadline.tv_sec - now.tv_sec) * 1000LL +
-	    (c->deadline.tv_nsec - now.tv_nsec) / 1000000;
-	if (left < 0)
-		left = 0;
-	if (left <= ms) {
-		*session = 1;
-		ms = left;
-	}
-	return ((int)ms);
-}
-
 int
 conn_wait(struct conn *c, int fd, short events, struct error *err)
 {
 	struct pollfd	pfd;
-	int		n, ms, session;
+	struct timespec	ts;
+	long long	ms, left;
+	int		n;
 
 	pfd.fd = fd;
 	pfd.events = events;
-	do {
-		if (stop_check(err) == -1)
+	for (;;) {
+		if (intr_check(err) == -1)
 			return (-1);
-		ms = conn_wait_ms(c, &session);
-		n = ms == 0 ? 0 : poll(&pfd, 1, ms);
-	} while (n == -1 && errno == EINTR);
+		ms = (long long)c->timeout * 1000;
+		if (c->deadline != 0) {
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			left = (c->deadline - ts.tv_sec) * 1000 -
+			    ts.tv_nsec / 1000000;
+			if (left <= 0) {
+				err_set(err, ERR_TEMP, "%s kept the session "
+				    "going for more than %d s", c->peer,
+				    c->session_timeout);
+				err_hint(err, "a server that trickles its "
+				    "answers; try again later, or raise "
+				    "'session_timeout'");
+				return (-1);
+			}
+			if (left < ms)
+				ms = left;
+		}
+		n = poll(&pfd, 1, (int)ms);
+		if (n == -1 && errno == EINTR)
+			continue;
+		/* Cut short by the session's end: said above, next turn. */
+		if (n == 0 && ms < (long long)c->timeout * 1000)
+			continue;
+		break;
+	}
 	if (n == -1)
 		return (err_setsys(err, ERR_TEMP, "poll"));
-	if (n == 0 && session)
-		return (conn_expired(c, err));
 	if (n == 0) {
 		err_set(err, ERR_TEMP, "no answer from %s in %d s", c->peer,
 		    c->timeout);

@@ -23,8 +23,6 @@ struct conn {
 	int				 wfd;
 	int				 timeout;	/* seconds */
 	const char			*peer;		/* for messages */
-	struct timespec			 deadline;	/* of the session, or 0 */
-	int				 session;	/* its length, seconds */
 
 	gnutls_session_t		 tls;
 	gnutls_certificate_credentials_t cred;
@@ -39,18 +37,14 @@ struct conn {
 	size_t				 wsize;
 
 	unsigned long long		 rtotal;	/* bytes read */
+	/* CLOCK_MONOTONIC second the whole session must end by, or 0. */
+	time_t				 deadline;
+	int				 session_timeout;
 };
 
 struct conn	*conn_new(int rfd, int wfd, int timeout, const char *peer);
 void		 conn_free(struct conn *);
 
-/*
- * Bounds the whole session to secs from now, so that a server trickling a
- * byte just inside the timeout cannot hold a run (and its lock) forever.
- */
-void		 conn_set_deadline(struct conn *, int secs);
-/* -1 with err (ERR_TEMP) once the session is past its deadline. */
-int		 conn_expired(struct conn *, struct error *);
 /* Waits up to the timeout for fd to be ready; -1 with err if it is not. */
 int		 conn_wait(struct conn *, int, short, struct error *);
 /* Reads more from the peer; -1 with err on error, end of file, timeout. */

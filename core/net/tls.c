@@ -6,7 +6,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <poll.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -18,7 +17,6 @@
 #include "net/conn.h"
 #include "net/tls.h"
 #include "util/log.h"
-#include "util/stop.h"
 
 /* TLS 1.2 at least, whatever the system's default priorities allow. */
 #define TLS_PRIORITIES	"NORMAL:-VERS-SSL3.0:-VERS-TLS1.0:-VERS-TLS1.1"
@@ -32,40 +30,9 @@ tls_is_address(const char *host)
 	    inet_pton(AF_INET6, host, buf) == 1);
 }
 
-/*
- * GnuTLS reads a whole record before it returns: each read is bounded by the
- * socket's timeout, and here also by the session's deadline and by a signal
- * asking the run to stop, so a server trickling a record cannot hold it.
- */
-static ssize_t
-tls_pull(gnutls_transport_ptr_t p, void *buf, size_t len)
-{
-	struct conn	*c = p;
-	struct error	 err;
-
-	if (stop_requested() || conn_expired(c, &err) == -1) {
-		errno = ETIMEDOUT;
-		return (-1);
-	}
-	return (recv(c->rfd, buf, len, 0));
-}
-
-static int
-tls_pull_timeout(gnutls_transport_ptr_t p, unsigned int ms)
-{
-	struct conn	*c = p;
-	struct pollfd	 pfd;
-
-	pfd.fd = c->rfd;
-	pfd.events = POLLIN;
-	return (poll(&pfd, 1, ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : (int)ms));
-}
-
 static int
 tls_gnutls_error(struct conn *c, int rc, const char *what, struct error *err)
 {
-	if (stop_check(err) == -1 || conn_expired(c, err) == -1)
-		return (-1);
 	if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_TIMEDOUT) {
 		err_set(err, ERR_TEMP, "%s: no answer from %s in %d s", what,
 		    c->peer, c->timeout);
@@ -281,10 +248,7 @@ tls_start(struct conn *c, const struct account *acct, int mode,
 		return (tls_gnutls_error(c, rc, "TLS setup", err));
 	if (acct->tls_verify && !pinned && mode == TLS_VERIFY)
 		gnutls_session_set_verify_cert(c->tls, host, 0);
-	gnutls_transport_set_ptr2(c->tls, c,
-	    (gnutls_transport_ptr_t)(intptr_t)c->wfd);
-	gnutls_transport_set_pull_function(c->tls, tls_pull);
-	gnutls_transport_set_pull_timeout_function(c->tls, tls_pull_timeout);
+	gnutls_transport_set_int2(c->tls, c->rfd, c->wfd);
 	gnutls_handshake_set_timeout(c->tls, (unsigned)c->timeout * 1000);
 
 	do

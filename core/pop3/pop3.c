@@ -509,6 +509,18 @@ pop3_expect_ok(struct pop3 *p, const char *cmd, struct error *err)
 	return (-1);
 }
 
+void
+pop3_scan_ahead(struct pop3 *p)
+{
+	if (!pop3_pipelining(p) || p->login_delay_user || p->expire_user ||
+	    p->scan_queued)
+		return;
+	pop3_queue(p, "STAT", NULL);
+	pop3_queue(p, "UIDL", NULL);
+	pop3_queue(p, "LIST", NULL);
+	p->scan_queued = 1;
+}
+
 int
 pop3_scan(struct pop3 *p, struct pop3_msg **msgsp, u_int *countp,
     struct error *err)
@@ -522,11 +534,14 @@ pop3_scan(struct pop3 *p, struct pop3_msg **msgsp, u_int *countp,
 
 	memset(&s, 0, sizeof s);
 	s.p = p;
-	pop3_queue(p, "STAT", NULL);
-	if (pipelined) {
-		pop3_queue(p, "UIDL", NULL);
-		pop3_queue(p, "LIST", NULL);
+	if (!p->scan_queued) {
+		pop3_queue(p, "STAT", NULL);
+		if (pipelined) {
+			pop3_queue(p, "UIDL", NULL);
+			pop3_queue(p, "LIST", NULL);
+		}
 	}
+	p->scan_queued = 0;
 	if (pop3_flush(p, err) == -1 || pop3_response(p, &r, err) == -1)
 		return (-1);
 	pop3_safe(safe, sizeof safe, r.line);

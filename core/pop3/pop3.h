@@ -63,12 +63,20 @@ struct pop3 {
 	long			 expire;
 	int			 login_delay_user;
 	int			 expire_user;
+	int			 scan_queued;	/* STAT, UIDL, LIST sent ahead */
 };
 
 struct pop3_msg {
 	char		*uid;
 	unsigned long long size;
 };
+
+/*
+ * With PIPELINING, queues STAT, UIDL and LIST behind the login command
+ * about to be flushed, so that the scan costs no round trip of its own
+ * (unless CAPA must be asked again after the login).
+ */
+void	pop3_scan_ahead(struct pop3 *);
 
 /* A place for message data: called with each decoded chunk. */
 typedef int	(*pop3_sink)(void *, const char *, size_t, struct error *);

@@ -18,8 +18,8 @@
 #include "state/logins.h"
 #include "state/state.h"
 #include "util/child.h"
+#include "util/intr.h"
 #include "util/log.h"
-#include "util/stop.h"
 #include "util/xmalloc.h"
 
 #define FETCH_LOCK_WAIT		5	/* seconds to wait for another run */
@@ -81,6 +81,7 @@ struct fetch {
 	u_int			 filter_failed;	/* the filter gave no verdict */
 	unsigned long long	 msgbytes;	/* of the message being written */
 	double			 progress_at;	/* when progress was last told */
+	time_t			 started;	/* CLOCK_MONOTONIC, the session */
 };
 
 static double
@@ -541,9 +542,6 @@ fetch_transfer(struct fetch *f, struct error *err)
 
 	maxcmds = pipelined ? FETCH_WINDOW_CMDS : 1;
 	for (;;) {
-		/* Between messages: a run asked to stop stops here. */
-		if (stop_check(err) == -1)
-			return (-1);
 		while (f->rcount < maxcmds) {
 			if (f->nextdele < f->ndele)
 				fetch_push(f, CMD_DELE,
@@ -558,7 +556,8 @@ fetch_transfer(struct fetch *f, struct error *err)
 		}
 		if (f->rcount == 0)
 			return (0);
-		if (pop3_flush(&f->pop3, err) == -1)
+		/* Data may stay buffered for long: no wait would see it. */
+		if (intr_check(err) == -1 || pop3_flush(&f->pop3, err) == -1)
 			return (-1);
 
 		c = f->ring[f->rhead];
@@ -650,7 +649,8 @@ fetch_connect(struct fetch *f, struct error *err)
 	if ((fd = net_connect(a->host, port, a->timeout, err)) == -1)
 		return (-1);
 	f->conn = conn_new(fd, fd, a->timeout, "the server");
-	conn_set_deadline(f->conn, a->session_timeout);
+	f->conn->deadline = f->started + a->session_timeout;
+	f->conn->session_timeout = a->session_timeout;
 	pop3_init(&f->pop3, f->conn, a);
 	if (a->tls && !a->tls_starttls &&
 	    tls_start(f->conn, a, TLS_VERIFY, err) == -1)
@@ -735,11 +735,6 @@ fetch_session(struct fetch *f, struct error *err)
 		pop3_state(&f->pop3, POP3_FAILED);
 		return (-1);
 	}
-	/* A run asked to stop deletes nothing, even what it recorded. */
-	if (stop_check(err) == -1) {
-		pop3_state(&f->pop3, POP3_FAILED);
-		return (-1);
-	}
 	if (pop3_quit(&f->pop3, err) == -1)
 		return (-1);
 	f->res->deleted = f->deleted;
@@ -787,6 +782,7 @@ fetch_account(const struct account *acct, const struct fetch_opts *opts,
 	f.res = res;
 	f.now = time(NULL);
 	f.recorded = start;
+	f.started = (time_t)start;
 	f.keep = opts->keep == 0 ? KEEP_OFF : opts->keep == 1 ? KEEP_ON :
 	    acct->keep;
 

@@ -68,18 +68,6 @@ sc_capa() {
 	echo "S: ."
 }
 
-sc_empty() {
-	echo "C: STAT"
-	echo "S: +OK 0 0"
-	echo "C: UIDL"
-	echo "S: +OK"
-	echo "S: ."
-	echo "C: LIST"
-	echo "S: +OK"
-	echo "S: ."
-	sc_quit
-}
-
 # --- every method against Dovecot -----------------------------------------
 
 @test "auth user against Dovecot: USER/PASS, PASS masked" {

@@ -159,3 +159,109 @@ for i in range(20000):
 	fake_wait
 	refute_sent '^(DELE|QUIT)'
 }
+
+# --- the login: one round trip when the server pipelines -----------------
+
+# capa_pipe [caps...]: greeting and CAPA with PIPELINING and the caps.
+capa_pipe() {
+	echo "S: +OK fake ready"
+	echo "C: CAPA"
+	echo "S: +OK"
+	echo "S: PIPELINING"
+	local c
+	for c in "$@"; do
+		echo "S: $c"
+	done
+	echo "S: ."
+}
+
+empty_scan_answers() {
+	echo "S: +OK 0 0"
+	echo "S: +OK"
+	echo "S: ."
+	echo "S: +OK"
+	echo "S: ."
+	sc_quit
+}
+
+@test "USER, PASS, STAT, UIDL and LIST go in one write when the server pipelines" {
+	{
+		capa_pipe USER UIDL
+		# No answer comes before all five are in: a client that waits
+		# for USER's answer would hang here.
+		echo "C: USER test"
+		echo "C: PASS fake-secret"
+		echo "C: STAT"
+		echo "C: UIDL"
+		echo "C: LIST"
+		echo "S: +OK"
+		echo "S: +OK logged in"
+		empty_scan_answers
+	} >"$SC"
+	fake_start "$SC"
+	rc_fake f plain | rc_write
+	pf
+	assert_success
+	fake_wait
+	assert_equal "$FAKE_STATUS" 0
+}
+
+@test "AUTH PLAIN with its initial response has the scan behind it" {
+	local ir
+	ir=$(printf '\0test\0fake-secret' | base64 -w0)
+	{
+		capa_pipe "SASL PLAIN" UIDL
+		echo "C: AUTH PLAIN $ir"
+		echo "C: STAT"
+		echo "C: UIDL"
+		echo "C: LIST"
+		echo "S: +OK logged in"
+		empty_scan_answers
+	} >"$SC"
+	fake_start "$SC" --tls-implicit
+	rc_fake f tls "auth plain" | rc_write
+	pf
+	assert_success
+	fake_wait
+	assert_equal "$FAKE_STATUS" 0
+}
+
+@test "a refused USER in a pipelined login: 77 naming USER, the session ends" {
+	{
+		capa_pipe USER UIDL
+		echo "C: USER test"
+		echo "C: PASS fake-secret"
+		echo "C: STAT"
+		echo "C: UIDL"
+		echo "C: LIST"
+		echo "S: -ERR [AUTH] no such user"
+		echo "EXPECT-EOF"
+	} >"$SC"
+	fake_start "$SC"
+	rc_fake f plain | rc_write
+	pf
+	assert_failure 77
+	assert_output --partial "USER"
+	fake_wait
+	assert_equal "$FAKE_STATUS" 0
+}
+
+@test "without PIPELINING the login waits for each answer" {
+	{
+		echo "S: +OK fake ready"
+		echo "C: CAPA"
+		echo "S: +OK"
+		echo "S: USER"
+		echo "S: ."
+		echo "C: USER test"
+		echo "S: -ERR [AUTH] no such user"
+		# A client that sent PASS ahead would be caught here.
+		echo "EXPECT-EOF"
+	} >"$SC"
+	fake_start "$SC"
+	rc_fake f plain | rc_write
+	pf
+	assert_failure 77
+	fake_wait
+	assert_equal "$FAKE_STATUS" 0
+}

@@ -342,6 +342,19 @@ sc_retr() {
 	echo "MSG $2"
 }
 
+# An empty mailbox: STAT, UIDL and LIST answered one by one, then QUIT.
+sc_empty() {
+	echo "C: STAT"
+	echo "S: +OK 0 0"
+	echo "C: UIDL"
+	echo "S: +OK"
+	echo "S: ."
+	echo "C: LIST"
+	echo "S: +OK"
+	echo "S: ."
+	sc_quit
+}
+
 sc_quit() {
 	echo "C: QUIT"
 	echo "S: +OK bye"

@@ -20,6 +20,10 @@
 # and adds the EXTERNAL mechanism: the certificate's CN is the user, with
 # no password.
 #
+# DOVECOT_OAUTH2_URL, set before dovecot_start, adds XOAUTH2 and OAUTHBEARER
+# checked by the oauth2 passdb against that introspection URL (HTTPS with
+# the test CA; tests/lib/oauthserver.py's /introspect).
+#
 # DOVECOT_LMTP=1, set before dovecot_start, also starts LMTP on
 # 127.0.0.1:$DOVECOT_LMTP_PORT and the socket $DOVECOT_LMTP_SOCKET; a
 # message for any user U lands in $DOVECOT_DIR/mail/U (dovecot_maildir U),
@@ -33,6 +37,7 @@ DOVECOT_PASS=${DOVECOT_PASS:-s3cret-Pass}
 DOVECOT_MECHANISMS=${DOVECOT_MECHANISMS:-plain login}
 DOVECOT_CLIENT_CERT=${DOVECOT_CLIENT_CERT:-0}
 DOVECOT_LMTP=${DOVECOT_LMTP:-0}
+DOVECOT_OAUTH2_URL=${DOVECOT_OAUTH2_URL:-}
 _dovecot_seq=0
 
 # A free TCP port on 127.0.0.1 (bind port 0 and let it go).
@@ -68,6 +73,7 @@ _dovecot_write_conf() {
 	local ssl=$1
 	local uid gid login_user internal_user mechanisms=$DOVECOT_MECHANISMS
 	local clientcert=no
+	[[ -z $DOVECOT_OAUTH2_URL ]] || mechanisms="$mechanisms xoauth2 oauthbearer"
 	if [[ $ssl == yes && $DOVECOT_CLIENT_CERT == 1 ]]; then
 		clientcert=yes
 		[[ " $mechanisms " == *" external "* ]] ||
@@ -114,6 +120,23 @@ _dovecot_write_conf() {
 		  driver = static
 		  args = nopassword=y
 		  mechanisms = external
+		}
+		CONF
+	fi
+	if [[ -n $DOVECOT_OAUTH2_URL ]]; then
+		cat >"$DOVECOT_DIR/oauth2.conf.ext" <<-CONF
+		introspection_mode = post
+		introspection_url = $DOVECOT_OAUTH2_URL
+		tls_ca_cert_file = $DOVECOT_DIR/ca.pem
+		username_attribute = username
+		active_attribute = active
+		active_value = true
+		CONF
+		cat >>"$DOVECOT_CONF" <<-CONF
+		passdb {
+		  driver = oauth2
+		  mechanisms = xoauth2 oauthbearer
+		  args = $DOVECOT_DIR/oauth2.conf.ext
 		}
 		CONF
 	fi

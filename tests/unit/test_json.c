@@ -1,4 +1,4 @@
-/* The --json encoder: whatever a string holds, the output parses. */
+/* The --json encoder (json-c): whatever a string holds, the output parses. */
 #include <stdlib.h>
 
 #include "json.h"
@@ -29,10 +29,10 @@ main(void)
 	CHECK_STR(quote("say \"hi\""), "\"say \\\"hi\\\"\"");
 	CHECK_STR(quote("C:\\mail"), "\"C:\\\\mail\"");
 	CHECK_STR(quote("a/b"), "\"a/b\"");
-	/* Every control character as \u00XX, DEL too. */
-	CHECK_STR(quote("\n"), "\"\\u000a\"");
-	CHECK_STR(quote("a\tb\r\n"), "\"a\\u0009b\\u000d\\u000a\"");
-	CHECK_STR(quote("\x01\x1f\x7f"), "\"\\u0001\\u001f\\u007f\"");
+	/* Every control character escaped; DEL is plain JSON. */
+	CHECK_STR(quote("\n"), "\"\\n\"");
+	CHECK_STR(quote("a\tb\r\n"), "\"a\\tb\\r\\n\"");
+	CHECK_STR(quote("\x01\x1f\x7f"), "\"\\u0001\\u001f\x7f\"");
 	CHECK_STR(quote("\x1b[31mred"), "\"\\u001b[31mred\"");
 
 	/* Valid UTF-8 passes through. */
@@ -43,28 +43,28 @@ main(void)
 	CHECK_STR(quote("\xf4\x8f\xbf\xbf"), "\"\xf4\x8f\xbf\xbf\"");
 
 	/* Anything else becomes U+FFFD, a byte at a time. */
-	CHECK_STR(quote("\xe9t\xe9"), "\"\\ufffdt\\ufffd\"");
-	CHECK_STR(quote("\x80"), "\"\\ufffd\"");
-	CHECK_STR(quote("\xbf\xbf"), "\"\\ufffd\\ufffd\"");
+	CHECK_STR(quote("\xe9t\xe9"), "\"\xef\xbf\xbdt\xef\xbf\xbd\"");
+	CHECK_STR(quote("\x80"), "\"\xef\xbf\xbd\"");
+	CHECK_STR(quote("\xbf\xbf"), "\"\xef\xbf\xbd\xef\xbf\xbd\"");
 	/* Overlong forms. */
-	CHECK_STR(quote("\xc0\xaf"), "\"\\ufffd\\ufffd\"");
-	CHECK_STR(quote("\xc1\xbf"), "\"\\ufffd\\ufffd\"");
-	CHECK_STR(quote("\xe0\x80\xaf"), "\"\\ufffd\\ufffd\\ufffd\"");
+	CHECK_STR(quote("\xc0\xaf"), "\"\xef\xbf\xbd\xef\xbf\xbd\"");
+	CHECK_STR(quote("\xc1\xbf"), "\"\xef\xbf\xbd\xef\xbf\xbd\"");
+	CHECK_STR(quote("\xe0\x80\xaf"), "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
 	CHECK_STR(quote("\xf0\x80\x80\xaf"),
-	    "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
+	    "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
 	/* Surrogates, and above U+10FFFF. */
-	CHECK_STR(quote("\xed\xa0\x80"), "\"\\ufffd\\ufffd\\ufffd\"");
+	CHECK_STR(quote("\xed\xa0\x80"), "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
 	CHECK_STR(quote("\xf4\x90\x80\x80"),
-	    "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
+	    "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
 	CHECK_STR(quote("\xf5\x80\x80\x80"),
-	    "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
-	CHECK_STR(quote("\xff\xfe"), "\"\\ufffd\\ufffd\"");
+	    "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
+	CHECK_STR(quote("\xff\xfe"), "\"\xef\xbf\xbd\xef\xbf\xbd\"");
 	/* Cut short, by the end of the string or by a plain byte. */
-	CHECK_STR(quote("\xc3"), "\"\\ufffd\"");
-	CHECK_STR(quote("\xe2\x82"), "\"\\ufffd\\ufffd\"");
-	CHECK_STR(quote("\xf0\x9f\x93"), "\"\\ufffd\\ufffd\\ufffd\"");
-	CHECK_STR(quote("\xe2\x82x"), "\"\\ufffd\\ufffdx\"");
-	CHECK_STR(quote("\xc3\""), "\"\\ufffd\\\"\"");
+	CHECK_STR(quote("\xc3"), "\"\xef\xbf\xbd\"");
+	CHECK_STR(quote("\xe2\x82"), "\"\xef\xbf\xbd\xef\xbf\xbd\"");
+	CHECK_STR(quote("\xf0\x9f\x93"), "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
+	CHECK_STR(quote("\xe2\x82x"), "\"\xef\xbf\xbd\xef\xbf\xbdx\"");
+	CHECK_STR(quote("\xc3\""), "\"\xef\xbf\xbd\\\"\"");
 
 	/* Strings longer than the first buffer. */
 	for (i = 0; i < sizeof long_str - 1; i++)
