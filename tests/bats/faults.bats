@@ -1,0 +1,292 @@
+#!/usr/bin/env bats
+# Write errors at every point of a delivery and of the state: the Nth write,
+# sync, rename, open or mkdir fails (ENOSPC, EIO, EDQUOT, EFBIG in turn,
+# through the LD_PRELOAD library of tests/faults), for each N the run makes.
+# Each time: exit 74 or 75, no QUIT (the server keeps every message), nothing
+# delivered twice, the old mail of an mbox intact; the next run delivers
+# every message exactly once.  Then a real full file system (tmpfs) and a
+# real file size limit (ulimit -f).
+
+load ../lib/common
+load ../lib/mbox
+
+setup_file() {
+	certs_make "$BATS_FILE_TMPDIR/certs"
+	corpus_many "$BATS_FILE_TMPDIR/three" 3
+	export THREE=$BATS_FILE_TMPDIR/three
+	dovecot_start
+}
+
+teardown_file() {
+	dovecot_stop
+}
+
+setup() {
+	common_setup
+	MBOX=$BATS_TEST_TMPDIR/mbox
+	OLD=$BATS_TEST_TMPDIR/old.eml
+	printf 'Subject: old\n\nFrom old body\n' >"$OLD"
+	SHIM=$(dirname "$POPFETCH")/tests/faults/libfaultshim.so
+	[[ -f $SHIM ]] || skip "no $SHIM (built by meson with the rest)"
+}
+
+teardown() {
+	if [[ -n ${MNT:-} ]]; then
+		umount "$MNT" 2>/dev/null || true
+	fi
+}
+
+ERRNOS=(ENOSPC EIO EDQUOT EFBIG)
+
+# The mailbox as before each run: three messages on the server, nothing
+# delivered, and for the mbox one old message.
+fresh() {
+	dovecot_clear
+	dovecot_add_dir "$THREE"
+	rm -rf "$MAILDIR" "$STATE_DIR"
+	printf 'From old@example.org Mon Jan  1 00:00:00 2001\nSubject: old\n\n>From old body\n\n' >"$MBOX"
+	cp "$MBOX" "$BATS_TEST_TMPDIR/mbox.before"
+}
+
+# faulted N ERRNO: popfetch with the Nth matching call failing.
+faulted() {
+	run timeout -k 5 120 env LD_PRELOAD="$SHIM" \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+	    FAULT_NTH="$1" FAULT_ERRNO="$2" \
+	    FAULT_REPORT="$BATS_TEST_TMPDIR/count" "$POPFETCH" -f "$RC"
+}
+
+# After a failed run: what landed is there once, nothing else was touched.
+check_partial() {
+	case $1 in
+	maildir | mda)
+		local dups
+		dups=$(_sums "$MAILDIR/new" "$MAILDIR/cur" | uniq -d)
+		[[ -z $dups ]] || fail "a message delivered twice"
+		;;
+	mbox)
+		# The old mail is intact and the mbox is still valid mboxrd.
+		cmp -n "$(stat -c %s "$BATS_TEST_TMPDIR/mbox.before")" \
+		    "$BATS_TEST_TMPDIR/mbox.before" "$MBOX" ||
+		    fail "the old mail of the mbox was changed"
+		local n
+		n=$(mbox_count "$MBOX")
+		((n >= 1 && n <= 4)) || fail "formail sees $n messages"
+		mbox_split "$MBOX" "$BATS_TEST_TMPDIR/split"
+		[[ -z $(_sums "$BATS_TEST_TMPDIR/split" | uniq -d) ]] ||
+		    fail "a message twice in the mbox"
+		;;
+	esac
+}
+
+check_full() {
+	case $1 in
+	maildir | mda)
+		MAILDIR_ALLOW_TMP=0 assert_maildir_equals "$THREE"
+		;;
+	mbox)
+		assert_mbox_holds "$MBOX" "$OLD" "$THREE"/*
+		;;
+	esac
+}
+
+# sweep METHOD PATH [CALLS [SKIP]]: fails each matching call on PATH (but
+# not on SKIP) in turn.
+sweep() {
+	local method=$1 path=$2 calls=${3:-} skip=${4:-}
+	export FAULT_PATH=$path FAULT_SKIP=$skip
+	[[ -n $calls ]] && export FAULT_CALLS=$calls
+	fresh
+	faulted 0 ENOSPC
+	assert_success
+	local total n e
+	total=$(cat "$BATS_TEST_TMPDIR/count")
+	((total > 0)) || fail "no call on $path was seen"
+	echo "# $method $path: $total calls" >&3
+	for ((n = 1; n <= total; n++)); do
+		e=${ERRNOS[n % 4]}
+		fresh
+		faulted "$n" "$e"
+		if [[ $status != 74 && $status != 75 ]]; then
+			echo "call $n of $total on $path failing with $e: exit $status" >&2
+			printf '%s\n' "$output" >&2
+			fail "exit $status, not 74 or 75"
+		fi
+		assert_output --regexp '^dv: '
+		# No QUIT: the server deleted nothing.
+		assert_equal "$(dovecot_count)" 3
+		check_partial "$method"
+		pf
+		assert_success
+		check_full "$method"
+		assert_equal "$(dovecot_count)" 0
+	done
+	unset FAULT_PATH FAULT_CALLS FAULT_SKIP
+}
+
+@test "Maildir: every write, sync, rename and mkdir failing in turn" {
+	rc_dovecot dv plain | rc_write
+	sweep maildir "$MAILDIR"
+}
+
+@test "mbox: every write, sync and truncate failing in turn; the append is undone" {
+	rc_dovecot dv plain "delivery mbox $MBOX" | rc_write
+	# The pid written into the dot lock is a courtesy, its failure a note.
+	sweep mbox "$MBOX" write,fsync,rename,open,ftruncate,link .lock
+}
+
+@test "mbox: the dot lock cannot be made" {
+	rc_dovecot dv plain "delivery mbox $MBOX" | rc_write
+	sweep mbox "$MBOX.lock" open,link
+}
+
+@test "state file and journal: every write, sync and rename failing in turn" {
+	rc_dovecot dv plain | rc_write
+	# The login record is a courtesy: its failure is only a warning.
+	sweep maildir "$STATE_DIR/" write,fsync,rename,open,ftruncate,mkdir \
+	    .login
+}
+
+@test "a short write to the mbox, then an error: rolled back" {
+	rc_dovecot dv plain "delivery mbox $MBOX" | rc_write
+	fresh
+	FAULT_PATH=$MBOX FAULT_CALLS=write FAULT_SHORT=1 faulted 2 ENOSPC
+	assert_failure 74
+	assert_equal "$(dovecot_count)" 3
+	cmp "$BATS_TEST_TMPDIR/mbox.before" "$MBOX"
+	pf
+	assert_success
+	check_full mbox
+}
+
+# A real full file system: a small tmpfs (needs mount, so root outside a
+# restricted container).
+@test "a real full file system (tmpfs): 74, nothing lost, the next run with room delivers once" {
+	MNT=$BATS_TEST_TMPDIR/mnt
+	mkdir -p "$MNT"
+	mount -t tmpfs -o size=64k tmpfs "$MNT" 2>/dev/null ||
+	    { MNT=; skip "mount is not permitted here (not root, or a container)"; }
+	mkdir "$BATS_TEST_TMPDIR/big"
+	cp "$THREE"/* "$BATS_TEST_TMPDIR/big/"
+	{
+		printf 'From: big@example.org\nSubject: big\n\n'
+		head -c 100000 /dev/urandom | base64
+	} >"$BATS_TEST_TMPDIR/big/big.eml"
+	dovecot_clear
+	dovecot_add_dir "$BATS_TEST_TMPDIR/big"
+	MAILDIR=$MNT/Maildir
+	rc_dovecot dv plain | rc_write
+	pf
+	assert_failure 74
+	assert_output --partial 'No space left on device'
+	assert_equal "$(dovecot_count)" 4
+	[[ -z $(_sums "$MAILDIR/new" | uniq -d) ]] || fail "a message twice"
+	umount "$MNT"
+	mount -t tmpfs -o size=4m tmpfs "$MNT"
+	rm -rf "$STATE_DIR"
+	pf
+	assert_success
+	assert_maildir_equals "$BATS_TEST_TMPDIR/big"
+	assert_equal "$(dovecot_count)" 0
+}
+
+@test "a real file size limit (ulimit -f) on the mbox: 74, the append undone" {
+	corpus_many "$BATS_TEST_TMPDIR/big" 1
+	head -c 100000 /dev/urandom | base64 >>"$BATS_TEST_TMPDIR/big/"*
+	dovecot_clear
+	dovecot_add_dir "$BATS_TEST_TMPDIR/big"
+	rc_dovecot dv plain "delivery mbox $MBOX" | rc_write
+	printf 'From old@example.org Mon Jan  1 00:00:00 2001\nSubject: old\n\n>From old body\n\n' >"$MBOX"
+	cp "$MBOX" "$BATS_TEST_TMPDIR/mbox.before"
+	run bash -c 'ulimit -f 64; exec timeout 60 "$0" -f "$1"' "$POPFETCH" "$RC"
+	assert_failure 74
+	assert_equal "$(dovecot_count)" 1
+	cmp "$BATS_TEST_TMPDIR/mbox.before" "$MBOX"
+	pf
+	assert_success
+	assert_mbox_holds "$MBOX" "$OLD" "$BATS_TEST_TMPDIR/big"/*
+}
+
+# --- the MDA -----------------------------------------------------------------
+
+# mda_script NAME BODY: an executable sh script; "store" puts its input in
+# $MAILDIR/new.
+mda_script() {
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	printf '#!/bin/sh\n%s\n' "$2" >"$BATS_TEST_TMPDIR/bin/$1"
+	chmod 755 "$BATS_TEST_TMPDIR/bin/$1"
+}
+
+store_mda() {
+	mda_script store 'mkdir -p "$1/new" "$1/cur" "$1/tmp" &&
+f=$(mktemp "$1/tmp/m.XXXXXX") && cat >"$f" && mv "$f" "$1/new/"'
+	rc_dovecot dv plain "delivery mda $BATS_TEST_TMPDIR/bin/store $MAILDIR" "$@"
+}
+
+@test "MDA: every write, sync and rename of its spool and the state failing in turn" {
+	store_mda | rc_write
+	# The log of MDA deliveries under way narrows the window for a
+	# duplicate after a crash; a run that cannot write it warns and goes on.
+	# So does one that cannot empty the spool: its size is kept apart.
+	sweep mda "$STATE_DIR/" write,fsync,rename,open,mkdir .login,.mda
+}
+
+@test "MDA: every write into its input failing in turn" {
+	store_mda | rc_write
+	sweep mda pipe: write
+}
+
+# mda_fails SCRIPT MESSAGE: the MDA fails on a big message; 74 with
+# MESSAGE, the message stays on the server, and the next run with a working
+# MDA delivers each message once.
+mda_fails() {
+	local big=$BATS_TEST_TMPDIR/big
+	mkdir -p "$big"
+	{
+		printf 'From: big@example.org\nSubject: big\n\n'
+		python3 -c 'print(("y" * 70 + "\n") * 20000, end="")'
+	} >"$big/zz-big.eml"
+	dovecot_clear
+	dovecot_add_dir "$big"
+	rm -rf "$MAILDIR" "$STATE_DIR"
+	mda_script bad "$1"
+	rc_dovecot dv plain "delivery mda $BATS_TEST_TMPDIR/bin/bad $MAILDIR" | rc_write
+	local t0=$SECONDS
+	${FAULTED:-pf}
+	assert_failure 74
+	assert_output --partial "$2"
+	(( SECONDS - t0 < 20 )) || fail "took $((SECONDS - t0)) s"
+	assert_equal "$(dovecot_count)" 1
+	store_mda | rc_write
+	pf
+	assert_success
+	assert_maildir_equals "$big"
+	assert_equal "$(dovecot_count)" 0
+}
+
+@test "MDA closing its input half way and exiting 0: 74, kept, the next run delivers once" {
+	mda_fails 'head -c 1000 >/dev/null; exit 0' "stopped reading"
+}
+
+@test "MDA killed by a signal half way: 74, kept, the next run delivers once" {
+	mda_fails 'head -c 1000 >/dev/null; kill -9 $$' "killed by signal 9"
+}
+
+@test "MDA killed by a signal after reading everything: 74, kept, delivered once next run" {
+	mda_fails 'cat >/dev/null; kill -TERM $$' "killed by signal 15"
+}
+
+@test "MDA hanging past its timeout: killed, 74, kept, the next run delivers once" {
+	# The MDA never reads; the wait for it to read is made to time out at
+	# once rather than after its ten minutes.
+	local pidfile=$BATS_TEST_TMPDIR/mda.pid
+	FAULTED="faulted_poll" mda_fails "echo \$\$ >$pidfile; exec sleep 300" \
+	    "did not read the message"
+	# Killed, not left behind.
+	run kill -0 "$(cat "$pidfile")"
+	assert_failure
+}
+
+faulted_poll() {
+	FAULT_PATH=pipe: FAULT_CALLS=poll faulted 1 ENOSPC
+}
