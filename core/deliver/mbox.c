@@ -176,16 +176,21 @@ mbox_stale(struct mbox *mb)
 static int
 mbox_dotlock(struct mbox *mb, struct error *err)
 {
-	char	buf[MBOX_HOST_MAX + 32];
-	int	fd, n, try;
+	char	buf[MBOX_HOST_MAX + 32], tmp[PATH_MAX];
+	int	fd, n, try, rv = -1;
 
 	if (mb->nodotlock)
 		return (1);
-	for (try = 0; try < 2; try++) {
-		fd = open(mb->lockpath, O_WRONLY | O_CREAT | O_EXCL |
-		    O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (fd != -1)
-			break;
+	/*
+	 * The lock file is born whole: "PID HOST" written to a file of our
+	 * own, then linked to FILE.lock.  Made empty and written after, a kill
+	 * in between would leave a lock nobody can tell is stale.
+	 */
+	n = snprintf(tmp, sizeof tmp, "%s.%ld.XXXXXX", mb->lockpath,
+	    (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof tmp)
+		return (err_set(err, ERR_IO, "%s: name too long", mb->lockpath));
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
 		if (errno == EACCES || errno == EPERM || errno == EROFS) {
 			log_verbose("cannot make lock files beside %s (%s): "
 			    "locking it with fcntl only", mb->path,
@@ -193,24 +198,38 @@ mbox_dotlock(struct mbox *mb, struct error *err)
 			mb->nodotlock = 1;
 			return (1);
 		}
+		err_setsys(err, ERR_IO, "cannot create lock file %s", tmp);
+		deliver_hint(err, tmp, errno);
+		return (-1);
+	}
+	n = snprintf(buf, sizeof buf, "%ld %s\n", (long)getpid(), mb->host);
+	if (n < 0 || (size_t)n >= sizeof buf || write(fd, buf, (size_t)n) != n ||
+	    fchmod(fd, 0644) == -1) {
+		err_setsys(err, ERR_IO, "cannot write lock file %s", tmp);
+		deliver_hint(err, tmp, errno);
+		(void)close(fd);
+		goto out;
+	}
+	(void)close(fd);
+	for (try = 0; try < 2; try++) {
+		if (link(tmp, mb->lockpath) == 0) {
+			mb->dotlocked = 1;
+			rv = 1;
+			goto out;
+		}
 		if (errno != EEXIST) {
 			err_setsys(err, ERR_IO, "cannot create lock file %s",
 			    mb->lockpath);
 			deliver_hint(err, mb->lockpath, errno);
-			return (-1);
+			goto out;
 		}
 		if (!mbox_stale(mb))
-			return (0);
+			break;
 	}
-	if (fd == -1)
-		return (0);
-	mb->dotlocked = 1;
-	n = snprintf(buf, sizeof buf, "%ld %s\n", (long)getpid(), mb->host);
-	/* The content only helps to spot a stale lock; its age suffices. */
-	if (n > 0 && (size_t)n < sizeof buf && write(fd, buf, (size_t)n) != n)
-		log_verbose("cannot write lock file %s", mb->lockpath);
-	(void)close(fd);
-	return (1);
+	rv = 0;
+out:
+	(void)unlink(tmp);
+	return (rv);
 }
 
 static void

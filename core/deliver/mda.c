@@ -38,7 +38,6 @@
 #include "util/log.h"
 #include "util/xmalloc.h"
 
-#define MDA_BUFSIZE		65536
 /* The child's end of the pipe on which a failed exec reports errno. */
 /* Seconds an MDA may go without reading, or take to exit at the end. */
 #define MDA_TIMEOUT		600
@@ -210,80 +209,6 @@ mda_errread(struct mda *md, int fd)
 	}
 }
 
-/*
- * Feeds the spool to the MDA's stdin while reading its stderr, so that an
- * MDA that writes much to stderr cannot block us both.  EPIPE means it
- * stopped reading: what is left is not sent.
- */
-static int
-mda_feed(struct mda *md, const char *name, int *in, int *errfd,
-    struct error *err)
-{
-	struct pollfd	 pfd[2];
-	char		*buf;
-	size_t		 pos = 0, len = 0;
-	off_t		 off = 0;
-	ssize_t		 n;
-	int		 r, rv = -1;
-
-	buf = xmalloc(MDA_BUFSIZE);
-	while (*in != -1) {
-		pfd[0].fd = *in;
-		pfd[0].events = POLLOUT;
-		pfd[1].fd = *errfd;
-		pfd[1].events = POLLIN;
-		r = poll(pfd, 2, MDA_TIMEOUT * 1000);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
-			err_setsys(err, ERR_SOFTWARE, "poll");
-			goto out;
-		}
-		if (r == 0) {
-			err_set(err, ERR_IO, "MDA %s did not read the "
-			    "message for %d seconds", name, MDA_TIMEOUT);
-			goto out;
-		}
-		if (pfd[1].revents != 0 && mda_errread(md, *errfd) == -1) {
-			(void)close(*errfd);
-			*errfd = -1;
-		}
-		if (pfd[0].revents == 0)
-			continue;
-		if (pos == len) {
-			if (off == md->sp.size) {
-				(void)close(*in);
-				*in = -1;
-				break;
-			}
-			if ((n = spool_read(&md->sp, buf, MDA_BUFSIZE, off,
-			    err)) == -1)
-				goto out;
-			off += n;
-			pos = 0;
-			len = (size_t)n;
-		}
-		n = write(*in, buf + pos, len - pos);
-		if (n == -1 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n == -1 && errno == EPIPE) {
-			md->stopped = 1;
-			(void)close(*in);
-			*in = -1;
-			break;
-		}
-		if (n == -1) {
-			err_setsys(err, ERR_IO, "cannot write to MDA %s", name);
-			goto out;
-		}
-		pos += (size_t)n;
-	}
-	rv = 0;
-out:
-	free(buf);
-	return (rv);
-}
-
 /* Waits for the MDA to exit, reading its stderr meanwhile. */
 static int
 mda_wait(struct mda *md, const char *name, pid_t pid, int *errfd,
@@ -316,17 +241,29 @@ mda_wait(struct mda *md, const char *name, pid_t pid, int *errfd,
 	return (0);
 }
 
-/* Runs the MDA on the spooled message; its wait status in *status. */
+/*
+ * Runs the MDA on the spooled message; its wait status in *status.  Its
+ * standard input is the spool itself, not a pipe fed by us: were popfetch
+ * killed half way through feeding a pipe, the MDA would read the end of
+ * the pipe as the end of the message and deliver half of it.  The file
+ * outlives us, so the MDA reads all of it whatever happens to popfetch;
+ * where it stopped reading is its offset in the file.
+ */
 static int
 mda_run(struct mda *md, char *const *argv, int *status, struct error *err)
 {
 	const char	*name = argv[0];
-	int		 in[2] = { -1, -1 }, ep[2] = { -1, -1 };
-	int		 errp[2] = { -1, -1 }, devnull = -1, e, i, rv = -1;
+	int		 ep[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	int		 devnull = -1, e, i, rv = -1;
+	off_t		 read_to;
 	pid_t		 pid = -1;
 
-	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(errp, O_CLOEXEC) == -1 ||
-	    pipe2(ep, O_CLOEXEC) == -1 ||
+	if (lseek(md->sp.fd, 0, SEEK_SET) == -1) {
+		err_setsys(err, ERR_IO, "cannot rewind the MDA spool file in "
+		    "%s", md->sp.dir);
+		goto out;
+	}
+	if (pipe2(errp, O_CLOEXEC) == -1 || pipe2(ep, O_CLOEXEC) == -1 ||
 	    (devnull = open("/dev/null", O_WRONLY | O_CLOEXEC)) == -1) {
 		err_setsys(err, ERR_TEMP, "cannot run MDA %s", name);
 		goto out;
@@ -336,11 +273,10 @@ mda_run(struct mda *md, char *const *argv, int *status, struct error *err)
 		goto out;
 	}
 	if (pid == 0)
-		child_exec(argv, in[0], devnull, errp[1], ep[1]);
-	(void)close(in[0]);
+		child_exec(argv, md->sp.fd, devnull, errp[1], ep[1]);
 	(void)close(errp[1]);
 	(void)close(ep[1]);
-	in[0] = errp[1] = ep[1] = -1;
+	errp[1] = ep[1] = -1;
 
 	if ((e = child_execerr(ep[0])) != 0) {
 		errno = e;
@@ -349,23 +285,25 @@ mda_run(struct mda *md, char *const *argv, int *status, struct error *err)
 		    "the message stays on the server");
 		goto out;
 	}
-	if (fcntl(in[1], F_SETFL, O_NONBLOCK) == -1 ||
-	    fcntl(errp[0], F_SETFL, O_NONBLOCK) == -1) {
+	if (fcntl(errp[0], F_SETFL, O_NONBLOCK) == -1) {
 		err_setsys(err, ERR_SOFTWARE, "fcntl");
 		goto out;
 	}
 	md->line[0] = '\0';
 	md->curlen = 0;
 	md->stopped = 0;
-	if (mda_feed(md, name, &in[1], &errp[0], err) == -1 ||
-	    mda_wait(md, name, pid, &errp[0], status, err) == -1)
+	if (mda_wait(md, name, pid, &errp[0], status, err) == -1)
 		goto out;
 	pid = -1;
+	/* The MDA shares the file's offset: how far it read. */
+	if ((read_to = lseek(md->sp.fd, 0, SEEK_CUR)) != -1 &&
+	    read_to < md->sp.size)
+		md->stopped = 1;
 	rv = 0;
 
 out:
 	if (pid > 0) {
-		/* Whatever it did with half a message, it is not delivered. */
+		/* Whatever it did with the message, it is not delivered. */
 		(void)kill(pid, SIGKILL);
 		while (waitpid(pid, status, 0) == -1 && errno == EINTR)
 			;
@@ -373,8 +311,6 @@ out:
 	if (devnull != -1)
 		(void)close(devnull);
 	for (i = 0; i < 2; i++) {
-		if (in[i] != -1)
-			(void)close(in[i]);
 		if (errp[i] != -1)
 			(void)close(errp[i]);
 		if (ep[i] != -1)

@@ -231,11 +231,6 @@ f=$(mktemp "$1/tmp/m.XXXXXX") && cat >"$f" && mv "$f" "$1/new/"'
 	sweep mda "$STATE_DIR/" write,fsync,rename,open,mkdir .login,.mda
 }
 
-@test "MDA: every write into its input failing in turn" {
-	store_mda | rc_write
-	sweep mda pipe: write
-}
-
 # mda_fails SCRIPT MESSAGE: the MDA fails on a big message; 74 with
 # MESSAGE, the message stays on the server, and the next run with a working
 # MDA delivers each message once.
@@ -276,17 +271,3 @@ mda_fails() {
 	mda_fails 'cat >/dev/null; kill -TERM $$' "killed by signal 15"
 }
 
-@test "MDA hanging past its timeout: killed, 74, kept, the next run delivers once" {
-	# The MDA never reads; the wait for it to read is made to time out at
-	# once rather than after its ten minutes.
-	local pidfile=$BATS_TEST_TMPDIR/mda.pid
-	FAULTED="faulted_poll" mda_fails "echo \$\$ >$pidfile; exec sleep 300" \
-	    "did not read the message"
-	# Killed, not left behind.
-	run kill -0 "$(cat "$pidfile")"
-	assert_failure
-}
-
-faulted_poll() {
-	FAULT_PATH=pipe: FAULT_CALLS=poll faulted 1 ENOSPC
-}
