@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,9 +42,8 @@ int
 logins_write(const char *dir, const char *key, time_t when, long delay,
     struct error *err)
 {
-	char	 path[PATH_MAX], tmp[PATH_MAX];
-	FILE	*f;
-	int	 n;
+	char	 path[PATH_MAX], tmp[PATH_MAX], buf[64];
+	int	 fd, n;
 
 	if (state_path(path, sizeof path, dir, key, ".login") == -1 ||
 	    state_path(tmp, sizeof tmp, dir, key, ".login.tmp") == -1)
@@ -53,10 +53,19 @@ logins_write(const char *dir, const char *key, time_t when, long delay,
 		delay = LOGINS_DELAY_MAX;
 	if (mkdirs(dir, 0700, err) == -1)
 		return (-1);
-	if ((f = fopen(tmp, "w")) == NULL)
+	n = snprintf(buf, sizeof buf, "%lld %ld\n", (long long)when, delay);
+	if (n < 0 || (size_t)n >= sizeof buf)
+		return (err_set(err, ERR_SOFTWARE, "login record too long"));
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) == -1)
 		return (err_setsys(err, ERR_IO, "cannot write %s", tmp));
-	n = fprintf(f, "%lld %ld\n", (long long)when, delay);
-	if (fclose(f) == EOF || n < 0) {
+	if (write(fd, buf, (size_t)n) != n) {
+		err_setsys(err, ERR_IO, "cannot write %s", tmp);
+		(void)close(fd);
+		(void)unlink(tmp);
+		return (-1);
+	}
+	if (close(fd) == -1) {
 		err_setsys(err, ERR_IO, "cannot write %s", tmp);
 		(void)unlink(tmp);
 		return (-1);
