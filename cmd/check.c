@@ -16,6 +16,7 @@
 #include "check.h"
 #include "exitcode.h"
 #include "output.h"
+#include "run.h"
 #include "util/xmalloc.h"
 
 /* Fails with "FILE:LINE: what", the line where key was set. */
@@ -132,17 +133,6 @@ check_program(const char *what, const char *prog, struct error *err)
 	return (0);
 }
 
-static const char *
-check_auth(enum auth_method m)
-{
-	static const char *names[] = {
-		"auto", "user", "apop", "plain", "login", "cram-md5",
-		"scram-sha-256", "xoauth2", "oauthbearer", "external",
-	};
-
-	return ((size_t)m < sizeof names / sizeof names[0] ? names[m] : "?");
-}
-
 static int
 check_account(const struct rc_account *ra, struct error *err)
 {
@@ -220,11 +210,10 @@ check_account(const struct rc_account *ra, struct error *err)
 		    "first fetch", a->keep_secs);
 	else
 		(void)strlcpy(keep, "delete once delivered", sizeof keep);
-	port = a->port != 0 ? a->port : a->tls && !a->tls_starttls ? 995 :
-	    110;
+	port = run_port(a);
 	printf("%s: %s port %u, %s, auth %s as %s, %s new mail into %s, %s\n",
 	    a->name, a->host, port, !a->tls ? "no TLS" : a->tls_starttls ?
-	    "STLS" : "TLS", check_auth(a->auth), a->user,
+	    "STLS" : "TLS", rc_auth_word(a->auth), a->user,
 	    a->only_new ? "only" : "all", deliver, keep);
 	return (0);
 }

@@ -677,6 +677,14 @@ rc_apply(struct rc_account *ra, const struct rc_setting *s,
 	return (0);
 }
 
+const char *
+rc_auth_word(enum auth_method m)
+{
+	size_t	n = sizeof rc_auth / sizeof rc_auth[0] - 1;
+
+	return ((size_t)m < n ? rc_auth[m] : "?");
+}
+
 u_int
 rc_setat(const struct rc_account *ra, const char *key)
 {

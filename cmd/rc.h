@@ -61,6 +61,8 @@ int	 rc_load_text(const char *name, const char *text, struct rc **,
 int	 rc_load_more(const char *path, const char *name, const char *more,
 	    struct rc **, struct error *);
 struct rc_account *rc_find(const struct rc *, const char *name);
+/* The fetchrc word of an auth method ("scram-sha-256"). */
+const char *rc_auth_word(enum auth_method);
 /* The row of key in the key table, or -1 if there is no such key. */
 int	 rc_key_index(const char *key);
 /* The line that set key for this account (inherited or its own), or 0. */

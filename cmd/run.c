@@ -13,7 +13,7 @@
 #include "util/log.h"
 #include "util/xmalloc.h"
 
-static u_int
+u_int
 run_port(const struct account *a)
 {
 	if (a->port != 0)

@@ -41,5 +41,7 @@ int	run_fetch(struct run_acct *, const struct run_opts *);
 int	run_failed(struct run_acct *, const struct run_opts *,
 	    const struct error *);
 void	run_free(struct run_acct *);
+/* The port the account connects to: its own, or 995 or 110 by TLS mode. */
+u_int	run_port(const struct account *);
 
 #endif
