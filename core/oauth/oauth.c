@@ -200,13 +200,13 @@ oauth_refused(const struct oauth_conf *c, const char *url,
 		return (oauth_malformed(url, "an error that is not OAuth JSON",
 		    err));
 	}
-	(void)strnvis(safe, code, sizeof safe, VIS_SAFE | VIS_OCTAL);
+	(void)strnvis(safe, code, sizeof safe, OAUTH_VIS);
 	dsafe[0] = '\0';
 	/* Only shown: any string will do, made printable. */
 	if (json_object_object_get_ex(o, "error_description", &v) &&
 	    json_object_is_type(v, json_type_string)) {
 		desc = xstrndup(json_object_get_string(v), 200);
-		(void)strnvis(dsafe, desc, sizeof dsafe, VIS_SAFE | VIS_OCTAL);
+		(void)strnvis(dsafe, desc, sizeof dsafe, OAUTH_VIS);
 	}
 	err_set(err, ERR_NOPERM, "%s refused the token request: %s%s%s", url,
 	    safe, dsafe[0] != '\0' ? ": " : "", dsafe);

@@ -202,7 +202,7 @@ oauth_pkce_finish(const struct oauth_conf *c, struct oauth_pkce *pk,
 	state = pkce_get(q, "state");
 	error = pkce_get(q, "error");
 	if (error != NULL) {
-		(void)strnvis(safe, error, sizeof safe, VIS_SAFE | VIS_OCTAL);
+		(void)strnvis(safe, error, sizeof safe, OAUTH_VIS);
 		err_set(err, ERR_NOPERM, "the authorization was not given: %s",
 		    safe);
 		goto out;

@@ -171,7 +171,7 @@ def main():
             if t == "invalid_grant":
                 return self.answer(400, {
                     "error": "invalid_grant",
-                    "error_description": "token revoked\x01"})
+                    "error_description": "token revoked\x01\n\r\x07\x08"})
             if t == "500":
                 return self.answer(500, raw=b"<html>oops</html>")
             if t == "malformed":
