@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fuzzconn.h"
 #include "oauth/http.h"
 #include "oauth/oauth.h"
 #include "util/xmalloc.h"
@@ -124,15 +125,6 @@ fuzz_oauth_file(const uint8_t *data, size_t size)
 	close(fd);
 }
 
-static void
-fuzz_oauth_printable(const char *s)
-{
-	for (; *s != '\0'; s++) {
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
-			abort();
-	}
-}
-
 /* Tokens just saved load again, and a fresh one is used as it is. */
 static void
 fuzz_oauth_saved(const char *token)
@@ -141,7 +133,7 @@ fuzz_oauth_saved(const char *token)
 	char		*again = NULL;
 	int		 refreshed;
 
-	fuzz_oauth_printable(token);
+	fuzzconn_printable(token);
 	if (oauth_expiry(&fuzz_conf) == 0)
 		abort();
 	err_clear(&err);
@@ -177,7 +169,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)oauth_expiry(&fuzz_conf);
 		if (oauth_access(&fuzz_conf, 0, &token, &refreshed, &err) ==
 		    0)
-			fuzz_oauth_printable(token);
+			fuzzconn_printable(token);
 		break;
 	case 1:
 		fuzz_oauth_file((const uint8_t *)fuzz_tokens,
@@ -191,9 +183,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 2:
 		if (oauth_device_start(&fuzz_conf, &dv, &err) == 0) {
-			fuzz_oauth_printable(dv.device_code);
-			fuzz_oauth_printable(dv.user_code);
-			fuzz_oauth_printable(dv.verification_uri);
+			fuzzconn_printable(dv.device_code);
+			fuzzconn_printable(dv.user_code);
+			fuzzconn_printable(dv.verification_uri);
 			if (dv.interval < 1 || dv.interval > 300)
 				abort();
 			oauth_device_free(&dv);
@@ -221,7 +213,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	}
 	xfree_secret(token);
-	fuzz_oauth_printable(err.what);
-	fuzz_oauth_printable(err.hint);
+	fuzzconn_printable(err.what);
+	fuzzconn_printable(err.hint);
 	return (0);
 }
