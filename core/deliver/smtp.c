@@ -86,16 +86,6 @@ smtp_reply_line(const char *line, size_t len, int *code, int *more,
 	return (0);
 }
 
-/* Server text, made printable, into out. */
-static void
-smtp_safe(char *out, size_t len, const char *s)
-{
-	char	tmp[256];
-
-	(void)strlcpy(tmp, s, len / 4 < sizeof tmp ? len / 4 : sizeof tmp);
-	(void)strvis(out, tmp, VIS_CSTYLE | VIS_TAB | VIS_NL | VIS_OCTAL);
-}
-
 /* The connection broke: it is closed, and the caller may open it again. */
 static int
 smtp_lost(struct smtp *s, struct error *err)
@@ -125,19 +115,19 @@ smtp_reply(struct smtp *s, int *code, char *text, size_t textlen, u_int *ext,
 		if (conn_getline(s->conn, &line, &len, err) == -1)
 			return (smtp_lost(s, err));
 		if (log_wants(LOG_TRACE)) {
-			smtp_safe(safe, sizeof safe, line);
+			log_safe(safe, sizeof safe, line);
 			log_trace("%s < %s", s->proto, safe);
 		}
 		if (smtp_reply_line(line, len, &c, &more, &t) == -1 ||
 		    (n > 0 && c != *code)) {
-			smtp_safe(safe, sizeof safe, line);
+			log_safe(safe, sizeof safe, line);
 			err_set(err, ERR_PROTO, "%s sent a bad reply: "
 			    "%s", s->peer, safe);
 			return (smtp_lost(s, err));
 		}
 		if (n == 0) {
 			*code = c;
-			smtp_safe(text, textlen, t);
+			log_safe(text, textlen, t);
 		}
 		if (ext != NULL && n > 0) {
 			if (strcasecmp(t, "PIPELINING") == 0)
