@@ -19,11 +19,6 @@
 #define OAUTH_ANSWER_MAX	(64 * 1024)
 /* An access token with less than this left is refreshed first. */
 #define OAUTH_MARGIN		60
-/*
- * strvis() flags for the words of an endpoint shown in an error (vis.h):
- * VIS_SAFE would let a newline, CR, BEL and backspace reach the terminal.
- */
-#define OAUTH_VIS		(VIS_CSTYLE | VIS_TAB | VIS_NL | VIS_OCTAL)
 
 struct oauth_conf {
 	const char	*account;		/* for messages */

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <vis.h>
 
 #include <curl/curl.h>
 #include <gnutls/crypto.h>
@@ -202,7 +201,7 @@ oauth_pkce_finish(const struct oauth_conf *c, struct oauth_pkce *pk,
 	state = pkce_get(q, "state");
 	error = pkce_get(q, "error");
 	if (error != NULL) {
-		(void)strnvis(safe, error, sizeof safe, OAUTH_VIS);
+		log_safe(safe, sizeof safe, error);
 		err_set(err, ERR_NOPERM, "the authorization was not given: %s",
 		    safe);
 		goto out;

@@ -105,6 +105,17 @@ seed_tokens() {
 	refute_output --partial "at-1"
 }
 
+@test "--authorize: a long verification address is printed whole" {
+	local uri
+	uri="https://example.test/device?x=$(printf 'a%.0s' {1..2000})"
+	printf '{"pending": 0, "device": "denied", "verification_uri": "%s"}' \
+	    "$uri" >"$AS_MODE"
+	FAKE_PORT=1 rc_oauth
+	FAKE_PORT=1 pf --authorize f
+	assert_failure 77
+	assert_output --partial "open $uri"$'\n'
+}
+
 @test "--authorize: declined or expired codes are 77" {
 	echo '{"pending": 0, "device": "denied"}' >"$AS_MODE"
 	FAKE_PORT=1 rc_oauth
@@ -217,6 +228,16 @@ seed_tokens() {
 	# No control byte of the server's reaches the terminal.
 	refute_output --regexp $'[\001\r\a\b]'
 	assert_equal "$(grep -c 'token revoked' <<<"$output")" 1
+}
+
+@test "an error code longer than a line from the token endpoint: shown cut short" {
+	echo '{"token": "longerror"}' >"$AS_MODE"
+	rc_oauth
+	seed_tokens 0
+	pf
+	assert_failure 77
+	assert_output --partial "refused the token request: xxxxxxxxxx"
+	refute_output --partial "$(printf 'x%.0s' {1..100})"
 }
 
 @test "the token endpoint failing: 500 is 75, a bad answer 76 naming it" {
