@@ -64,24 +64,6 @@ auth_name(enum auth_method m)
 	return ((am = auth_mech(m)) != NULL ? am->name : "?");
 }
 
-/* Whether the SASL list of CAPA holds name. */
-static int
-auth_sasl_offers(const struct pop3 *p, const char *name)
-{
-	const char	*s = p->sasl;
-	size_t		 n, len = strlen(name);
-
-	for (;;) {
-		s += strspn(s, " ");
-		if (*s == '\0')
-			return (0);
-		n = strcspn(s, " ");
-		if (n == len && strncasecmp(s, name, n) == 0)
-			return (1);
-		s += n;
-	}
-}
-
 /*
  * Whether the server offers am.  named: the user asked for it, so a SASL
  * mechanism is tried on a server that did not answer CAPA.
@@ -97,7 +79,7 @@ auth_offered(const struct pop3 *p, const struct auth_mech *am, int named)
 	default:
 		if (!p->capa_ok)
 			return (named);
-		return (auth_sasl_offers(p, am->name));
+		return (sasl_offered(p->sasl, am->name));
 	}
 }
 

@@ -2,12 +2,29 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <gnutls/gnutls.h>
 
 #include "sasl/sasl.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
+
+int
+sasl_offered(const char *list, const char *name)
+{
+	size_t	n, len = strlen(name);
+
+	for (;;) {
+		list += strspn(list, " ");
+		if (*list == '\0')
+			return (0);
+		n = strcspn(list, " ");
+		if (n == len && strncasecmp(list, name, n) == 0)
+			return (1);
+		list += n;
+	}
+}
 
 void
 sasl_set(struct sasl_buf *b, const void *data, size_t len)

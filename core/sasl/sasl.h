@@ -56,6 +56,9 @@ int	sasl_start(struct sasl_client *, char **b64, struct error *);
 int	sasl_respond(struct sasl_client *, const char *peer,
 	    const char *challenge, char **b64, struct error *);
 
+/* Whether the list of mechanisms a server offers (words) holds name. */
+int	sasl_offered(const char *list, const char *name);
+
 /* Copies len bytes to a new response buffer. */
 void	sasl_set(struct sasl_buf *, const void *, size_t);
 void	sasl_wipe(struct sasl_buf *);
