@@ -20,21 +20,28 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-/* The signature in the server-final message v=SIG[,...]. */
+/*
+ * The signature in the server-final message: its attribute v (which the
+ * client, lenient, takes wherever it stands), decoded, must be RFC 7677's.
+ */
 static void
 fuzz_scram_proven(const uint8_t *final, size_t len)
 {
 	struct error	 err;
 	u_char		*got, *want;
-	size_t		 gotlen, wantlen, n;
+	size_t		 gotlen, wantlen, at, n;
 	char		*v;
 
-	if (len < 2 || memcmp(final, "v=", 2) != 0)
+	for (at = 0; at + 1 < len; at++) {
+		if ((at == 0 || final[at - 1] == ',') && final[at] == 'v' &&
+		    final[at + 1] == '=')
+			break;
+	}
+	if (at + 1 >= len)
 		abort();
-	n = 2;
-	while (n < len && final[n] != ',')
-		n++;
-	if ((v = strndup((const char *)final + 2, n - 2)) == NULL)
+	for (n = at + 2; n < len && final[n] != ','; n++)
+		;
+	if ((v = strndup((const char *)final + at + 2, n - at - 2)) == NULL)
 		abort();
 	err_clear(&err);
 	if (sasl_b64_decode(v, &got, &gotlen, &err) == -1 ||
