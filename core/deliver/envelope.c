@@ -79,10 +79,14 @@ envelope_wsp(char c)
 static char *
 envelope_field(const char *hdr, size_t len, const char *name)
 {
-	const char	*p = hdr, *end = hdr + len, *eol, *q;
+	const char	*p = hdr, *end, *eol, *q;
 	char		*val = NULL;
 	size_t		 nlen = strlen(name), vlen = 0, n;
 
+	/* An empty message has no header, and may have no buffer (NULL). */
+	if (len == 0)
+		return (NULL);
+	end = hdr + len;
 	while (p < end) {
 		if ((eol = memchr(p, '\n', end - p)) == NULL)
 			eol = end;

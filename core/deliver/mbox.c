@@ -417,9 +417,13 @@ mbox_put(struct mbox *mb, const char *p, size_t len, struct error *err)
 static int
 mbox_quote(struct mbox *mb, const char *p, size_t len, struct error *err)
 {
-	const char	*end = p + len, *nl;
+	const char	*end, *nl;
 	size_t		 n;
 
+	/* An empty message may have no header buffer at all (NULL). */
+	if (len == 0)
+		return (0);
+	end = p + len;
 	while (p < end) {
 		if (!mb->bol) {
 			nl = memchr(p, '\n', end - p);

@@ -70,6 +70,17 @@ test_sender(void)
 		CHECK_STR(out, "a@bc");
 	}
 
+	/* An empty message: nothing collected, no buffer at all. */
+	{
+		struct envelope	env;
+		char		out[ENVELOPE_SENDER_MAX];
+
+		envelope_init(&env);
+		envelope_sender(env.buf, env.len, out, sizeof out);
+		CHECK_STR(out, "MAILER-DAEMON");
+		envelope_free(&env);
+	}
+
 	/* Longer than an address can be: not believed. */
 	big = xmalloc(1000);
 	memcpy(big, "From: <", 7);

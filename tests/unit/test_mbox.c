@@ -221,6 +221,25 @@ test_quoting(void)
 	free(buf);
 }
 
+/* An empty message (a server may send one): a From_ line, a blank line. */
+static void
+test_empty(void)
+{
+	struct deliver	*d;
+	char		*buf;
+	size_t		 len;
+
+	unlink(mbox);
+	d = open_mbox();
+	CHECK(deliver_cut(d, "", 0, NULL, NULL) == 0);
+	deliver_close(d);
+	buf = slurp(mbox, &len);
+	CHECK(strncmp(buf, "From MAILER-DAEMON ", 19) == 0);
+	CHECK(len == 19 + 24 + 2 && memchr(buf, '\n', len) == buf + len - 2 &&
+	    buf[len - 1] == '\n');
+	free(buf);
+}
+
 static void
 test_existing(void)
 {
@@ -576,6 +595,7 @@ main(void)
 	account_.state_dir = statedir;
 
 	test_quoting();
+	test_empty();
 	test_existing();
 	test_failure();
 	test_locks();
