@@ -5,8 +5,9 @@
  *
  *   FAULT_CALLS   calls to count, comma-separated: write, fsync, rename,
  *                 open (creating or for writing), ftruncate, mkdir, link,
- *                 poll (answers 0 at once, as if its timeout had passed);
- *                 default all of them
+ *                 poll (answers 0 at once, as if its timeout had passed),
+ *                 dlopen (as if the library were not installed); default
+ *                 all of them but dlopen
  *   FAULT_PATH    only calls on a path (or an fd whose path) contains this
  *   FAULT_SKIP    but not on one whose path contains one of these
  *                 (comma-separated)
@@ -294,6 +295,16 @@ mkdir(const char *path, mode_t mode)
 	if (fault_hit("mkdir", path, -1))
 		return (-1);
 	return (real(path, mode));
+}
+
+void *
+dlopen(const char *name, int flags)
+{
+	REAL(dlopen);
+	/* A name that cannot be found, so that dlerror() says why. */
+	if (name != NULL && fault_hit("dlopen", name, -1))
+		return (real("/nonexistent/faulted.so", flags));
+	return (real(name, flags));
 }
 
 /* The mode argument, present only when a file may be created. */
