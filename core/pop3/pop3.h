@@ -119,6 +119,8 @@ int	pop3_stls(struct pop3 *, struct error *);
 int	pop3_capa_user(struct pop3 *, struct error *);
 /* STAT, UIDL and LIST: the message table, indexed from 1. */
 int	pop3_scan(struct pop3 *, struct pop3_msg **, u_int *, struct error *);
+/* Frees what pop3_scan gave: the messages and their UIDs. */
+void	pop3_scan_free(struct pop3_msg *);
 int	pop3_quit(struct pop3 *, struct error *);
 
 #endif

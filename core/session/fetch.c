@@ -787,7 +787,6 @@ fetch_account(const struct account *acct, const struct fetch_opts *opts,
 	char		 key[512];
 	double		 start = fetch_clock();
 	int		 lockfd = -1, rc = -1;
-	u_int		 i;
 
 	memset(&f, 0, sizeof f);
 	memset(res, 0, sizeof *res);
@@ -830,11 +829,7 @@ out:
 		state_close(f.state);
 	if (lockfd != -1)
 		lock_release(lockfd);
-	if (f.msgs != NULL) {
-		for (i = 0; i <= f.count; i++)
-			free(f.msgs[i].uid);
-		free(f.msgs);
-	}
+	pop3_scan_free(f.msgs);
 	free(f.plan);
 	free(f.fetchq);
 	free(f.deleq);

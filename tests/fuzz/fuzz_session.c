@@ -86,11 +86,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 	}
 end:
-	if (msgs != NULL) {
-		for (i = 0; i <= count; i++)
-			free(msgs[i].uid);
-		free(msgs);
-	}
+	pop3_scan_free(msgs);
 	conn_free(c);
 done:
 	if (in[0] != -1)
