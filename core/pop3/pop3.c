@@ -1,6 +1,7 @@
 #include <sys/types.h>
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -405,7 +406,9 @@ struct pop3_scan {
 	struct pop3_msg		*msgs;
 	u_int			 count;
 	u_char			*listed;
-	size_t			*off;		/* of each UID in arena, + 1 */
+	uint32_t		*off;		/* of each UID in arena, + 1 */
+	const char		*(*known)(void *, const char *);
+	void			*known_arg;
 	char			*arena;
 	size_t			 arenalen;
 	size_t			 arenasize;
@@ -438,16 +441,20 @@ pop3_uidl_line(void *arg, char *line, struct error *err)
 		    "(not 1-70 printable characters): \"%s\"",
 		    s->p->conn->peer, safe));
 	}
-	if (s->off[n] != 0)
+	if (s->off[n] != 0 || s->msgs[n].uid != NULL)
 		return (err_set(err, ERR_PROTO, "%s sent two UIDs for "
 		    "message %lld", s->p->conn->peer, n));
+	if (s->known != NULL &&
+	    (s->msgs[n].uid = s->known(s->known_arg, line)) != NULL)
+		return (0);
 	len = strlen(line) + 1;
 	if (s->arenasize - s->arenalen < len) {
 		s->arena = xreallocarray(s->arena, 2, s->arenasize + len);
 		s->arenasize = 2 * (s->arenasize + len);
 	}
 	memcpy(s->arena + s->arenalen, line, len);
-	s->off[n] = s->arenalen + 1;	/* 0: no UID yet */
+	/* Below 71 MB: POP3_MAX_MESSAGES UIDs of at most 70 bytes. */
+	s->off[n] = (uint32_t)s->arenalen + 1;	/* 0: no UID yet */
 	s->arenalen += len;
 	return (0);
 }
@@ -476,15 +483,15 @@ pop3_list_line(void *arg, char *line, struct error *err)
 static int
 pop3_uidcmp(const void *a, const void *b)
 {
-	return (strcmp(*(char *const *)a, *(char *const *)b));
+	return (strcmp(*(const char *const *)a, *(const char *const *)b));
 }
 
 static int
 pop3_check_scan(struct pop3_scan *s, struct error *err)
 {
-	char	**uids;
-	u_int	  i;
-	int	  rc = 0;
+	const char	**uids;
+	u_int		  i;
+	int		  rc = 0;
 
 	for (i = 1; i <= s->count; i++) {
 		if (s->msgs[i].uid == NULL)
@@ -545,6 +552,7 @@ pop3_scan_ahead(struct pop3 *p)
 
 int
 pop3_scan(struct pop3 *p, struct pop3_msg **msgsp, u_int *countp,
+    const char *(*known)(void *, const char *), void *known_arg,
     struct error *err)
 {
 	struct pop3_scan	 s;
@@ -556,6 +564,8 @@ pop3_scan(struct pop3 *p, struct pop3_msg **msgsp, u_int *countp,
 
 	memset(&s, 0, sizeof s);
 	s.p = p;
+	s.known = known;
+	s.known_arg = known_arg;
 	if (!p->scan_queued) {
 		pop3_queue(p, "STAT", NULL);
 		if (pipelined) {
@@ -627,7 +637,7 @@ pop3_scan_free(struct pop3_msg *msgs)
 {
 	if (msgs == NULL)
 		return;
-	free(msgs[0].uid);	/* the arena of every UID */
+	free((char *)msgs[0].uid);	/* the arena of the UIDs */
 	free(msgs);
 }
 

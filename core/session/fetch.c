@@ -686,8 +686,8 @@ fetch_connect(struct fetch *f, struct error *err)
 static void
 fetch_retain(struct fetch *f)
 {
-	char	**uids;
-	u_int	  i;
+	const char	**uids;
+	u_int		  i;
 
 	uids = xcalloc(f->count + 1, sizeof *uids);
 	for (i = 0; i < f->count; i++)
@@ -718,6 +718,14 @@ fetch_status(struct fetch *f, struct error *err)
 	return (pop3_quit(&f->pop3, err));
 }
 
+static const char *
+fetch_known(void *arg, const char *uid)
+{
+	struct fetch	*f = arg;
+
+	return (f->state != NULL ? state_known(f->state, uid) : NULL);
+}
+
 static int
 fetch_session(struct fetch *f, struct error *err)
 {
@@ -725,7 +733,8 @@ fetch_session(struct fetch *f, struct error *err)
 	u_int		 i;
 
 	if (fetch_connect(f, err) == -1 ||
-	    pop3_scan(&f->pop3, &f->msgs, &f->count, err) == -1)
+	    pop3_scan(&f->pop3, &f->msgs, &f->count, fetch_known, f,
+	    err) == -1)
 		return (-1);
 	f->res->messages = f->count;
 	if (f->opts->status)

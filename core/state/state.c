@@ -469,6 +469,18 @@ state_seen(struct state *st, const char *uid, time_t *when)
 	return (1);
 }
 
+const char *
+state_known(struct state *st, const char *uid)
+{
+	struct state_rec	*e;
+
+	/* Only the file's: a tree node may go at state_retain. */
+	if ((e = state_find(st, uid)) == NULL || e < st->recs ||
+	    e >= st->recs + st->nrecs)
+		return (NULL);
+	return (state_rec_uid(st, e));
+}
+
 void
 state_mark(struct state *st, const char *uid, time_t when)
 {
@@ -511,7 +523,7 @@ state_doomed(struct state *st, const char *uid)
 }
 
 void
-state_retain(struct state *st, char *const *uids, size_t n)
+state_retain(struct state *st, const char *const *uids, size_t n)
 {
 	struct state_uid	*e, *next;
 	struct state_rec	*r;

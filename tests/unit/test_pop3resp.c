@@ -75,7 +75,7 @@ scan(const char *server, u_int *count, struct error *err)
 	c = conn_new(in[0], out[1], 5, "the server");
 	pop3_init(&p, c, &acct);
 	err_clear(err);
-	rc = pop3_scan(&p, &msgs, count, err);
+	rc = pop3_scan(&p, &msgs, count, NULL, NULL, err);
 	if (rc == 0)
 		pop3_scan_free(msgs);
 	conn_free(c);

@@ -114,7 +114,7 @@ test_round_trip(void)
 	struct state	*st;
 	struct error	 err;
 	time_t		 when;
-	char		*uids[] = { "b", "x" };
+	const char	*uids[] = { "b", "x" };
 
 	err_clear(&err);
 	st = state_open(dir, KEY, &err);
@@ -307,7 +307,8 @@ test_sorted(void)
 	struct state	*st;
 	struct error	 err;
 	time_t		 when;
-	char		*uids[] = { "c", "a", "e", "b" }, buf[256];
+	const char	*uids[] = { "c", "a", "e", "b" };
+	char		 buf[256];
 	FILE		*fp;
 	size_t		 n;
 
