@@ -4,11 +4,12 @@
  * RETR at once (or STAT, UIDL and LIST with --list) and throws the bytes
  * away: no parsing beyond finding the end of each answer, no disk.
  *
- *   floor [--tls CAFILE] [--list] [--expect N] HOST PORT USER PASS
+ *   floor [--tls CAFILE] [--list [--new N]] [--expect N] HOST PORT USER PASS
  *
  * With --tls the connection is implicit TLS, verified against CAFILE and
  * the name "localhost" (what the bench's certificate carries), as a real
- * client would.  With --expect, STAT must count N messages.  Prints the number of messages and bytes read; exits 1 on
+ * client would.  With --list --new N, the last N messages are fetched after
+ * the listing, as a client finding N new ones would.  With --expect, STAT must count N messages.  Prints the number of messages and bytes read; exits 1 on
  * any failure.
  *
  * Built by bench/compare: cc -O2 floor.c $(pkg-config --cflags --libs gnutls)
@@ -26,8 +27,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define USAGE	"usage: floor [--tls CAFILE] [--list] [--expect N] HOST PORT " \
-	"USER PASS"
+#define USAGE	"usage: floor [--tls CAFILE] [--list [--new N]] [--expect N] " \
+	"HOST PORT USER PASS"
 
 static gnutls_session_t	 tls;
 static int		 fd = -1;
@@ -175,7 +176,7 @@ main(int argc, char **argv)
 	struct sockaddr_in	 sin;
 	const char		*ca = NULL;
 	char			 cmd[512], *cmds;
-	long			 count, i, expect = -1;
+	long			 count, i, expect = -1, new = 0;
 	size_t			 len, used;
 	int			 list = 0, one = 1, rc;
 
@@ -185,6 +186,9 @@ main(int argc, char **argv)
 			argc--, argv++;
 		} else if (strcmp(argv[1], "--expect") == 0 && argc > 2) {
 			expect = strtol(argv[2], NULL, 10);
+			argc--, argv++;
+		} else if (strcmp(argv[1], "--new") == 0 && argc > 2) {
+			new = strtol(argv[2], NULL, 10);
 			argc--, argv++;
 		} else if (strcmp(argv[1], "--list") == 0)
 			list = 1;
@@ -238,22 +242,26 @@ main(int argc, char **argv)
 		exit(1);
 	}
 	if (list) {
-		out("UIDL\r\nLIST\r\nQUIT\r\n", 18);
+		out("UIDL\r\nLIST\r\n", 12);
 		status();
 		multiline();
 		status();
 		multiline();
+	}
+	if (list && new <= 0) {
+		out("QUIT\r\n", 6);
 		status();
 	} else {
+		/* Every message, or the new ones after a listing. */
 		if ((cmds = malloc((size_t)count * 20 + 16)) == NULL)
 			die("out of memory");
 		used = 0;
-		for (i = 1; i <= count; i++)
+		for (i = list ? count - new + 1 : 1; i <= count; i++)
 			used += (size_t)snprintf(cmds + used, 20, "RETR %ld\r\n",
 			    i);
 		memcpy(cmds + used, "QUIT\r\n", 6);
 		out(cmds, used + 6);
-		for (i = 1; i <= count; i++) {
+		for (i = list ? count - new + 1 : 1; i <= count; i++) {
 			status();
 			multiline();
 		}

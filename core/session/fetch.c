@@ -23,7 +23,7 @@
 #include "util/xmalloc.h"
 
 #define FETCH_LOCK_WAIT		5	/* seconds to wait for another run */
-#define FETCH_WINDOW_CMDS	256	/* commands in flight when pipelining */
+#define FETCH_WINDOW_CMDS	1024	/* commands in flight when pipelining */
 #define FETCH_WINDOW_BYTES	(4ULL << 20)	/* message bytes asked for ahead */
 #define FETCH_WINDOW_TOP	64	/* TOPs in flight for the filter */
 /* A batch of deliveries is made durable and recorded this often. */
