@@ -4,13 +4,19 @@
  * RETR at once (or STAT, UIDL and LIST with --list) and throws the bytes
  * away: no parsing beyond finding the end of each answer, no disk.
  *
- *   floor [--tls CAFILE] [--list [--new N]] [--expect N] HOST PORT USER PASS
+ *   floor [--tls CAFILE] [--list [--new N]] [--disk MAILDIR] [--expect N]
+ *         HOST PORT USER PASS
  *
  * With --tls the connection is implicit TLS, verified against CAFILE and
  * the name "localhost" (what the bench's certificate carries), as a real
  * client would.  With --list --new N, the last N messages are fetched after
- * the listing, as a client finding N new ones would.  With --expect, STAT must count N messages.  Prints the number of messages and bytes read; exits 1 on
- * any failure.
+ * the listing, as a client finding N new ones would.  With --disk, each
+ * message goes as it came (dot-stuffed, no header added) into a file of
+ * MAILDIR/tmp, and at the end one syncfs, a rename of each into
+ * MAILDIR/new and an fsync of new/ make them durable: the floor of a
+ * client that keeps what it fetches.  With --expect, STAT
+ * must count N messages.  Prints the number of messages and bytes read;
+ * exits 1 on any failure.
  *
  * Built by bench/compare: cc -O2 floor.c $(pkg-config --cflags --libs gnutls)
  */
@@ -22,19 +28,21 @@
 
 #include <gnutls/gnutls.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#define USAGE	"usage: floor [--tls CAFILE] [--list [--new N]] [--expect N] " \
-	"HOST PORT USER PASS"
+#define USAGE	"usage: floor [--tls CAFILE] [--list [--new N]] [--disk DIR] " \
+	"[--expect N] HOST PORT USER PASS"
 
 static gnutls_session_t	 tls;
 static int		 fd = -1;
 static char		 buf[256 * 1024];
 static size_t		 have, off;
 static unsigned long long total;
+static int		 outfd = -1;	/* the message being written (--disk) */
 
 static void
 die(const char *what)
@@ -101,6 +109,19 @@ status(void)
 	}
 }
 
+/* The bytes from buf + from to buf + to, into the message's file. */
+static void
+sink(size_t from, size_t to)
+{
+	ssize_t	n;
+
+	while (outfd != -1 && from < to) {
+		if ((n = write(outfd, buf + from, to - from)) <= 0)
+			die("cannot write a message");
+		from += (size_t)n;
+	}
+}
+
 /*
  * Skips a multi-line answer up to its ".\r\n" line: a state machine over
  * the bytes, so the end is found across reads without copying them.
@@ -110,10 +131,14 @@ multiline(void)
 {
 	int	 st = 1;	/* 0 in a line, 1 at its start, 2 after ".", 3 ".\r" */
 	char	*p, *e;
+	size_t	 seg = off;
 
 	for (;;) {
-		if (off == have)
+		if (off == have) {
+			sink(seg, off);
 			fill();
+			seg = off;
+		}
 		if (st == 0) {
 			/* The fast path: the next line end, with memchr. */
 			p = buf + off;
@@ -134,8 +159,10 @@ multiline(void)
 			st = st == 2 ? 3 : 0;
 			break;
 		case '\n':
-			if (st == 3)
+			if (st == 3) {
+				sink(seg, off);
 				return;
+			}
 			st = 1;
 			break;
 		default:
@@ -174,7 +201,9 @@ main(int argc, char **argv)
 {
 	gnutls_certificate_credentials_t cred;
 	struct sockaddr_in	 sin;
-	const char		*ca = NULL;
+	const char		*ca = NULL, *disk = NULL;
+	char			 path[4096], path2[4096];
+	int			 dfd;
 	char			 cmd[512], *cmds;
 	long			 count, i, expect = -1, new = 0;
 	size_t			 len, used;
@@ -186,6 +215,9 @@ main(int argc, char **argv)
 			argc--, argv++;
 		} else if (strcmp(argv[1], "--expect") == 0 && argc > 2) {
 			expect = strtol(argv[2], NULL, 10);
+			argc--, argv++;
+		} else if (strcmp(argv[1], "--disk") == 0 && argc > 2) {
+			disk = argv[2];
 			argc--, argv++;
 		} else if (strcmp(argv[1], "--new") == 0 && argc > 2) {
 			new = strtol(argv[2], NULL, 10);
@@ -263,10 +295,40 @@ main(int argc, char **argv)
 		out(cmds, used + 6);
 		for (i = list ? count - new + 1 : 1; i <= count; i++) {
 			status();
+			if (disk != NULL) {
+				(void)snprintf(path, sizeof path, "%s/tmp/%ld",
+				    disk, i);
+				if ((outfd = open(path, O_WRONLY | O_CREAT |
+				    O_EXCL, 0600)) == -1)
+					die("cannot create a message file");
+			}
 			multiline();
+			if (outfd != -1 && close(outfd) == -1)
+				die("cannot write a message");
+			outfd = -1;
 		}
 		status();
 		free(cmds);
+		if (disk != NULL) {
+			(void)snprintf(path, sizeof path, "%s/tmp", disk);
+			if ((dfd = open(path, O_RDONLY | O_DIRECTORY)) == -1 ||
+			    syncfs(dfd) == -1)
+				die("cannot sync");
+			(void)close(dfd);
+			for (i = list ? count - new + 1 : 1; i <= count; i++) {
+				(void)snprintf(path, sizeof path, "%s/tmp/%ld",
+				    disk, i);
+				(void)snprintf(path2, sizeof path2,
+				    "%s/new/%ld", disk, i);
+				if (rename(path, path2) == -1)
+					die("cannot rename a message file");
+			}
+			(void)snprintf(path, sizeof path, "%s/new", disk);
+			if ((dfd = open(path, O_RDONLY | O_DIRECTORY)) == -1 ||
+			    fsync(dfd) == -1)
+				die("cannot sync new/");
+			(void)close(dfd);
+		}
 	}
 	printf("%ld %llu\n", count, total);
 	return (0);
