@@ -79,6 +79,7 @@ struct state {
 	struct state_rec	*recs;		/* sorted by UID */
 	size_t			 nrecs;
 	size_t			 recsize;
+	int			 byoff;		/* and so by offset too */
 	struct state_tree	 uids;		/* UIDs new in this run */
 	int			 dirty;
 
@@ -146,9 +147,30 @@ static struct state_rec *
 state_find(struct state *st, const char *uid)
 {
 	struct state_uid	 find, *e;
-	size_t			 lo = 0, hi = st->nrecs, mid;
+	size_t			 lo = 0, hi = st->nrecs, mid, off;
 	int			 c;
 
+	/*
+	 * A UID that state_known gave is the arena's own: its record is
+	 * found by its offset, with no string compared.
+	 */
+	if (st->byoff && uid >= st->arena && uid < st->arena + st->arenalen) {
+		off = (size_t)(uid - st->arena);
+		while (lo < hi) {
+			mid = lo + (hi - lo) / 2;
+			if (st->recs[mid].off == off) {
+				if (!st->recs[mid].gone)
+					return (&st->recs[mid]);
+				break;	/* maybe seen again since */
+			}
+			if (st->recs[mid].off > off)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		lo = 0;
+		hi = 0;		/* the tree only */
+	}
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		c = strcmp(uid, state_rec_uid(st, &st->recs[mid]));
@@ -320,6 +342,7 @@ state_load(struct state *st, struct error *err)
 		state_corrupt(st, 1, "empty file", err);
 		goto out;
 	}
+	st->byoff = !unsorted;
 	if (unsorted) {
 		qsort_r(st->recs, st->nrecs, sizeof *st->recs, state_rec_cmp,
 		    st);

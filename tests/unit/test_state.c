@@ -354,6 +354,44 @@ test_sorted(void)
 	state_close(st);
 }
 
+/*
+ * state_known gives the state's own copy of a UID of the file, which then
+ * finds its record by address; one dropped by state_retain and fetched
+ * again is found in the tree.
+ */
+static void
+test_known(void)
+{
+	struct state	*st;
+	struct error	 err;
+	time_t		 when;
+	const char	*a, *b, *keep[] = { "a" };
+
+	put_file(file("known@h:1", ".state"), "popfetch-state 1\na\t1\n"
+	    "b\t2\n", 0);
+	err_clear(&err);
+	st = state_open(dir, "known@h:1", &err);
+	CHECK(st != NULL);
+	if (st == NULL)
+		return;
+	a = state_known(st, "a");
+	b = state_known(st, "b");
+	CHECK(a != NULL && strcmp(a, "a") == 0);
+	CHECK(b != NULL && strcmp(b, "b") == 0);
+	CHECK(state_known(st, "c") == NULL);
+	CHECK(state_seen(st, a, &when) == 1 && when == 1);
+	CHECK(state_seen(st, b, &when) == 1 && when == 2);
+	state_mark(st, "c", 3);
+	CHECK(state_known(st, "c") == NULL);	/* the tree's may go */
+	state_retain(st, keep, 1);
+	CHECK(state_seen(st, b, NULL) == 0);
+	CHECK(state_known(st, "b") == NULL);
+	state_mark(st, b, 4);
+	CHECK(state_seen(st, b, &when) == 1 && when == 4);
+	CHECK(state_seen(st, "b", &when) == 1 && when == 4);
+	state_close(st);
+}
+
 static void
 test_many(void)
 {
@@ -526,6 +564,7 @@ main(void)
 	test_journal();
 	test_corrupt();
 	test_sorted();
+	test_known();
 	test_many();
 	test_kill();
 	test_lock();
