@@ -43,6 +43,7 @@ static char		 buf[256 * 1024];
 static size_t		 have, off;
 static unsigned long long total;
 static int		 outfd = -1;	/* the message being written (--disk) */
+static int		 quitting;	/* all read but QUIT's answer */
 
 static void
 die(const char *what)
@@ -76,6 +77,16 @@ fill(void)
 		    read(fd, buf, sizeof buf);
 	} while (tls != NULL && (n == GNUTLS_E_AGAIN ||
 	    n == GNUTLS_E_INTERRUPTED));
+	/*
+	 * Over TLS, Dovecot sometimes closes without the answer to a QUIT
+	 * that came pipelined behind the RETRs: everything else was read.
+	 */
+	if (n <= 0 && quitting)
+		return (-1);
+	if (n < 0 && tls != NULL) {
+		fprintf(stderr, "floor: TLS: %s\n", gnutls_strerror((int)n));
+		exit(1);
+	}
 	if (n <= 0)
 		die("the server closed the connection");
 	total += (unsigned long long)n;
@@ -92,8 +103,8 @@ status(void)
 	size_t	n = 0;
 
 	for (;;) {
-		if (off == have)
-			fill();
+		if (off == have && fill() == -1)
+			return;
 		if (buf[off] == '\n') {
 			off++;
 			break;
@@ -282,6 +293,7 @@ main(int argc, char **argv)
 	}
 	if (list && new <= 0) {
 		out("QUIT\r\n", 6);
+		quitting = 1;
 		status();
 	} else {
 		/* Every message, or the new ones after a listing. */
@@ -307,6 +319,7 @@ main(int argc, char **argv)
 				die("cannot write a message");
 			outfd = -1;
 		}
+		quitting = 1;
 		status();
 		free(cmds);
 		if (disk != NULL) {
