@@ -77,10 +77,7 @@ fill(void)
 		    read(fd, buf, sizeof buf);
 	} while (tls != NULL && (n == GNUTLS_E_AGAIN ||
 	    n == GNUTLS_E_INTERRUPTED));
-	/*
-	 * Over TLS, Dovecot sometimes closes without the answer to a QUIT
-	 * that came pipelined behind the RETRs: everything else was read.
-	 */
+	/* Over TLS, Dovecot may close without answering QUIT. */
 	if (n <= 0 && quitting)
 		return (-1);
 	if (n < 0 && tls != NULL) {
@@ -303,8 +300,7 @@ main(int argc, char **argv)
 		for (i = list ? count - new + 1 : 1; i <= count; i++)
 			used += (size_t)snprintf(cmds + used, 20, "RETR %ld\r\n",
 			    i);
-		memcpy(cmds + used, "QUIT\r\n", 6);
-		out(cmds, used + 6);
+		out(cmds, used);
 		for (i = list ? count - new + 1 : 1; i <= count; i++) {
 			status();
 			if (disk != NULL) {
@@ -319,6 +315,12 @@ main(int argc, char **argv)
 				die("cannot write a message");
 			outfd = -1;
 		}
+		/*
+		 * QUIT only once everything is read, as the clients do:
+		 * Dovecot over TLS may cut the output short when a QUIT comes
+		 * pipelined behind a lot of it.
+		 */
+		out("QUIT\r\n", 6);
 		quitting = 1;
 		status();
 		free(cmds);
