@@ -153,6 +153,9 @@ check_account(const struct rc_account *ra, struct error *err)
 	if (ra->passwordeval.n > 0 &&
 	    check_program("passwordeval", ra->passwordeval.v[0], err) == -1)
 		return (check_fail(ra, "passwordeval", err));
+	if (ra->smtp_passwordeval.n > 0 && check_program("smtp_passwordeval",
+	    ra->smtp_passwordeval.v[0], err) == -1)
+		return (check_fail(ra, "smtp_passwordeval", err));
 	if (a->filter != NULL &&
 	    check_program("filter", a->filter[0], err) == -1)
 		return (check_fail(ra, "filter", err));

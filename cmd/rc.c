@@ -56,7 +56,9 @@ static int	rc_apply_recipient(struct rc_account *, char *const *,
 		    size_t, struct error *);
 static int	rc_apply_from(struct rc_account *, char *const *, size_t,
 		    struct error *);
-static int	rc_apply_smtp_auth(struct rc_account *, char *const *,
+static int	rc_apply_smtp_password(struct rc_account *, char *const *,
+		    size_t, struct error *);
+static int	rc_apply_smtp_eval(struct rc_account *, char *const *,
 		    size_t, struct error *);
 static int	rc_apply_fingerprint(struct rc_account *, char *const *,
 		    size_t, struct error *);
@@ -120,10 +122,11 @@ static const struct rc_key {
 	{ SPECIAL("recipient", rc_apply_recipient) },
 	{ SPECIAL("envelope_from", rc_apply_from) },
 	{ KEY("smtp_tls", RCK_ENUM, smtp_tls), .words = rc_smtp_tls },
-	{ SPECIAL("smtp_auth", rc_apply_smtp_auth) },
-	{ SPECIAL("smtp_user", rc_apply_smtp_auth) },
-	{ SPECIAL("smtp_password", rc_apply_smtp_auth) },
-	{ SPECIAL("smtp_passwordeval", rc_apply_smtp_auth), .many = 1 },
+	{ KEY("smtp_auth", RCK_ENUM, smtp_auth), .words = rc_auth,
+	    .icase = 1 },
+	{ KEY("smtp_user", RCK_STRING, smtp_user) },
+	{ SPECIAL("smtp_password", rc_apply_smtp_password) },
+	{ SPECIAL("smtp_passwordeval", rc_apply_smtp_eval), .many = 1 },
 	{ KEY("only_new", RCK_ONOFF, only_new) },
 	{ KEY("timeout", RCK_NUMBER, timeout), .min = 1, .max = 3600,
 	    .unit = " seconds" },
@@ -346,28 +349,63 @@ rc_command(const char *key, char *const *v, size_t n, struct words *dst,
 	return (0);
 }
 
+/* password or smtp_password: a secret, which unsets its eval. */
+static int
+rc_secret(const char *key, const char *v, char **secret, struct words *eval,
+    struct error *err)
+{
+	if (*v == '\0')
+		return (err_set(err, ERR_CONFIG, "%s is empty", key));
+	xfree_secret(*secret);
+	*secret = xstrdup(v);
+	words_free(eval);
+	return (0);
+}
+
+/* passwordeval or smtp_passwordeval: a command, which unsets the secret. */
+static int
+rc_secret_eval(const char *key, char *const *v, size_t n, char **secret,
+    struct words *eval, struct error *err)
+{
+	if (rc_command(key, v, n, eval, err) == -1)
+		return (-1);
+	xfree_secret(*secret);
+	*secret = NULL;
+	return (0);
+}
+
 static int
 rc_apply_password(struct rc_account *ra, char *const *v, size_t n,
     struct error *err)
 {
 	(void)n;
-	if (*v[0] == '\0')
-		return (err_set(err, ERR_CONFIG, "password is empty"));
-	xfree_secret(ra->acct.password);
-	ra->acct.password = xstrdup(v[0]);
-	words_free(&ra->passwordeval);
-	return (0);
+	return (rc_secret("password", v[0], &ra->acct.password,
+	    &ra->passwordeval, err));
 }
 
 static int
 rc_apply_eval(struct rc_account *ra, char *const *v, size_t n,
     struct error *err)
 {
-	if (rc_command("passwordeval", v, n, &ra->passwordeval, err) == -1)
-		return (-1);
-	xfree_secret(ra->acct.password);
-	ra->acct.password = NULL;
-	return (0);
+	return (rc_secret_eval("passwordeval", v, n, &ra->acct.password,
+	    &ra->passwordeval, err));
+}
+
+static int
+rc_apply_smtp_password(struct rc_account *ra, char *const *v, size_t n,
+    struct error *err)
+{
+	(void)n;
+	return (rc_secret("smtp_password", v[0], &ra->acct.smtp_password,
+	    &ra->smtp_passwordeval, err));
+}
+
+static int
+rc_apply_smtp_eval(struct rc_account *ra, char *const *v, size_t n,
+    struct error *err)
+{
+	return (rc_secret_eval("smtp_passwordeval", v, n,
+	    &ra->acct.smtp_password, &ra->smtp_passwordeval, err));
 }
 
 /* HOST, HOST:PORT, [V6]:PORT, or /SOCKET (LMTP only) of lmtp and smtp. */
@@ -445,21 +483,6 @@ rc_apply_from(struct rc_account *ra, char *const *v, size_t n,
 		    "'%s'", v[0]));
 	a->envelope_from = xstrdup(v[0]);
 	return (0);
-}
-
-/* The SMTP/LMTP login is not built: say so rather than ignore the key. */
-static int
-rc_apply_smtp_auth(struct rc_account *ra, char *const *v, size_t n,
-    struct error *err)
-{
-	(void)ra;
-	(void)v;
-	(void)n;
-	err_set(err, ERR_CONFIG, "logging in to an SMTP relay is not built "
-	    "yet");
-	err_hint(err, "deliver to a server that takes mail from this host "
-	    "without a login (the local MTA, or LMTP)");
-	return (-1);
 }
 
 static int
@@ -764,11 +787,13 @@ rc_account_free(struct rc_account *ra)
 	free(a->rcfile);
 	free(a->tls_fingerprint);
 	xfree_secret(a->password);
+	xfree_secret(a->smtp_password);
 	free(a->delivery_path);
 	free(a->smtp_host);
 	free(a->recipient);
 	free(a->envelope_from);
 	words_free(&ra->passwordeval);
+	words_free(&ra->smtp_passwordeval);
 	words_free(&ra->mda);
 	rc_block_free(&ra->block);
 	free(ra);
@@ -806,6 +831,60 @@ rc_recipient(struct account *a, struct error *err)
 		return (err_set(err, ERR_CONFIG, "account '%s' needs a "
 		    "'recipient': %s is not an address", a->name,
 		    a->recipient));
+	return (0);
+}
+
+/* The first line of the keys of the SMTP login, for an error. */
+static u_int
+rc_smtp_setat(const struct rc_account *ra)
+{
+	static const char *const keys[] = { "smtp_auth", "smtp_password",
+	    "smtp_passwordeval", NULL };
+	u_int	line, first = 0;
+	size_t	i;
+
+	for (i = 0; keys[i] != NULL; i++) {
+		line = rc_setat(ra, keys[i]);
+		if (line != 0 && (first == 0 || line < first))
+			first = line;
+	}
+	return (first);
+}
+
+/*
+ * The login to an SMTP or LMTP server: smtp_user turns it on; the other
+ * keys make no sense without it, nor USER and APOP, which are POP3's.
+ */
+static int
+rc_smtp_login(const struct rc_account *ra, u_int *line, struct error *err)
+{
+	const struct account	*a = &ra->acct;
+
+	*line = rc_setat(ra, "smtp_user");
+	if (a->smtp_user == NULL) {
+		if ((*line = rc_smtp_setat(ra)) == 0)
+			return (0);
+		err_set(err, ERR_CONFIG, "account '%s' sets an SMTP login "
+		    "without smtp_user", a->name);
+		err_hint(err, "add 'smtp_user NAME': it names whom to log in "
+		    "as");
+		return (-1);
+	}
+	if (a->delivery != DELIVERY_SMTP && a->delivery != DELIVERY_LMTP) {
+		err_set(err, ERR_CONFIG, "account '%s' has smtp_user but "
+		    "delivers by %s: only delivery smtp or lmtp logs in",
+		    a->name, a->delivery == DELIVERY_MBOX ? "mbox" :
+		    a->delivery == DELIVERY_MDA ? "mda" : "maildir");
+		return (-1);
+	}
+	if (a->smtp_auth == AUTH_USER || a->smtp_auth == AUTH_APOP) {
+		*line = rc_setat(ra, "smtp_auth");
+		err_set(err, ERR_CONFIG, "smtp_auth %s is a POP3 method; an "
+		    "SMTP server takes plain, login, cram-md5, scram-sha-256, "
+		    "xoauth2, oauthbearer or external", a->smtp_auth ==
+		    AUTH_USER ? "user" : "apop");
+		return (-1);
+	}
 	return (0);
 }
 
@@ -858,6 +937,8 @@ rc_close(struct rc_parse *p, struct error *err)
 	if ((a->delivery == DELIVERY_LMTP || a->delivery == DELIVERY_SMTP) &&
 	    a->recipient == NULL && rc_recipient(a, err) == -1)
 		return (rc_fail(p->path, a->rcline, err));
+	if (rc_smtp_login(ra, &line, err) == -1)
+		return (rc_fail(p->path, line, err));
 	if (a->delivery_path == NULL &&
 	    paths_expand("~/Maildir", &a->delivery_path, err) == -1)
 		return (rc_fail(p->path, a->rcline, err));
@@ -1032,6 +1113,7 @@ rc_line(struct rc_parse *p, const char *line, struct error *err)
 	} else {
 		/* Secrets make the file's permissions matter. */
 		if (rc_keys[k].apply == rc_apply_password ||
+		    rc_keys[k].apply == rc_apply_smtp_password ||
 		    strcmp(rc_keys[k].name, "oauth_client_secret") == 0)
 			p->password = 1;
 		s.key = k;

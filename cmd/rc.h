@@ -35,6 +35,7 @@ struct rc_block {
 struct rc_account {
 	struct account	 acct;
 	struct words	 passwordeval;	/* the command, n == 0 when unset */
+	struct words	 smtp_passwordeval;	/* the same for smtp_password */
 	struct words	 mda;		/* delivery mda, n == 0 when unset */
 	u_int		 line[RC_KEYS_MAX];	/* where each key was set */
 	struct rc_block	 block;		/* own and inherited settings */

@@ -151,6 +151,15 @@ run_failed(struct run_acct *ra, const struct run_opts *ro,
 	return (rv);
 }
 
+static void
+run_wipe(struct run_acct *ra)
+{
+	xfree_secret(ra->secret);
+	ra->secret = NULL;
+	xfree_secret(ra->smtp_secret);
+	ra->smtp_secret = NULL;
+}
+
 int
 run_secret(struct run_acct *ra, const struct run_opts *ro)
 {
@@ -170,7 +179,10 @@ run_secret(struct run_acct *ra, const struct run_opts *ro)
 		    "certificate is not checked, so anyone on the path can "
 		    "pose as the server", a->rcfile,
 		    rc_setat(ra->ra, "tls_verify"));
-	if (secret_resolve(ra->ra, &ra->user, &ra->secret, &err) == -1)
+	/* -s and -n deliver nothing: the relay's password is not asked. */
+	if (secret_resolve(ra->ra, &ra->user, &ra->secret, &err) == -1 ||
+	    (!ro->fetch.status && !ro->fetch.dry_run &&
+	    secret_smtp(ra->ra, &ra->smtp_secret, &err) == -1))
 		rv = run_failed(ra, ro, &err);
 	else
 		ra->ready = 1;
@@ -199,6 +211,7 @@ run_fetch(struct run_acct *ra, const struct run_opts *ro)
 	}
 	run_where(&a, where, sizeof where);
 	a.password = ra->secret;
+	a.smtp_password = ra->smtp_secret;
 	if (ra->user != NULL)
 		a.user = ra->user;
 	log_verbose("%s as %s, %s", where, a.user, !a.tls ? "no TLS" :
@@ -232,9 +245,8 @@ run_fetch(struct run_acct *ra, const struct run_opts *ro)
 		rv = ro->fetch.status && res.new == 0 ? RUN_NOMAIL : 0;
 		rv = run_report(&a, ro, &res, NULL, where, rv);
 	}
-	/* The secret is not needed any more: wiped now, not at exit. */
-	xfree_secret(ra->secret);
-	ra->secret = NULL;
+	/* The secrets are not needed any more: wiped now, not at exit. */
+	run_wipe(ra);
 	log_account(NULL);
 	return (rv);
 }
@@ -242,8 +254,7 @@ run_fetch(struct run_acct *ra, const struct run_opts *ro)
 void
 run_free(struct run_acct *ra)
 {
-	xfree_secret(ra->secret);
-	ra->secret = NULL;
+	run_wipe(ra);
 	free(ra->user);
 	ra->user = NULL;
 }

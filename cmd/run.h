@@ -22,6 +22,7 @@ struct run_acct {
 	const struct rc_account	*ra;
 	char			*user;		/* from ~/.netrc, or NULL */
 	char			*secret;
+	char			*smtp_secret;	/* the relay's, or NULL */
 	int			 ready;		/* user and secret resolved */
 	time_t			 next_login;	/* deferred until, or 0 */
 };

@@ -160,22 +160,22 @@ out:
 
 /* A password or token typed on the terminal, without echo. */
 static int
-secret_prompt(const struct account *a, char **secret, struct error *err)
+secret_prompt(const char *what, const char *user, const char *host,
+    const char *name, char **secret, struct error *err)
 {
 	char	buf[SECRET_MAX], prompt[512];
 	int	rc = -1;
 
 	(void)snprintf(prompt, sizeof prompt, "%s for %s@%s (account %s): ",
-	    a->auth == AUTH_XOAUTH2 || a->auth == AUTH_OAUTHBEARER ?
-	    "Token" : "Password", a->user, a->host, a->name);
+	    what, user, host, name);
 	if (readpassphrase(prompt, buf, sizeof buf, RPP_REQUIRE_TTY) ==
 	    NULL) {
 		err_setsys(err, ERR_NOPERM, "cannot read the password for %s "
-		    "from the terminal", a->name);
+		    "from the terminal", name);
 		goto out;
 	}
 	if (buf[0] == '\0') {
-		err_set(err, ERR_NOPERM, "no password given for %s", a->name);
+		err_set(err, ERR_NOPERM, "no password given for %s", name);
 		goto out;
 	}
 	*secret = xstrdup(buf);
@@ -185,27 +185,22 @@ out:
 	return (rc);
 }
 
-/* ~/.netrc: 1 found, 0 not, -1 error. */
+/*
+ * ~/.netrc's entry for host and user (any user when NULL, its login then
+ * in *login): 1 found, 0 not, -1 error.
+ */
 static int
-secret_netrc(const struct rc_account *ra, char **user, char **secret,
-    struct error *err)
+secret_netrc(const char *host, const char *user, char **login,
+    char **secret, struct error *err)
 {
-	const struct account	*a = &ra->acct;
-	char			*home = NULL, *path = NULL, *login = NULL;
-	int			 rc = -1;
+	char	*home = NULL, *path = NULL;
+	int	 rc = -1;
 
 	if (paths_home(&home, err) == -1)
 		goto out;
 	xasprintf(&path, "%s/.netrc", home);
-	/* Without a user in fetchrc, the netrc entry's login is the user. */
-	rc = netrc_lookup(path, a->host, rc_setat(ra, "user") != 0 ? a->user :
-	    NULL, &login, secret, err);
-	if (rc == 1 && rc_setat(ra, "user") == 0 && login != NULL) {
-		*user = login;
-		login = NULL;
-	}
+	rc = netrc_lookup(path, host, user, login, secret, err);
 out:
-	free(login);
 	free(path);
 	free(home);
 	return (rc);
@@ -252,7 +247,8 @@ secret_resolve(const struct rc_account *ra, char **user, char **secret,
     struct error *err)
 {
 	const struct account	*a = &ra->acct;
-	int			 rc;
+	char			*login = NULL;
+	int			 rc, named = rc_setat(ra, "user") != 0;
 
 	*user = NULL;
 	*secret = NULL;
@@ -267,12 +263,59 @@ secret_resolve(const struct rc_account *ra, char **user, char **secret,
 	}
 	if (ra->passwordeval.n > 0)
 		return (secret_eval(ra->passwordeval.v, secret, err));
-	if ((rc = secret_netrc(ra, user, secret, err)) != 0)
+	/* Without a user in fetchrc, the netrc entry's login is the user. */
+	rc = secret_netrc(a->host, named ? a->user : NULL, &login, secret,
+	    err);
+	if (rc == 1 && !named && login != NULL) {
+		*user = login;
+		login = NULL;
+	}
+	free(login);
+	if (rc != 0)
 		return (rc == 1 ? 0 : -1);
 	if (isatty(STDIN_FILENO))
-		return (secret_prompt(a, secret, err));
+		return (secret_prompt(a->auth == AUTH_XOAUTH2 ||
+		    a->auth == AUTH_OAUTHBEARER ? "Token" : "Password",
+		    a->user, a->host, a->name, secret, err));
 	err_set(err, ERR_NOPERM, "no password for %s: set password, "
 	    "passwordeval, or a ~/.netrc entry", a->name);
+	err_hint(err, "%s has no terminal to ask for it on", getprogname());
+	return (-1);
+}
+
+int
+secret_smtp(const struct rc_account *ra, char **secret, struct error *err)
+{
+	const struct account	*a = &ra->acct;
+	const char		*host;
+	char			*login = NULL;
+	int			 rc;
+
+	*secret = NULL;
+	if (a->smtp_user == NULL || a->smtp_auth == AUTH_EXTERNAL)
+		return (0);
+	if (a->smtp_password != NULL) {
+		*secret = xstrdup(a->smtp_password);
+		return (0);
+	}
+	if (ra->smtp_passwordeval.n > 0)
+		return (secret_eval(ra->smtp_passwordeval.v, secret, err));
+	/* An LMTP socket has no host name for ~/.netrc to know. */
+	host = a->smtp_host != NULL ? a->smtp_host : "localhost";
+	if (a->smtp_host != NULL) {
+		rc = secret_netrc(host, a->smtp_user, &login, secret, err);
+		free(login);
+		if (rc != 0)
+			return (rc == 1 ? 0 : -1);
+	}
+	if (isatty(STDIN_FILENO))
+		return (secret_prompt(a->smtp_auth == AUTH_XOAUTH2 ||
+		    a->smtp_auth == AUTH_OAUTHBEARER ? "SMTP token" :
+		    "SMTP password", a->smtp_user, host, a->name, secret,
+		    err));
+	err_set(err, ERR_NOPERM, "no password for %s's SMTP login as %s: set "
+	    "smtp_password, smtp_passwordeval, or a ~/.netrc entry for %s",
+	    a->name, a->smtp_user, host);
 	err_hint(err, "%s has no terminal to ask for it on", getprogname());
 	return (-1);
 }

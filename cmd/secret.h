@@ -19,6 +19,12 @@
 int	secret_resolve(const struct rc_account *, char **user, char **secret,
 	    struct error *);
 /*
+ * The password of the account's SMTP/LMTP login, found the same way from
+ * smtp_password, smtp_passwordeval, ~/.netrc (machine: the SMTP host) and
+ * the terminal; NULL in *secret when there is no login or it needs none.
+ */
+int	secret_smtp(const struct rc_account *, char **secret, struct error *);
+/*
  * Runs argv without a shell, stdin from /dev/null, no descriptor above 2
  * open; the first line of its output (without CR LF) is the secret.
  */

@@ -92,6 +92,9 @@ struct account {
 	char			*envelope_from;	/* MAIL FROM; NULL: the message's
 						   Return-Path, "": <> */
 	enum smtp_tls_mode	 smtp_tls;
+	char			*smtp_user;	/* NULL: no login */
+	enum auth_method	 smtp_auth;	/* not USER or APOP */
+	char			*smtp_password;	/* resolved secret, or NULL */
 
 	enum keep_mode		 keep;
 	long long		 keep_secs;

@@ -6,10 +6,10 @@
 
 #include "auth/apop.h"
 #include "auth/auth.h"
-#include "auth/mech.h"
-#include "auth/sasl.h"
+#include "auth/authsasl.h"
 #include "net/conn.h"
 #include "pop3/pop3.h"
+#include "sasl/mech.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -64,24 +64,6 @@ auth_name(enum auth_method m)
 	return ((am = auth_mech(m)) != NULL ? am->name : "?");
 }
 
-/* Whether the SASL list of CAPA holds name. */
-static int
-auth_sasl_offers(const struct pop3 *p, const char *name)
-{
-	const char	*s = p->sasl;
-	size_t		 n, len = strlen(name);
-
-	for (;;) {
-		s += strspn(s, " ");
-		if (*s == '\0')
-			return (0);
-		n = strcspn(s, " ");
-		if (n == len && strncasecmp(s, name, n) == 0)
-			return (1);
-		s += n;
-	}
-}
-
 /*
  * Whether the server offers am.  named: the user asked for it, so a SASL
  * mechanism is tried on a server that did not answer CAPA.
@@ -97,7 +79,7 @@ auth_offered(const struct pop3 *p, const struct auth_mech *am, int named)
 	default:
 		if (!p->capa_ok)
 			return (named);
-		return (auth_sasl_offers(p, am->name));
+		return (sasl_offered(p->sasl, am->name));
 	}
 }
 
@@ -109,7 +91,7 @@ auth_offers(const struct pop3 *p, char *buf, size_t len)
 
 	buf[0] = '\0';
 	if (p->sasl[0] != '\0') {
-		pop3_safe(safe, sizeof safe, p->sasl);
+		log_safe(safe, sizeof safe, p->sasl);
 		(void)snprintf(buf, len, "SASL %s", safe);
 	}
 	if (p->timestamp[0] != '\0')
@@ -204,7 +186,7 @@ auth_failed(struct pop3 *p, enum auth_method m, const char *step,
 {
 	char	safe[512];
 
-	pop3_safe(safe, sizeof safe, r->line);
+	log_safe(safe, sizeof safe, r->line);
 	err_set(err, pop3_resp_class(r, ERR_NOPERM), "login as %s with %s "
 	    "failed at %s: %s%s%s", p->acct->user, auth_name(m), step, safe,
 	    detail != NULL && detail[0] != '\0' ? "; " : "",
@@ -324,7 +306,7 @@ auth_sasl(struct pop3 *p, const struct auth_mech *am, struct error *err)
 	cr.port = a->port != 0 ? a->port : (a->tls && !a->tls_starttls ?
 	    995 : 110);
 	am->init(&c, &cr);
-	if ((rc = sasl_auth(p, &c, &r, &refused, err)) == -1) {
+	if ((rc = authsasl_run(p, &c, &r, &refused, err)) == -1) {
 		if (refused)
 			auth_failed(p, am->method, "AUTH", &r, c.detail, err);
 		else {

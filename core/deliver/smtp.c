@@ -35,9 +35,11 @@
 #include "deliver/commitlog.h"
 #include "deliver/deliver.h"
 #include "deliver/smtp.h"
+#include "deliver/smtpauth.h"
 #include "deliver/spool.h"
 #include "net/conn.h"
 #include "net/net.h"
+#include "sasl/mech.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -52,6 +54,12 @@
 #define SMTP_EXT_8BITMIME	0x04
 #define SMTP_EXT_SMTPUTF8	0x08
 #define SMTP_EXT_STARTTLS	0x10
+#define SMTP_EXT_AUTH		0x20
+
+/* RFC 5321: a command line fits 512 octets with its CRLF. */
+#define SMTP_CMD_MAX		510
+/* No mechanism we speak needs more; a server asking more is stalling. */
+#define SMTP_AUTH_ROUNDS	8
 
 struct smtp {
 	const struct account	*acct;
@@ -61,6 +69,7 @@ struct smtp {
 	struct conn		*conn;
 	u_int			 ext;
 	unsigned long long	 maxsize;	/* SIZE, 0: none said */
+	char			 mechs[256];	/* AUTH's list, as sent */
 	int			 reopened;	/* the one reopening is spent */
 	int			 gone;		/* and failed: the run ends */
 
@@ -86,16 +95,6 @@ smtp_reply_line(const char *line, size_t len, int *code, int *more,
 	return (0);
 }
 
-/* Server text, made printable, into out. */
-static void
-smtp_safe(char *out, size_t len, const char *s)
-{
-	char	tmp[256];
-
-	(void)strlcpy(tmp, s, len / 4 < sizeof tmp ? len / 4 : sizeof tmp);
-	(void)strvis(out, tmp, VIS_CSTYLE | VIS_TAB | VIS_NL | VIS_OCTAL);
-}
-
 /* The connection broke: it is closed, and the caller may open it again. */
 static int
 smtp_lost(struct smtp *s, struct error *err)
@@ -110,11 +109,12 @@ smtp_lost(struct smtp *s, struct error *err)
 
 /*
  * Reads a reply: its code, and the text of its first line (made printable)
- * in text.  Lines of EHLO's reply go to ext when it is not NULL.
+ * in text.  Lines of EHLO's reply go to ext when it is not NULL.  raw, when
+ * not NULL, gets a copy of the first line's text as sent (an AUTH challenge).
  */
 static int
 smtp_reply(struct smtp *s, int *code, char *text, size_t textlen, u_int *ext,
-    struct error *err)
+    char **raw, struct error *err)
 {
 	const char	*t, *errstr;
 	char		*line, safe[512];
@@ -125,19 +125,21 @@ smtp_reply(struct smtp *s, int *code, char *text, size_t textlen, u_int *ext,
 		if (conn_getline(s->conn, &line, &len, err) == -1)
 			return (smtp_lost(s, err));
 		if (log_wants(LOG_TRACE)) {
-			smtp_safe(safe, sizeof safe, line);
+			log_safe(safe, sizeof safe, line);
 			log_trace("%s < %s", s->proto, safe);
 		}
 		if (smtp_reply_line(line, len, &c, &more, &t) == -1 ||
 		    (n > 0 && c != *code)) {
-			smtp_safe(safe, sizeof safe, line);
+			log_safe(safe, sizeof safe, line);
 			err_set(err, ERR_PROTO, "%s sent a bad reply: "
 			    "%s", s->peer, safe);
 			return (smtp_lost(s, err));
 		}
 		if (n == 0) {
 			*code = c;
-			smtp_safe(text, textlen, t);
+			log_safe(text, textlen, t);
+			if (raw != NULL)
+				*raw = xstrdup(t);
 		}
 		if (ext != NULL && n > 0) {
 			if (strcasecmp(t, "PIPELINING") == 0)
@@ -148,6 +150,13 @@ smtp_reply(struct smtp *s, int *code, char *text, size_t textlen, u_int *ext,
 				*ext |= SMTP_EXT_SMTPUTF8;
 			else if (strcasecmp(t, "STARTTLS") == 0)
 				*ext |= SMTP_EXT_STARTTLS;
+			else if (strncasecmp(t, "AUTH", 4) == 0 &&
+			    (t[4] == ' ' || t[4] == '=')) {
+				/* "AUTH=" is what old servers said. */
+				*ext |= SMTP_EXT_AUTH;
+				(void)strlcpy(s->mechs, t + 5,
+				    sizeof s->mechs);
+			}
 			else if (strncasecmp(t, "SIZE", 4) == 0 &&
 			    (t[4] == ' ' || t[4] == '\0')) {
 				*ext |= SMTP_EXT_SIZE;
@@ -227,9 +236,10 @@ smtp_hello(struct smtp *s, struct error *err)
 	host[sizeof host - 1] = '\0';
 	s->ext = 0;
 	s->maxsize = 0;
+	s->mechs[0] = '\0';
 	smtp_send(s, "%s %s", s->lmtp ? "LHLO" : "EHLO", host);
 	if (smtp_flush(s, err) == -1 ||
-	    smtp_reply(s, &code, text, sizeof text, &s->ext, err) == -1)
+	    smtp_reply(s, &code, text, sizeof text, &s->ext, NULL, err) == -1)
 		return (-1);
 	if (code == 250)
 		return (0);
@@ -240,7 +250,7 @@ smtp_hello(struct smtp *s, struct error *err)
 	s->ext = 0;
 	smtp_send(s, "HELO %s", host);
 	if (smtp_flush(s, err) == -1 ||
-	    smtp_reply(s, &code, text, sizeof text, NULL, err) == -1)
+	    smtp_reply(s, &code, text, sizeof text, NULL, NULL, err) == -1)
 		return (-1);
 	if (code != 250)
 		return (smtp_refused(s, "HELO", code, text, err));
@@ -279,7 +289,7 @@ smtp_starttls(struct smtp *s, struct error *err)
 	}
 	smtp_send(s, "STARTTLS");
 	if (smtp_flush(s, err) == -1 ||
-	    smtp_reply(s, &code, text, sizeof text, NULL, err) == -1)
+	    smtp_reply(s, &code, text, sizeof text, NULL, NULL, err) == -1)
 		return (-1);
 	if (code != 220) {
 		err_set(err, ERR_UNAVAILABLE, "%s refused STARTTLS: "
@@ -299,6 +309,162 @@ smtp_starttls(struct smtp *s, struct error *err)
 	if (tls_start(s->conn, &ta, TLS_VERIFY, err) == -1)
 		return (smtp_lost(s, err));
 	return (smtp_hello(s, err));
+}
+
+/* A line with a secret in it: the trace shows shown instead. */
+static void
+smtp_send_secret(struct smtp *s, const char *line, const char *shown)
+{
+	if (log_wants(LOG_TRACE))
+		log_trace("%s > %s", s->proto, shown);
+	conn_queue(s->conn, line, strlen(line));
+}
+
+/* Our side gave up: "*" cancels (RFC 4954); the answer changes nothing. */
+static void
+smtp_auth_cancel(struct smtp *s)
+{
+	struct error	ignored;
+	char		text[512];
+	int		code;
+
+	err_clear(&ignored);
+	smtp_send(s, "*");
+	if (smtp_flush(s, &ignored) == 0)
+		(void)smtp_reply(s, &code, text, sizeof text, NULL, NULL,
+		    &ignored);
+}
+
+/* The server refused the login: the words, the code, the hint. */
+static int
+smtp_auth_refused(struct smtp *s, const struct sasl_client *c, int code,
+    const char *text, struct error *err)
+{
+	const struct account	*a = s->acct;
+
+	err_set(err, code / 100 == 4 ? ERR_TEMP : code == 538 ?
+	    ERR_UNAVAILABLE : ERR_NOPERM, "%s refused the login as %s with "
+	    "%s: %d %s%s%s", s->peer, a->smtp_user, c->name, code, text,
+	    c->detail[0] != '\0' ? "; " : "", c->detail);
+	if (code / 100 == 4)
+		err_hint(err, "a temporary refusal: nothing was fetched, and "
+		    "the next run tries again");
+	else if (code == 538)
+		err_hint(err, "the server wants TLS first: set 'smtp_tls "
+		    "starttls'");
+	else if (a->smtp_auth == AUTH_XOAUTH2 ||
+	    a->smtp_auth == AUTH_OAUTHBEARER)
+		err_hint(err, "check 'smtp_user' and the token "
+		    "smtp_passwordeval prints (it may have expired)");
+	else
+		err_hint(err, "check 'smtp_user' and 'smtp_password' for "
+		    "this account");
+	return (-1);
+}
+
+/*
+ * AUTH (RFC 4954) with the account's smtp_user, when it has one.  The
+ * initial response goes with the command when the line stays within
+ * SMTP's limit, else after the server's first empty challenge.
+ */
+static int
+smtp_login(struct smtp *s, struct error *err)
+{
+	const struct account	*a = s->acct;
+	struct sasl_creds	 cr;
+	struct sasl_client	 c;
+	char			*b64 = NULL, *ans = NULL, *raw = NULL;
+	char			*cmd = NULL, shown[64], text[512];
+	int			 rc = -1, code, rounds = 0, safe;
+
+	if (a->smtp_user == NULL)
+		return (0);
+	memset(&c, 0, sizeof c);
+	if (!(s->ext & SMTP_EXT_AUTH)) {
+		err_set(err, ERR_UNAVAILABLE, "%s offers no login (no AUTH "
+		    "in its %s reply)", s->peer, s->lmtp ? "LHLO" : "EHLO");
+		if (s->conn->tls == NULL && (s->ext & SMTP_EXT_STARTTLS))
+			err_hint(err, "many servers offer AUTH only after "
+			    "STARTTLS: set 'smtp_tls starttls'");
+		else
+			err_hint(err, "remove smtp_user if the server takes "
+			    "mail without a login");
+		goto out;
+	}
+	memset(&cr, 0, sizeof cr);
+	cr.user = a->smtp_user;
+	cr.secret = a->smtp_password != NULL ? a->smtp_password : "";
+	cr.host = a->smtp_host != NULL ? a->smtp_host : "localhost";
+	cr.port = a->smtp_port != 0 ? a->smtp_port : s->lmtp ? LMTP_PORT :
+	    SMTP_PORT;
+	/* TLS, a local socket or loopback: nobody reads the link. */
+	safe = s->conn->tls != NULL || a->smtp_host == NULL ||
+	    smtp_loopback(a->smtp_host);
+	if (smtpauth_choose(s->mechs, a->smtp_auth, safe, s->peer, &cr, &c,
+	    err) == -1)
+		goto out;
+	log_verbose("logging in to the %s as %s with %s", s->peer,
+	    a->smtp_user, c.name);
+	if (sasl_start(&c, &b64, err) == -1)
+		goto out;
+	(void)snprintf(shown, sizeof shown, "AUTH %s ****", c.name);
+	if (b64 != NULL && strlen(b64) + strlen(c.name) + 6 <= SMTP_CMD_MAX) {
+		/* An empty initial response is "=" (RFC 4954). */
+		xasprintf(&cmd, "AUTH %s %s", c.name, *b64 != '\0' ? b64 : "=");
+		smtp_send_secret(s, cmd, *b64 != '\0' ? shown : cmd);
+		xfree_secret(b64);
+		b64 = NULL;
+	} else
+		smtp_send(s, "AUTH %s", c.name);
+	if (smtp_flush(s, err) == -1)
+		goto out;
+
+	for (;;) {
+		free(raw);
+		raw = NULL;
+		if (smtp_reply(s, &code, text, sizeof text, NULL, &raw,
+		    err) == -1)
+			goto out;
+		if (code != 334)
+			break;
+		if (++rounds > SMTP_AUTH_ROUNDS) {
+			err_set(err, ERR_PROTO, "%s sent more than %d AUTH "
+			    "challenges", s->peer, SMTP_AUTH_ROUNDS);
+			smtp_auth_cancel(s);
+			goto out;
+		}
+		if (b64 != NULL) {
+			/* The initial response that did not fit the line. */
+			smtp_send_secret(s, b64, "****");
+			xfree_secret(b64);
+			b64 = NULL;
+		} else {
+			if (sasl_respond(&c, s->peer, raw, &ans, err) == -1) {
+				smtp_auth_cancel(s);
+				goto out;
+			}
+			smtp_send_secret(s, ans, *ans != '\0' ? "****" : "");
+			xfree_secret(ans);
+			ans = NULL;
+		}
+		if (smtp_flush(s, err) == -1)
+			goto out;
+	}
+	if (code != 235) {
+		smtp_auth_refused(s, &c, code, text, err);
+		goto out;
+	}
+	if (c.finish != NULL && c.finish(&c, err) == -1)
+		goto out;
+	rc = 0;
+out:
+	if (c.name != NULL)
+		mech_free(&c);
+	free(raw);
+	xfree_secret(ans);
+	xfree_secret(b64);
+	xfree_secret(cmd);
+	return (rc);
 }
 
 static int
@@ -322,7 +488,7 @@ smtp_connect(struct smtp *s, struct error *err)
 		return (-1);
 	}
 	s->conn = conn_new(fd, fd, a->timeout, s->peer);
-	if (smtp_reply(s, &code, text, sizeof text, NULL, err) == -1)
+	if (smtp_reply(s, &code, text, sizeof text, NULL, NULL, err) == -1)
 		return (-1);
 	if (code != 220) {
 		smtp_refused(s, "the connection", code, text, err);
@@ -337,7 +503,7 @@ smtp_connect(struct smtp *s, struct error *err)
 	    !smtp_loopback(a->smtp_host));
 	if (tls && smtp_starttls(s, err) == -1)
 		return (-1);
-	return (0);
+	return (smtp_login(s, err));
 }
 
 static void	smtp_close(struct deliver *);
@@ -511,7 +677,7 @@ smtp_rset(struct smtp *s)
 	err_clear(&err);
 	smtp_send(s, "RSET");
 	if (smtp_flush(s, &err) == -1 ||
-	    smtp_reply(s, &code, text, sizeof text, NULL, &err) == -1)
+	    smtp_reply(s, &code, text, sizeof text, NULL, NULL, &err) == -1)
 		return;
 	if (code != 250) {
 		conn_free(s->conn);
@@ -561,7 +727,7 @@ smtp_transaction(struct smtp *s, struct error *err)
 	smtp_send(s, "MAIL FROM:<%s>%s", sender, params);
 	if (!pipelined) {
 		if (smtp_flush(s, err) == -1 ||
-		    smtp_reply(s, &code, text, sizeof text, NULL, err) == -1)
+		    smtp_reply(s, &code, text, sizeof text, NULL, NULL, err) == -1)
 			return (-1);
 		if (code != 250)
 			goto refused;
@@ -570,7 +736,7 @@ smtp_transaction(struct smtp *s, struct error *err)
 	smtp_send(s, "RCPT TO:<%s>", a->recipient);
 	if (!pipelined) {
 		if (smtp_flush(s, err) == -1 ||
-		    smtp_reply(s, &code, text, sizeof text, NULL, err) == -1)
+		    smtp_reply(s, &code, text, sizeof text, NULL, NULL, err) == -1)
 			return (-1);
 		if (code != 250 && code != 251)
 			goto refused;
@@ -583,7 +749,7 @@ smtp_transaction(struct smtp *s, struct error *err)
 		/* All three answers are read, whatever the first two say. */
 		for (want = 0; want < 3; want++) {
 			if (smtp_reply(s, &code, text, sizeof text, NULL,
-			    err) == -1)
+			    NULL, err) == -1)
 				return (-1);
 			if (bad)
 				continue;
@@ -606,13 +772,13 @@ smtp_transaction(struct smtp *s, struct error *err)
 			return (-1);
 		}
 	} else {
-		if (smtp_reply(s, &code, text, sizeof text, NULL, err) == -1)
+		if (smtp_reply(s, &code, text, sizeof text, NULL, NULL, err) == -1)
 			return (-1);
 		if (code != 354)
 			goto refused;
 	}
 	if (smtp_body(s, err) == -1 ||
-	    smtp_reply(s, &code, text, sizeof text, NULL, err) == -1)
+	    smtp_reply(s, &code, text, sizeof text, NULL, NULL, err) == -1)
 		return (-1);
 	if (code != 250) {
 		step = "the message";
@@ -727,7 +893,7 @@ smtp_close(struct deliver *d)
 		smtp_send(s, "QUIT");
 		if (smtp_flush(s, &err) == 0)
 			(void)smtp_reply(s, &code, text, sizeof text, NULL,
-			    &err);
+			    NULL, &err);
 		conn_free(s->conn);
 	}
 	spool_close(&s->sp);

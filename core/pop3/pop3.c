@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
-#include <vis.h>
 
 #include "net/conn.h"
 #include "pop3/dotstream.h"
@@ -41,16 +40,6 @@ pop3_state(struct pop3 *p, enum pop3_state s)
 	log_trace("state %s -> %s", pop3_state_name(p->state),
 	    pop3_state_name(s));
 	p->state = s;
-}
-
-void
-pop3_safe(char *dst, size_t len, const char *src)
-{
-	char	tmp[512];
-
-	/* strvis may make each byte four: cut the source to fit first. */
-	(void)strlcpy(tmp, src, len / 4 < sizeof tmp ? len / 4 : sizeof tmp);
-	(void)strvis(dst, tmp, VIS_CSTYLE | VIS_TAB | VIS_NL | VIS_OCTAL);
 }
 
 int
@@ -145,11 +134,11 @@ pop3_response(struct pop3 *p, struct pop3_resp *r, struct error *err)
 	if (conn_getline(p->conn, &line, &len, err) == -1)
 		return (-1);
 	if (log_wants(LOG_TRACE)) {
-		pop3_safe(safe, sizeof safe, line);
+		log_safe(safe, sizeof safe, line);
 		log_trace("< %s", safe);
 	}
 	if (strlen(line) != len || pop3_parse_resp(line, r) == -1) {
-		pop3_safe(safe, sizeof safe, line);
+		log_safe(safe, sizeof safe, line);
 		return (err_set(err, ERR_PROTO, "%s sent a malformed status "
 		    "line: \"%s\"", p->conn->peer, safe));
 	}
@@ -167,7 +156,7 @@ pop3_lines(struct pop3 *p, int (*fn)(void *, char *, struct error *),
 		if (conn_getline(p->conn, &line, &len, err) == -1)
 			return (-1);
 		if (log_wants(LOG_TRACE)) {
-			pop3_safe(safe, sizeof safe, line);
+			log_safe(safe, sizeof safe, line);
 			log_trace("< %s", safe);
 		}
 		if (strlen(line) != len)
@@ -223,13 +212,13 @@ pop3_greeting(struct pop3 *p, struct error *err)
 	if (pop3_response(p, &r, err) == -1)
 		return (-1);
 	if (!r.ok) {
-		pop3_safe(safe, sizeof safe, r.line);
+		log_safe(safe, sizeof safe, r.line);
 		err_set(err, pop3_resp_class(&r, ERR_TEMP), "server refused "
 		    "the connection: %s", safe);
 		err_hint(err, "try again later");
 		return (-1);
 	}
-	pop3_safe(p->greeting, sizeof p->greeting, r.line);
+	log_safe(p->greeting, sizeof p->greeting, r.line);
 	/* An APOP timestamp is <...@...> in the greeting (RFC 1939). */
 	if ((lt = strchr(r.text, '<')) != NULL &&
 	    (gt = strchr(lt, '>')) != NULL && memchr(lt, '@', gt - lt) &&
@@ -272,7 +261,7 @@ pop3_capa_line(void *arg, char *line, struct error *err)
 
 	(void)err;
 	if (p->ncapa_lines < POP3_CAPA_MAX)
-		pop3_safe(p->capa_lines[p->ncapa_lines++],
+		log_safe(p->capa_lines[p->ncapa_lines++],
 		    sizeof p->capa_lines[0], line);
 	rest = line;
 	if ((word = strsep(&rest, " ")) == NULL)
@@ -366,7 +355,7 @@ pop3_stls(struct pop3 *p, struct error *err)
 	if (pop3_flush(p, err) == -1 || pop3_response(p, &r, err) == -1)
 		return (-1);
 	if (!r.ok) {
-		pop3_safe(safe, sizeof safe, r.line);
+		log_safe(safe, sizeof safe, r.line);
 		err_set(err, ERR_UNAVAILABLE, "%s refused STLS: %s",
 		    p->conn->peer, safe);
 		err_hint(err, "nothing was sent; use implicit TLS "
@@ -414,7 +403,7 @@ pop3_uidl_line(void *arg, char *line, struct error *err)
 	long long		 n;
 	char			 safe[512];
 
-	pop3_safe(safe, sizeof safe, line);
+	log_safe(safe, sizeof safe, line);
 	if (pop3_number(&line, s->count, &n) == -1 || n < 1 || line == NULL)
 		return (err_set(err, ERR_PROTO, "%s sent a bad UIDL line: "
 		    "\"%s\"", s->p->conn->peer, safe));
@@ -438,7 +427,7 @@ pop3_list_line(void *arg, char *line, struct error *err)
 	long long		 n, size;
 	char			 safe[512];
 
-	pop3_safe(safe, sizeof safe, line);
+	log_safe(safe, sizeof safe, line);
 	if (pop3_number(&line, s->count, &n) == -1 || n < 1 ||
 	    line == NULL || pop3_number(&line, LLONG_MAX / 4, &size) == -1)
 		return (err_set(err, ERR_PROTO, "%s sent a bad LIST line: "
@@ -498,7 +487,7 @@ pop3_expect_ok(struct pop3 *p, const char *cmd, struct error *err)
 		return (-1);
 	if (r.ok)
 		return (0);
-	pop3_safe(safe, sizeof safe, r.line);
+	log_safe(safe, sizeof safe, r.line);
 	err_set(err, pop3_resp_class(&r, ERR_PROTO), "%s failed: %s", cmd,
 	    safe);
 	if (strcmp(cmd, "UIDL") == 0 && err->code == ERR_PROTO) {
@@ -544,7 +533,7 @@ pop3_scan(struct pop3 *p, struct pop3_msg **msgsp, u_int *countp,
 	p->scan_queued = 0;
 	if (pop3_flush(p, err) == -1 || pop3_response(p, &r, err) == -1)
 		return (-1);
-	pop3_safe(safe, sizeof safe, r.line);
+	log_safe(safe, sizeof safe, r.line);
 	t = (char *)r.text;
 	if (!r.ok) {
 		return (err_set(err, pop3_resp_class(&r, ERR_PROTO), "STAT "
@@ -599,7 +588,7 @@ pop3_quit(struct pop3 *p, struct error *err)
 	if (pop3_flush(p, err) == -1 || pop3_response(p, &r, err) == -1)
 		return (-1);
 	if (!r.ok) {
-		pop3_safe(safe, sizeof safe, r.line);
+		log_safe(safe, sizeof safe, r.line);
 		return (err_set(err, ERR_TEMP, "QUIT failed, so nothing was "
 		    "deleted: %s", safe));
 	}

@@ -89,8 +89,6 @@ const char *pop3_state_name(enum pop3_state);
 int	pop3_parse_resp(const char *, struct pop3_resp *);
 /* The error class of an -ERR: its response code decides, else dflt. */
 enum err_code pop3_resp_class(const struct pop3_resp *, enum err_code dflt);
-/* Server text made safe to show: control and 8-bit bytes escaped. */
-void	pop3_safe(char *, size_t, const char *);
 
 /* Whether commands may go out before earlier ones are answered. */
 int	pop3_pipelining(struct pop3 *);

@@ -254,7 +254,7 @@ fetch_filter_one(struct fetch *f, u_int num, struct error *err)
 	if (pop3_response(&f->pop3, &r, err) == -1)
 		return (-1);
 	if (!r.ok) {
-		pop3_safe(safe, sizeof safe, r.line);
+		log_safe(safe, sizeof safe, r.line);
 		log_warnx("the headers of message %u (UID %s) could not be "
 		    "read for the filter, so it stays on the server: %s", num,
 		    m->uid, safe);
@@ -427,7 +427,7 @@ fetch_retr(struct fetch *f, u_int num, struct error *err)
 	if (pop3_response(&f->pop3, &r, err) == -1)
 		return (-1);
 	if (!r.ok) {
-		pop3_safe(safe, sizeof safe, r.line);
+		log_safe(safe, sizeof safe, r.line);
 		log_warnx("message %u (UID %s) could not be fetched and stays "
 		    "on the server: %s", num, m->uid, safe);
 		f->res->skipped++;
@@ -496,7 +496,7 @@ fetch_dele(struct fetch *f, u_int num, struct error *err)
 	if (pop3_response(&f->pop3, &r, err) == -1)
 		return (-1);
 	if (!r.ok) {
-		pop3_safe(safe, sizeof safe, r.line);
+		log_safe(safe, sizeof safe, r.line);
 		log_warnx("message %u (UID %s) could not be deleted: %s", num,
 		    f->msgs[num].uid, safe);
 		return (0);

@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <vis.h>
 
 #include "util/log.h"
 
@@ -100,4 +101,14 @@ log_trace(const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vlog(LOG_TRACE, 0, fmt, ap);
 	va_end(ap);
+}
+
+void
+log_safe(char *dst, size_t len, const char *src)
+{
+	char	tmp[512];
+
+	/* strvis may make each byte four: cut the source to fit first. */
+	(void)strlcpy(tmp, src, len / 4 < sizeof tmp ? len / 4 : sizeof tmp);
+	(void)strvis(dst, tmp, VIS_CSTYLE | VIS_TAB | VIS_NL | VIS_OCTAL);
 }

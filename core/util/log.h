@@ -6,6 +6,8 @@
 #ifndef LOG_H
 #define LOG_H
 
+#include <stddef.h>
+
 enum log_level {
 	LOG_ERROR,	/* always shown */
 	LOG_WARN,	/* always shown */
@@ -27,5 +29,11 @@ void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_verbose(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_trace(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Text from a server made safe to show: control and 8-bit bytes escaped,
+ * cut to fit len.
+ */
+void	log_safe(char *, size_t, const char *);
 
 #endif

@@ -69,6 +69,14 @@ block() {
 	assert_output --partial "$RC:10: filter nope-filter is not in PATH"
 }
 
+@test "--check: an smtp_passwordeval not in PATH: 78 at its line" {
+	{ block; echo "delivery smtp 127.0.0.1"; echo "smtp_user u";
+	    echo "smtp_passwordeval nope-pass"; } | rc_write
+	pf --check
+	assert_failure 78
+	assert_output --partial "$RC:11: smtp_passwordeval nope-pass is not in PATH"
+}
+
 @test "--check: a client key that is not there: 78 at its line" {
 	touch "$BATS_TEST_TMPDIR/cert.pem"
 	{ block | grep -v '^tls off'

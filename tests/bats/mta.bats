@@ -53,3 +53,35 @@ teardown() {
 	rm -f "$d/big.eml"
 	assert_maildir_equals "$d" "$EXIM_MAILDIR"
 }
+
+@test "smtp to Exim that wants a login: smtp_user logs in (CRAM-MD5 by auto, PLAIN when named)" {
+	local d=$BATS_TEST_TMPDIR/two
+	corpus_many "$d" 2
+	dovecot_add_dir "$d"
+	EXIM_LOGIN=relayuser:relaypw exim_start
+	rc_dovecot dv tls "delivery smtp 127.0.0.1:$EXIM_PORT" \
+	    "recipient test@localhost" | rc_write
+	pf -k
+	assert_equal "$status" 74
+	assert_output --partial "authentication required"
+	rc_dovecot dv tls "delivery smtp 127.0.0.1:$EXIM_PORT" \
+	    "recipient test@localhost" "smtp_user relayuser" \
+	    "smtp_password wrong" | rc_write
+	pf -k
+	assert_equal "$status" 77
+	rc_dovecot dv tls "delivery smtp 127.0.0.1:$EXIM_PORT" \
+	    "recipient test@localhost" "smtp_user relayuser" \
+	    "smtp_password relaypw" | rc_write
+	pf -k
+	assert_success
+	exim_wait 2 || fail "Exim delivered too few"
+	assert_maildir_equals "$d" "$EXIM_MAILDIR"
+	grep -q 'A=cram:relayuser' "$EXIM_DIR/log/mainlog"
+	rc_dovecot dv tls "delivery smtp 127.0.0.1:$EXIM_PORT" \
+	    "recipient test@localhost" "smtp_user relayuser" \
+	    "smtp_password relaypw" "smtp_auth plain" | rc_write
+	pf -A
+	assert_success
+	grep -q 'A=plain:relayuser' "$EXIM_DIR/log/mainlog"
+	assert_equal "$(dovecot_count)" 0
+}

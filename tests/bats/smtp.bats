@@ -344,7 +344,7 @@ three() {
 	assert_output --partial "SMTP < 250 2.0.0 queued"
 }
 
-@test "rc: delivery smtp/lmtp values, recipient, envelope_from, smtp_auth not built" {
+@test "rc: delivery smtp/lmtp values, recipient, envelope_from, the SMTP login keys" {
 	rc_dovecot dv tls "delivery smtp" | rc_write
 	pf -n
 	assert_equal "$status" 78
@@ -366,9 +366,223 @@ three() {
 	rc_dovecot dv tls "delivery smtp localhost" "smtp_auth plain" | rc_write
 	pf -n
 	assert_equal "$status" 78
-	assert_output --partial "logging in to an SMTP relay is not built yet"
+	assert_output --regexp "fetchrc:[0-9]+: account 'dv' sets an SMTP login without smtp_user"
+	rc_dovecot dv tls "delivery smtp localhost" "smtp_password x" | rc_write
+	pf -n
+	assert_equal "$status" 78
+	assert_output --partial "without smtp_user"
+	rc_dovecot dv tls "delivery smtp localhost" "smtp_user u" \
+	    "smtp_auth apop" | rc_write
+	pf -n
+	assert_equal "$status" 78
+	assert_output --partial "smtp_auth apop is a POP3 method"
+	rc_dovecot dv tls "smtp_user u" "smtp_password x" | rc_write
+	pf -n
+	assert_equal "$status" 78
+	assert_output --partial "only delivery smtp or lmtp logs in"
+	rc_dovecot dv tls "delivery smtp localhost" "smtp_user u" \
+	    "smtp_auth kerberos" | rc_write
+	pf -n
+	assert_equal "$status" 78
 	rc_dovecot dv tls "delivery smtp localhost" "smtp_tls maybe" | rc_write
 	pf -n
 	assert_equal "$status" 78
 	assert_output --partial "smtp_tls must be auto, off or starttls"
+}
+
+# --- logging in to a relay (smtp_user, smtp_auth, smtp_password) ---
+
+# auth_start MECHS [fakesmtp options...]: a server that wants a login.
+auth_start() {
+	local mechs=$1
+	shift
+	smtp_start --auth "$mechs" --user relayuser --password 'relay pw' "$@"
+}
+
+@test "smtp_user: PLAIN after STARTTLS, the password never in the -vv trace" {
+	three
+	auth_start "PLAIN LOGIN" --auth-tls --tls-cert "$CERTS_DIR/server.pem" \
+	    --tls-key "$CERTS_DIR/server-key.pem"
+	rc_smtp smtp "smtp_tls starttls" "smtp_user relayuser" \
+	    'smtp_password "relay pw"'
+	pf -vv
+	assert_success
+	assert_maildir_equals "$THREE" "$SMTP_MAILDIR"
+	assert_equal "$(dovecot_count)" 0
+	grep -q '^## AUTH OK PLAIN' "$SMTP_LOG"
+	assert_output --partial "SMTP > AUTH PLAIN ****"
+	assert_output --partial "SMTP < 235"
+	refute_output --partial "relay pw"
+	refute_output --partial "$(printf '\0relayuser\0relay pw' | base64)"
+}
+
+@test "smtp_auth auto: the strongest offered (SCRAM-SHA-256), the server proven" {
+	three
+	auth_start "PLAIN CRAM-MD5 SCRAM-SHA-256"
+	rc_smtp smtp "smtp_user relayuser" 'smtp_password "relay pw"'
+	pf
+	assert_success
+	assert_maildir_equals "$THREE" "$SMTP_MAILDIR"
+	grep -q '^## AUTH OK SCRAM-SHA-256' "$SMTP_LOG"
+}
+
+@test "smtp_auth cram-md5, login and xoauth2 (a token from smtp_passwordeval) when named" {
+	three
+	local m
+	for m in cram-md5 login; do
+		SMTP_MAILDIR=$BATS_TEST_TMPDIR/smtp-$m
+		auth_start "LOGIN CRAM-MD5 XOAUTH2 SCRAM-SHA-256"
+		rc_smtp smtp "smtp_user relayuser" 'smtp_password "relay pw"' \
+		    "smtp_auth $m"
+		pf -k -A
+		assert_success
+		grep -q "^## AUTH OK ${m^^}\$" "$SMTP_LOG"
+		assert_maildir_equals "$THREE" "$SMTP_MAILDIR"
+	done
+	SMTP_MAILDIR=$BATS_TEST_TMPDIR/smtp-xoauth2
+	smtp_start --auth "XOAUTH2" --user relayuser --password tok123
+	rc_smtp smtp "smtp_user relayuser" "smtp_passwordeval echo tok123" \
+	    "smtp_auth xoauth2"
+	pf -A
+	assert_success
+	grep -q '^## AUTH OK XOAUTH2' "$SMTP_LOG"
+	assert_maildir_equals "$THREE" "$SMTP_MAILDIR"
+}
+
+@test "a token too long for the AUTH line goes after the server's empty challenge" {
+	three
+	local tok
+	tok=$(head -c 600 /dev/zero | tr '\0' t)
+	smtp_start --auth "XOAUTH2" --user relayuser --password "$tok"
+	rc_smtp smtp "smtp_user relayuser" "smtp_password $tok" \
+	    "smtp_auth xoauth2"
+	pf
+	assert_success
+	grep -qx 'AUTH XOAUTH2' "$SMTP_LOG"
+	grep -q '^## AUTH OK XOAUTH2' "$SMTP_LOG"
+}
+
+@test "a wrong SMTP password: 77 naming the login, nothing fetched" {
+	three
+	auth_start "PLAIN"
+	rc_smtp smtp "smtp_user relayuser" "smtp_password wrong"
+	pf
+	assert_equal "$status" 77
+	assert_output --partial "refused the login as relayuser with PLAIN: 535"
+	assert_output --partial "smtp_password"
+	assert_equal "$(dovecot_count)" 3
+	assert_equal "$(ls "$SMTP_MAILDIR/new" | wc -l)" 0
+	refute_output --partial "RETR"
+}
+
+@test "AUTH answered 454: 75; 538: 69 with the smtp_tls hint; a bad server text made printable" {
+	three
+	auth_start "PLAIN" --fault auth454
+	rc_smtp smtp "smtp_user relayuser" 'smtp_password "relay pw"'
+	pf
+	assert_equal "$status" 75
+	assert_equal "$(dovecot_count)" 3
+	auth_start "PLAIN" --fault auth538
+	rc_smtp smtp "smtp_user relayuser" 'smtp_password "relay pw"'
+	pf
+	assert_equal "$status" 69
+	assert_output --partial "smtp_tls starttls"
+	auth_start "PLAIN" --fault auth535
+	rc_smtp smtp "smtp_user relayuser" 'smtp_password "relay pw"'
+	pf
+	assert_equal "$status" 77
+	assert_output --partial 'bad \001credentials'
+	assert_equal "$(dovecot_count)" 3
+}
+
+@test "hostile AUTH challenges: not base64, endless, a false SCRAM signature: cancelled with *" {
+	three
+	auth_start "CRAM-MD5" --fault authbad
+	rc_smtp smtp "smtp_user relayuser" 'smtp_password "relay pw"'
+	pf
+	assert_failure
+	assert_output --partial "not base64"
+	grep -qx '\*' "$SMTP_LOG"
+	auth_start "CRAM-MD5" --fault authloop
+	rc_smtp smtp "smtp_user relayuser" 'smtp_password "relay pw"'
+	pf
+	assert_failure
+	assert_output --partial "a second CRAM-MD5 challenge"
+	auth_start "SCRAM-SHA-256" --fault scrambadsig
+	rc_smtp smtp "smtp_user relayuser" 'smtp_password "relay pw"'
+	pf
+	assert_equal "$status" 77
+	grep -qx '\*' "$SMTP_LOG"
+	assert_equal "$(dovecot_count)" 3
+	assert_equal "$(ls "$SMTP_MAILDIR/new" | wc -l)" 0
+}
+
+@test "smtp_user and a server that offers no AUTH: 69; a server wanting one without smtp_user: 74" {
+	three
+	smtp_start
+	rc_smtp smtp "smtp_user relayuser" 'smtp_password "relay pw"'
+	pf
+	assert_equal "$status" 69
+	assert_output --partial "offers no login"
+	auth_start "PLAIN"
+	rc_smtp smtp
+	pf
+	assert_equal "$status" 74
+	assert_output --partial "530"
+	assert_equal "$(dovecot_count)" 3
+}
+
+@test "a named method the server does not offer: 69 with what it offers" {
+	three
+	auth_start "PLAIN LOGIN"
+	rc_smtp smtp "smtp_user relayuser" 'smtp_password "relay pw"' \
+	    "smtp_auth scram-sha-256"
+	pf
+	assert_equal "$status" 69
+	assert_output --partial "does not offer SCRAM-SHA-256 login (it offers: PLAIN LOGIN)"
+}
+
+@test "smtp_user without a password and no terminal: 77 before anything is fetched; -s asks none" {
+	three
+	auth_start "PLAIN"
+	rc_smtp smtp "smtp_user relayuser"
+	HOME=$BATS_TEST_TMPDIR pf </dev/null
+	assert_equal "$status" 77
+	assert_output --partial "no password for dv's SMTP login as relayuser"
+	assert_equal "$(dovecot_count)" 3
+	pf -s </dev/null
+	assert_success
+}
+
+@test "the SMTP password from ~/.netrc (machine: the SMTP host)" {
+	three
+	auth_start "PLAIN"
+	rc_smtp smtp "smtp_user relayuser"
+	printf 'machine 127.0.0.1 login relayuser password "relay pw"\n' \
+	    >"$BATS_TEST_TMPDIR/.netrc"
+	chmod 600 "$BATS_TEST_TMPDIR/.netrc"
+	HOME=$BATS_TEST_TMPDIR pf </dev/null
+	assert_success
+	grep -q '^## AUTH OK PLAIN' "$SMTP_LOG"
+}
+
+@test "a dropped connection is opened again and logs in again" {
+	three
+	auth_start "PLAIN" --fault dropdata --on 2
+	rc_smtp smtp "smtp_user relayuser" 'smtp_password "relay pw"'
+	pf
+	assert_success
+	assert_equal "$(grep -c '^## AUTH OK PLAIN' "$SMTP_LOG")" 2
+	assert_maildir_equals "$THREE" "$SMTP_MAILDIR"
+}
+
+@test "lmtp logs in too when smtp_user is set" {
+	three
+	auth_start "PLAIN" --lmtp
+	rc_smtp lmtp "smtp_user relayuser" 'smtp_password "relay pw"'
+	pf
+	assert_success
+	grep -q '^LHLO ' "$SMTP_LOG"
+	grep -q '^## AUTH OK PLAIN' "$SMTP_LOG"
+	assert_maildir_equals "$THREE" "$SMTP_MAILDIR"
 }

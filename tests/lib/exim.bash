@@ -1,7 +1,9 @@
 # A throwaway Exim (exim4-daemon-light) on 127.0.0.1 delivering every
 # message it takes into one Maildir, adding no header of its own.
 #
-#   exim_start [SIZE]   start it (SIZE: its message_size_limit, default 50M)
+#   exim_start [SIZE]   start it (SIZE: its message_size_limit, default 50M);
+#                       with EXIM_LOGIN=USER:PASSWORD it offers AUTH PLAIN
+#                       and CRAM-MD5 and takes mail only after that login
 #   exim_stop           stop it and remove its directory
 #   exim_wait N         wait until N messages are in its Maildir
 #
@@ -9,7 +11,8 @@
 # gives up root and runs as its own user, which owns the directory.
 
 exim_start() {
-	local size=${1:-50M} user=Debian-exim
+	local size=${1:-50M} user=Debian-exim login=${EXIM_LOGIN:-}
+	local luser=${login%%:*} lpass=${login#*:}
 	EXIM_DIR=$(mktemp -d /tmp/popfetch-exim.XXXXXX)
 	chmod 755 "$EXIM_DIR"
 	EXIM_PORT=$(free_port)
@@ -30,7 +33,13 @@ exim_start() {
 	tls_advertise_hosts =
 	keep_environment =
 	acl_smtp_rcpt = acl_rcpt
+	acl_smtp_mail = acl_mail
 	begin acl
+	acl_mail:
+	  deny condition = ${login:+true}
+	       !authenticated = *
+	       message = authentication required
+	  accept
 	acl_rcpt:
 	  accept
 	begin routers
@@ -46,6 +55,20 @@ exim_start() {
 	  envelope_to_add = false
 	  return_path_add = false
 	  user = $user
+	CONF
+	[[ -z $login ]] || cat >>"$EXIM_DIR/exim.conf" <<-CONF
+	begin authenticators
+	plain:
+	  driver = plaintext
+	  public_name = PLAIN
+	  server_prompts = :
+	  server_condition = \${if and {{eq{\$auth2}{$luser}}{eq{\$auth3}{$lpass}}}}
+	  server_set_id = \$auth2
+	cram:
+	  driver = cram_md5
+	  public_name = CRAM-MD5
+	  server_secret = \${if eq{\$auth1}{$luser}{$lpass}fail}
+	  server_set_id = \$auth1
 	CONF
 	exim -C "$EXIM_DIR/exim.conf" -bd -q1h -oP "$EXIM_DIR/exim.pid" \
 	    </dev/null >/dev/null 2>&1 3>&- || {

@@ -16,14 +16,24 @@ logged to --log (the message bodies as "## DATA n bytes").
                          counted over every connection); default: all
   --split                send each reply a byte at a time, with pauses
   --tls-cert F --tls-key F  offer STARTTLS with this certificate
+  --auth "MECH..."       offer AUTH with these mechanisms (PLAIN, LOGIN,
+                         CRAM-MD5, SCRAM-SHA-256, XOAUTH2) and require a login
+                         before MAIL; --auth-tls: offer it only after STARTTLS
+  --user U --password P  the one login it takes (XOAUTH2: P is the token)
 
 Faults: greet421, greet554, mail451, mail550, rcpt450, rcpt550, data451,
 data554 (the reply to DATA), end451, end554 (the reply after the final
 dot), dropdata (close the connection in the middle of the message),
-bigline (a 1 MiB line as the reply to EHLO/LHLO).
+bigline (a 1 MiB line as the reply to EHLO/LHLO), auth454, auth535,
+auth538 (the answer to AUTH whatever was sent), authloop (challenges that
+never end), authbad (a challenge that is not base64), scrambadsig (a wrong
+server signature).  A login is logged as "## AUTH OK MECH" or "## AUTH FAIL".
 """
 
 import argparse
+import base64
+import hashlib
+import hmac
 import os
 import socket
 import ssl
@@ -48,6 +58,10 @@ def main():
     ap.add_argument("--split", action="store_true")
     ap.add_argument("--tls-cert", default="")
     ap.add_argument("--tls-key", default="")
+    ap.add_argument("--auth", default="")
+    ap.add_argument("--auth-tls", action="store_true")
+    ap.add_argument("--user", default="")
+    ap.add_argument("--password", default="")
     args = ap.parse_args()
     args.on = set(int(x) for x in args.on.split(",") if x)
     for d in ("new", "cur", "tmp"):
@@ -70,6 +84,81 @@ def main():
 
 def faulty(args, kind, n):
     return args.fault == kind and (not args.on or n in args.on)
+
+
+def b64(data):
+    return base64.b64encode(data).decode()
+
+
+def unb64(text):
+    return base64.b64decode(text.encode(), validate=True)
+
+
+def auth_check(args, mech, first, ask, log):
+    """Runs one AUTH exchange; ask(challenge bytes) returns the answer
+    line.  True when the login is good."""
+    def answer(challenge):
+        line = ask(challenge)
+        if line == "*":
+            raise ValueError("cancelled")
+        return unb64(line) if line else b""
+
+    if args.fault == "authbad":
+        ask(None)
+        return False
+    if args.fault == "authloop":
+        while True:
+            answer(b"again")
+    if mech == "PLAIN":
+        resp = unb64(first) if first is not None else answer(b"")
+        parts = resp.split(b"\0")
+        return (len(parts) == 3 and parts[1].decode() == args.user and
+                parts[2].decode() == args.password)
+    if mech == "LOGIN":
+        user = answer(b"Username:")
+        password = answer(b"Password:")
+        return (user.decode() == args.user and
+                password.decode() == args.password)
+    if mech == "CRAM-MD5":
+        chal = b"<%d.%d@fake>" % (os.getpid(), int(time.time()))
+        resp = answer(chal).decode()
+        user, _, digest = resp.rpartition(" ")
+        want = hmac.new(args.password.encode(), chal, "md5").hexdigest()
+        return user == args.user and hmac.compare_digest(digest, want)
+    if mech == "XOAUTH2":
+        resp = unb64(first) if first is not None else answer(b"")
+        want = "user=%s\x01auth=Bearer %s\x01\x01" % (args.user,
+                                                       args.password)
+        if resp.decode() == want:
+            return True
+        answer(b'{"status":"401","schemes":"bearer"}')
+        return False
+    if mech == "SCRAM-SHA-256":
+        cfirst = (unb64(first) if first is not None else answer(b"")).decode()
+        bare = cfirst.split(",", 2)[2]
+        attrs = dict(a.split("=", 1) for a in bare.split(","))
+        salt = b"fakesalt"
+        nonce = attrs["r"] + "fakenonce"
+        sfirst = "r=%s,s=%s,i=4096" % (nonce, b64(salt))
+        cfinal = answer(sfirst.encode()).decode()
+        without, _, proof = cfinal.rpartition(",p=")
+        salted = hashlib.pbkdf2_hmac("sha256", args.password.encode(),
+                                     salt, 4096)
+        ckey = hmac.new(salted, b"Client Key", "sha256").digest()
+        stored = hashlib.sha256(ckey).digest()
+        msg = ",".join([bare, sfirst, without]).encode()
+        csig = hmac.new(stored, msg, "sha256").digest()
+        good = (attrs.get("n") == args.user and
+                bytes(a ^ b for a, b in zip(ckey, csig)) == unb64(proof))
+        if not good:
+            return False
+        skey = hmac.new(salted, b"Server Key", "sha256").digest()
+        ssig = hmac.new(skey, msg, "sha256").digest()
+        if args.fault == "scrambadsig":
+            ssig = bytes(x ^ 1 for x in ssig)
+        answer(("v=" + b64(ssig)).encode())
+        return True
+    return False
 
 
 def serve(c, args, log):
@@ -105,6 +194,7 @@ def serve(c, args, log):
         send("220 fake ESMTP ready")
         n = 0
         mail = rcpt = False     # the transaction so far, as a server keeps it
+        authed = not args.auth
         while True:
             line = readline()
             verb = line.split(" ", 1)[0].upper()
@@ -119,6 +209,8 @@ def serve(c, args, log):
                 ext += ["8BITMIME", "ENHANCEDSTATUSCODES"]
                 if args.tls_cert and not tls:
                     ext.append("STARTTLS")
+                if args.auth and (tls or not args.auth_tls):
+                    ext.append("AUTH " + args.auth)
                 for i, e in enumerate(ext):
                     send("250%s%s" % ("-" if i + 1 < len(ext) else " ", e))
             elif verb == "STARTTLS" and args.tls_cert and not tls:
@@ -136,6 +228,44 @@ def serve(c, args, log):
                 log.write("## TLS\n")
             elif verb == "HELO":
                 send("250 fake")
+            elif verb == "AUTH" and args.auth and not authed:
+                words = line.split(" ")
+                mech = words[1].upper() if len(words) > 1 else ""
+                first = None
+                if len(words) > 2:
+                    first = "" if words[2] == "=" else words[2]
+                if args.fault in ("auth454", "auth535", "auth538"):
+                    send({"auth454": "454 4.7.0 fake: try later",
+                          "auth535": "535 5.7.8 fake: bad \x01credentials",
+                          "auth538": "538 5.7.11 fake: encryption first"}
+                         [args.fault])
+                    continue
+                if mech not in args.auth.split():
+                    send("504 5.5.4 fake: no such mechanism")
+                    continue
+
+                def ask(challenge):
+                    if challenge is None:
+                        send("334 !!not base64!!")
+                    else:
+                        send("334 " + b64(challenge))
+                    return readline()
+                try:
+                    ok = auth_check(args, mech, first, ask, log)
+                except (ValueError, IndexError, KeyError,
+                        UnicodeDecodeError) as e:
+                    log.write("## AUTH CANCELLED %s\n" % e)
+                    send("501 5.7.0 fake: cancelled")
+                    continue
+                if ok:
+                    authed = True
+                    log.write("## AUTH OK %s\n" % mech)
+                    send("235 2.7.0 fake: welcome")
+                else:
+                    log.write("## AUTH FAIL\n")
+                    send("535 5.7.8 fake: bad credentials")
+            elif line.upper().startswith("MAIL FROM:") and not authed:
+                send("530 5.7.0 fake: authentication required")
             elif line.upper().startswith("MAIL FROM:"):
                 with lock:
                     counter["mail"] += 1

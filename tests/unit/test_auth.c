@@ -11,10 +11,10 @@
 
 #include "auth/apop.h"
 #include "auth/auth.h"
-#include "auth/mech.h"
-#include "auth/sasl.h"
+#include "auth/authsasl.h"
 #include "net/conn.h"
 #include "pop3/pop3.h"
+#include "sasl/mech.h"
 #include "test.h"
 
 /* RFC 7677, section 3. */
@@ -348,7 +348,7 @@ test_exchange(void)
 
 		mech_scram_sha256_nonce(&c, &cr, SCRAM_NONCE);
 		err_clear(&err);
-		CHECK(sasl_auth(&s.p, &c, &r, &refused, &err) == 0);
+		CHECK(authsasl_run(&s.p, &c, &r, &refused, &err) == 0);
 		mech_free(&c);
 		session_end(&s);
 		CHECK_STR(s.sent, "AUTH SCRAM-SHA-256 biwsbj11c2VyLHI9"
@@ -365,7 +365,7 @@ test_exchange(void)
 		    "Uc0PQ==\r\n+OK\r\n", AUTH_SCRAM_SHA_256) == 0);
 		mech_scram_sha256_nonce(&c, &cr, SCRAM_NONCE);
 		err_clear(&err);
-		CHECK(sasl_auth(&s.p, &c, &r, &refused, &err) == -1 &&
+		CHECK(authsasl_run(&s.p, &c, &r, &refused, &err) == -1 &&
 		    !refused && err.code == ERR_NOPERM);
 		mech_free(&c);
 		session_end(&s);
@@ -378,7 +378,7 @@ test_exchange(void)
 		    AUTH_SCRAM_SHA_256) == 0);
 		mech_scram_sha256_nonce(&c, &cr, SCRAM_NONCE);
 		err_clear(&err);
-		CHECK(sasl_auth(&s.p, &c, &r, &refused, &err) == -1 &&
+		CHECK(authsasl_run(&s.p, &c, &r, &refused, &err) == -1 &&
 		    !refused && err.code == ERR_NOPERM);
 		mech_free(&c);
 		session_end(&s);

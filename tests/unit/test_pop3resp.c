@@ -10,6 +10,7 @@
 
 #include "net/conn.h"
 #include "pop3/pop3.h"
+#include "util/log.h"
 #include "test.h"
 
 static void
@@ -47,11 +48,11 @@ test_safe(void)
 {
 	char	buf[64];
 
-	pop3_safe(buf, sizeof buf, "a\tb\x1b[2J\xff");
+	log_safe(buf, sizeof buf, "a\tb\x1b[2J\xff");
 	CHECK(strchr(buf, '\x1b') == NULL);
 	CHECK(strchr(buf, '\t') == NULL);
 	CHECK(strchr(buf, '\xff') == NULL);
-	pop3_safe(buf, 8, "0123456789");
+	log_safe(buf, 8, "0123456789");
 	CHECK(strlen(buf) < 8);
 }
 

@@ -1,14 +1,14 @@
 /*
- * SASL over POP3 (RFC 5034): the AUTH exchange, run for any mechanism that
- * can say what to answer to each challenge.  The mechanisms are in their
- * own files; this one speaks the protocol, base64 and all.
+ * SASL (RFC 4422), whatever the protocol carrying it: a mechanism says what
+ * to answer to each challenge; sasl_start() and sasl_respond() turn that
+ * into the base64 lines that POP3's AUTH (auth/) and SMTP's (deliver/)
+ * send.  The mechanisms are in mech_*.c.
  */
 #ifndef SASL_H
 #define SASL_H
 
 #include <sys/types.h>
 
-#include "pop3/pop3.h"
 #include "util/error.h"
 
 /* Who logs in, for the mechanisms; the secret is a password or a token. */
@@ -44,12 +44,20 @@ struct sasl_client {
 };
 
 /*
- * Runs AUTH with c.  0: logged in.  -1 with err set: a local or protocol
- * error, or the server's -ERR (the status line then in *r).  *refused says
- * which: 1 when the server answered -ERR.
+ * The initial response, in base64 ("" for an empty one), or NULL in *b64
+ * when the mechanism has none.  Free it with xfree_secret.
  */
-int	sasl_auth(struct pop3 *, struct sasl_client *, struct pop3_resp *r,
-	    int *refused, struct error *);
+int	sasl_start(struct sasl_client *, char **b64, struct error *);
+/*
+ * The answer to a challenge as peer (named in errors) sent it, in base64;
+ * a challenge that is not base64 is ERR_PROTO.  -1 from the mechanism or
+ * here: the exchange is to be cancelled.
+ */
+int	sasl_respond(struct sasl_client *, const char *peer,
+	    const char *challenge, char **b64, struct error *);
+
+/* Whether the list of mechanisms a server offers (words) holds name. */
+int	sasl_offered(const char *list, const char *name);
 
 /* Copies len bytes to a new response buffer. */
 void	sasl_set(struct sasl_buf *, const void *, size_t);

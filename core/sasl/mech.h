@@ -1,11 +1,11 @@
 /*
- * The SASL mechanisms: each sets up a struct sasl_client for sasl_auth().
+ * The SASL mechanisms: each sets up a struct sasl_client for an AUTH exchange (sasl.h).
  * The credentials are borrowed and must outlive the exchange.
  */
 #ifndef MECH_H
 #define MECH_H
 
-#include "auth/sasl.h"
+#include "sasl/sasl.h"
 
 void	mech_plain(struct sasl_client *, const struct sasl_creds *);
 void	mech_login(struct sasl_client *, const struct sasl_creds *);

@@ -8,7 +8,7 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
-#include "auth/mech.h"
+#include "sasl/mech.h"
 #include "util/xmalloc.h"
 
 #define CRAM_MD5_LEN	16

@@ -12,7 +12,8 @@
 
 #include <json-c/json.h>
 
-#include "auth/mech.h"
+#include "sasl/mech.h"
+#include "util/log.h"
 #include "util/xmalloc.h"
 
 #define OAUTH_FIELD_MAX	96
@@ -20,7 +21,7 @@
 /*
  * The value of key in the server's JSON object, string or number, cut at
  * len bytes; "" when absent or of another type.  Only ever shown, after
- * pop3_safe.
+ * log_safe.
  */
 static void
 oauth_field(json_object *o, const char *key, char *out, size_t len)
@@ -64,7 +65,7 @@ oauth_detail(struct sasl_client *c, const u_char *in, size_t inlen)
 		    error[0] != '\0' ? "error " : "", error);
 	else
 		(void)strlcpy(raw, json, sizeof raw);
-	pop3_safe(safe, sizeof safe, raw);
+	log_safe(safe, sizeof safe, raw);
 	(void)snprintf(c->detail, sizeof c->detail, "the server says: %s",
 	    safe);
 	free(json);

@@ -11,7 +11,8 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
-#include "auth/mech.h"
+#include "sasl/mech.h"
+#include "util/log.h"
 #include "util/xmalloc.h"
 
 #define SCRAM_LEN	32		/* SHA-256 */
@@ -209,7 +210,7 @@ scram_verify(struct scram *s, const char *final, struct sasl_buf *out,
 	int		 rc = -1;
 
 	if ((v = scram_attr(final, 'e')) != NULL) {
-		pop3_safe(safe, sizeof safe, v);
+		log_safe(safe, sizeof safe, v);
 		err_set(err, ERR_NOPERM, "the server refused the SCRAM "
 		    "proof: %s", safe);
 		goto out;

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth/mech.h"
+#include "sasl/mech.h"
 #include "util/xmalloc.h"
 
 static int
