@@ -45,15 +45,22 @@ teardown() {
 	fi
 }
 
-# span: how long a whole run takes here, in ms (SPAN), so that the kills
-# land all over a run whatever the machine's speed.
+# span SRC: how long a whole run of SRC's messages takes here, in ms (SPAN),
+# so that the kills land all over a run whatever the machine's speed: the
+# shorter of two runs, lest a moment of load stretch it past most runs.
 span() {
-	local t0 t1
-	t0=$(date +%s%N)
-	pf
-	assert_success
-	t1=$(date +%s%N)
-	SPAN=$(( (t1 - t0) / 1000000 ))
+	local i t0 t1 ms
+	SPAN=
+	for i in 1 2; do
+		dovecot_clear
+		dovecot_add_dir "$1"
+		t0=$(date +%s%N)
+		pf
+		assert_success
+		t1=$(date +%s%N)
+		ms=$(( (t1 - t0) / 1000000 ))
+		[[ -n $SPAN ]] && ((SPAN <= ms)) || SPAN=$ms
+	done
 	((SPAN > 0)) || SPAN=1
 	echo "# a whole run takes $SPAN ms" >&3
 }
@@ -101,21 +108,20 @@ finish() {
 	fi
 }
 
-# torture_start SRC: the span of a whole run of SRC's messages.
+# torture_start SRC: KILLED zeroed, the span of a whole run of SRC.
 torture_start() {
 	KILLED=0
-	dovecot_clear
-	dovecot_add_dir "$1"
-	span
+	span "$1"
 }
 
 # kill_round SRC: the server given SRC's messages anew, popfetch killed one
-# to three times, then run to the end; ROUND_KILLS is how many kills landed.
+# to three times (more while none found it running), then run to the end;
+# ROUND_KILLS is how many kills landed.
 kill_round() {
 	local k kills=$((RANDOM % 3 + 1)) before=$KILLED
 	dovecot_clear
 	dovecot_add_dir "$1"
-	for ((k = 0; k < kills; k++)); do
+	for ((k = 0; k < kills || (KILLED == before && k < 6); k++)); do
 		victim_killed
 	done
 	finish
@@ -170,21 +176,6 @@ assert_once_or_window() {
 	((dups <= ROUND_KILLS)) ||
 	    fail "$dups duplicates after $ROUND_KILLS kills"
 	DUPS=$((DUPS + dups))
-}
-
-# Sorted sums of what LMTP delivered into $1, the Return-Path line Dovecot
-# adds taken off: one interpreter for them all.
-lmtp_sums() {
-	python3 -c 'import hashlib, os, sys
-out = []
-for sub in ("new", "cur"):
-    d = os.path.join(sys.argv[1], sub)
-    for n in os.listdir(d) if os.path.isdir(d) else []:
-        b = open(os.path.join(d, n), "rb").read()
-        if b.startswith(b"Return-Path: "):
-            b = b[b.index(b"\n") + 1:]
-        out.append(hashlib.sha256(b).hexdigest())
-print("\n".join(sorted(out)))' "$1"
 }
 
 @test "LMTP: kill -9 at random points, round after round: nothing lost, duplicates only in the window" {
