@@ -12,8 +12,9 @@
  * connection for the end of the message, and deliver half of it.
  *
  * The receipt is a random marker that commit appends to the commit log
- * (commitlog.h) once the MDA said 0.  Only a run killed in the instant
- * between the MDA's exit and that line delivers a message twice.
+ * (commitlog.h) once the MDA said 0.  A run killed while the MDA runs, or
+ * before that line is written, leaves the MDA to deliver a message the next
+ * run hands over again: the one duplicate fetchrc(5) names, one per kill.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
