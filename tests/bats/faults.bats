@@ -138,6 +138,65 @@ sweep() {
 	unset FAULT_PATH FAULT_CALLS FAULT_SKIP
 }
 
+# kill_sweep METHOD PATH CALLS [SKIP]: popfetch killed (SIGKILL, by the
+# library) at each matching call on PATH in turn, as a kill -9 landing at
+# exactly that point; the next run must end at once (no lock left that only
+# time would clear) and deliver every message exactly once.
+kill_sweep() {
+	local method=$1 path=$2 total n t0
+	export FAULT_PATH=$path FAULT_CALLS=$3 FAULT_SKIP=${4:-}
+	fresh
+	faulted 0 ENOSPC
+	assert_success
+	total=$(cat "$BATS_TEST_TMPDIR/count")
+	((total > 0)) || fail "no call on $path was seen"
+	echo "# $method $path: killed at each of $total calls" >&3
+	for ((n = 1; n <= total; n++)); do
+		fresh
+		FAULT_KILL=1 faulted "$n" ENOSPC
+		assert_equal "$status" 137
+		if [[ $method == mbox ]]; then
+			# A torn tail is the next run's to cut; the old mail
+			# stays as it was.
+			cmp -n "$(stat -c %s "$BATS_TEST_TMPDIR/mbox.before")" \
+			    "$BATS_TEST_TMPDIR/mbox.before" "$MBOX" ||
+			    fail "killed at call $n: the old mail was changed"
+		else
+			check_partial "$method"
+		fi
+		t0=$SECONDS
+		pf
+		assert_success
+		((SECONDS - t0 < 10)) ||
+		    fail "the run after a kill at call $n took $((SECONDS - t0)) s"
+		if [[ $method == maildir ]]; then
+			# A kill between making a file in tmp/ and the
+			# journal line naming it leaves that file, empty,
+			# to the 36-hour rule of Maildir readers.
+			MAILDIR_ALLOW_TMP=1 assert_maildir_equals "$THREE"
+			(($(find "$MAILDIR/tmp" -type f | wc -l) <= 1)) ||
+			    fail "killed at call $n: more than one file in tmp/"
+			[[ -z $(find "$MAILDIR/tmp" -type f -size +0) ]] ||
+			    fail "killed at call $n: a message left in tmp/"
+		else
+			check_full "$method"
+		fi
+		assert_equal "$(dovecot_count)" 0
+	done
+	unset FAULT_PATH FAULT_CALLS FAULT_SKIP
+}
+
+@test "kill -9 at each write, sync, rename, open and link of the mbox and its lock: the next run at once, each message once" {
+	rc_dovecot dv plain "delivery mbox $MBOX" | rc_write
+	kill_sweep mbox "$MBOX" write,fsync,rename,open,ftruncate,link
+}
+
+@test "kill -9 at each write, sync, rename and mkdir of the Maildir and the state: each message once" {
+	rc_dovecot dv plain | rc_write
+	kill_sweep maildir "$MAILDIR" write,fsync,rename,open,ftruncate,mkdir,link
+	kill_sweep maildir "$STATE_DIR/" write,fsync,rename,open,ftruncate,mkdir
+}
+
 @test "Maildir: every write, sync, rename and mkdir failing in turn" {
 	rc_dovecot dv plain | rc_write
 	sweep maildir "$MAILDIR"

@@ -16,6 +16,8 @@
  *   FAULT_ERRNO   ENOSPC (default), EIO, EDQUOT, EFBIG
  *   FAULT_REPORT  file the count of matching calls is written to at exit
  *   FAULT_SHORT   with a write: write half, then fail the next (a short write)
+ *   FAULT_KILL    set: the Nth call kills the process (SIGKILL) instead of
+ *                 failing, a kill -9 at exactly that point
  *   FAULT_TIME_RATE  time() runs this many times faster than the clock from
  *                 the start: an MDA's ten minutes pass in seconds
  *
@@ -34,6 +36,7 @@
 #include <poll.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +54,7 @@ static long		 fault_nth;
 static long		 fault_count;
 static int		 fault_errno = ENOSPC;
 static int		 fault_ready;
+static int		 fault_kill;
 static long		 fault_rate;
 static struct timespec	 fault_t0;
 
@@ -73,6 +77,7 @@ fault_init(void)
 	fault_env("FAULT_REPORT", fault_report, sizeof fault_report);
 	fault_env("FAULT_SKIP", fault_skip, sizeof fault_skip);
 	fault_trace = getenv("FAULT_TRACE") != NULL;
+	fault_kill = getenv("FAULT_KILL") != NULL;
 	fault_env("FAULT_ERRNO", e, sizeof e);
 	fault_env("FAULT_NTH", n, sizeof n);
 	fault_nth = strtol(n, NULL, 10);
@@ -157,6 +162,8 @@ fault_hit(const char *kind, const char *path, int fd)
 	if (fault_trace)
 		fprintf(stderr, "fault %ld: %s %s\n", fault_count, kind, path);
 	if (fault_nth > 0 && fault_count == fault_nth) {
+		if (fault_kill)
+			(void)kill(getpid(), SIGKILL);
 		errno = fault_errno;
 		return (1);
 	}
