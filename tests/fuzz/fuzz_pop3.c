@@ -25,7 +25,7 @@ fuzz_pop3_uidcmp(const void *a, const void *b)
 static void
 fuzz_pop3_check(struct pop3_msg *msgs, u_int count)
 {
-	char	**uids;
+	const char	**uids;
 	u_int	  i;
 
 	if (count > POP3_MAX_MESSAGES || msgs[0].uid != NULL)
@@ -52,7 +52,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pop3_msg	*msgs = NULL;
 	struct error	 err;
 	struct conn	*c;
-	u_int		 count = 0, i;
+	u_int		 count = 0;
 	size_t		 k;
 
 	if (size < 1)
