@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
-"""corpus.py DIR SMALL BIG [KIB]: writes the benchmark corpus into DIR.
+"""corpus.py [--maildir] [--first N] DIR SMALL BIG [KIB [BYTES]]: writes
+the benchmark corpus into DIR.
 
-SMALL text messages of about 4 KiB and BIG messages of about KIB KiB (a
-base64 attachment; 1024 unless given) spread evenly among them, one per file, LF line ends, as Dovecot stores them.
-The content is the same on every run (fixed seed).  Prints the number of
-messages and their total size in bytes.
+SMALL text messages of about 4 KiB (or of about BYTES bytes) and BIG
+messages of about KIB KiB (a base64 attachment; 1024 unless given) spread
+evenly among them, one per file, LF line ends, as Dovecot stores them.
+The content is the same on every run (fixed seed).  With --maildir, DIR is
+a Maildir's new/ and the files get Maildir names, numbered from N (default
+0) so that a later call can add more.  Prints the number of messages and
+their total size in bytes.
 """
 
 import base64
@@ -48,8 +52,13 @@ def text(rnd, size):
     return "\n".join(lines) + "\n"
 
 
-def small(rnd, i):
-    return header(i, "small message %d" % i) + text(rnd, rnd.randint(3400, 3900))
+def small(rnd, i, nbytes=None):
+    if nbytes is None:
+        size = rnd.randint(3400, 3900)
+    else:
+        # the header is about 250 bytes; the text makes up the rest
+        size = max(rnd.randint(nbytes * 19 // 20, nbytes * 21 // 20) - 250, 1)
+    return header(i, "small message %d" % i) + text(rnd, size)
 
 
 def big(rnd, i, kib):
@@ -65,20 +74,35 @@ def big(rnd, i, kib):
 
 
 def main():
-    if len(sys.argv) not in (4, 5):
+    args = sys.argv[1:]
+    maildir, first = False, 0
+    while args and args[0].startswith("--"):
+        if args[0] == "--maildir":
+            maildir = True
+            args = args[1:]
+        elif args[0] == "--first" and len(args) > 1:
+            first = int(args[1])
+            args = args[2:]
+        else:
+            break
+    if len(args) not in (3, 4, 5):
         print(__doc__, file=sys.stderr)
         return 64
-    dest, nsmall, nbig = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    kib = int(sys.argv[4]) if len(sys.argv) == 5 else 1024
+    dest, nsmall, nbig = args[0], int(args[1]), int(args[2])
+    kib = int(args[3]) if len(args) >= 4 else 1024
+    nbytes = int(args[4]) if len(args) == 5 else None
     os.makedirs(dest, exist_ok=True)
-    rnd = random.Random(4096)
+    rnd = random.Random(4096 + first)
     total = 0
     count = 0
     n = nsmall + nbig
     bigs = {(2 * k + 1) * n // (2 * nbig) for k in range(nbig)}  # spread out
     for i in range(n):
-        data = (big(rnd, i, kib) if i in bigs else small(rnd, i)).encode()
-        with open(os.path.join(dest, "m%06d.eml" % i), "wb") as f:
+        data = (big(rnd, first + i, kib) if i in bigs else
+                small(rnd, first + i, nbytes)).encode()
+        name = ("17000%05d.M%dP1.bench" % ((first + i) // 1000, first + i)
+                if maildir else "m%06d.eml" % i)
+        with open(os.path.join(dest, name), "wb") as f:
             f.write(data)
         total += len(data)
         count += 1

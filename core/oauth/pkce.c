@@ -10,11 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
 #include "oauth/oauth.h"
+#include "oauth/urlenc.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -64,10 +64,9 @@ pkce_param(char **url, const char *name, const char *value, int first)
 {
 	char	*v, *s;
 
-	v = curl_escape(value, 0);
-	xasprintf(&s, "%s%s%s=%s", *url, first ? "?" : "&", name,
-	    v != NULL ? v : "");
-	curl_free(v);
+	v = urlenc_escape(value);
+	xasprintf(&s, "%s%s%s=%s", *url, first ? "?" : "&", name, v);
+	free(v);
 	free(*url);
 	*url = s;
 }
@@ -176,8 +175,8 @@ pkce_get(const char *query, const char *name)
 		e = strchr(p, '&');
 		if (strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
 			p += nlen + 1;
-			return (curl_unescape(p, e != NULL ? (int)(e - p) :
-			    (int)strlen(p)));
+			return (urlenc_unescape(p, e != NULL ? (size_t)(e - p) :
+			    strlen(p)));
 		}
 		p = e != NULL ? e + 1 : NULL;
 	}
@@ -219,9 +218,9 @@ oauth_pkce_finish(const struct oauth_conf *c, struct oauth_pkce *pk,
 	rv = oauth_code_grant(c, code, pk->redirect, pk->verifier, err);
 out:
 	free(dup);
-	curl_free(code);
-	curl_free(state);
-	curl_free(error);
+	free(code);
+	free(state);
+	free(error);
 	return (rv);
 }
 

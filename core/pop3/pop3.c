@@ -1,6 +1,7 @@
 #include <sys/types.h>
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -394,29 +395,56 @@ struct pop3_scan {
 	struct pop3_msg		*msgs;
 	u_int			 count;
 	u_char			*listed;
+	uint32_t		*off;		/* of each UID in arena, + 1 */
+	const char		*(*known)(void *, const char *);
+	void			*known_arg;
+	char			*arena;
+	size_t			 arenalen;
+	size_t			 arenasize;
 };
 
+/*
+ * The UIDs go end to end into one arena, each message holding its offset
+ * until the listing ends and the arena stops moving: with 100,000 messages
+ * a malloc per UID would cost twice the memory and most of the time.
+ */
 static int
 pop3_uidl_line(void *arg, char *line, struct error *err)
 {
 	struct pop3_scan	*s = arg;
+	char			*start = line, safe[512];
 	long long		 n;
-	char			 safe[512];
+	size_t			 len;
 
-	log_safe(safe, sizeof safe, line);
-	if (pop3_number(&line, s->count, &n) == -1 || n < 1 || line == NULL)
+	/* Made printable only for an error: most lines are good ones. */
+	if (pop3_number(&line, s->count, &n) == -1 || n < 1 || line == NULL) {
+		log_safe(safe, sizeof safe, start);
 		return (err_set(err, ERR_PROTO, "%s sent a bad UIDL line: "
 		    "\"%s\"", s->p->conn->peer, safe));
+	}
 	while (*line == ' ')
 		line++;
-	if (!uid_valid(line))
+	if (!uid_valid(line)) {
+		log_safe(safe, sizeof safe, start);
 		return (err_set(err, ERR_PROTO, "%s sent an invalid UID "
 		    "(not 1-70 printable characters): \"%s\"",
 		    s->p->conn->peer, safe));
-	if (s->msgs[n].uid != NULL)
+	}
+	if (s->off[n] != 0 || s->msgs[n].uid != NULL)
 		return (err_set(err, ERR_PROTO, "%s sent two UIDs for "
 		    "message %lld", s->p->conn->peer, n));
-	s->msgs[n].uid = xstrdup(line);
+	if (s->known != NULL &&
+	    (s->msgs[n].uid = s->known(s->known_arg, line)) != NULL)
+		return (0);
+	len = strlen(line) + 1;
+	if (s->arenasize - s->arenalen < len) {
+		s->arena = xreallocarray(s->arena, 2, s->arenasize + len);
+		s->arenasize = 2 * (s->arenasize + len);
+	}
+	memcpy(s->arena + s->arenalen, line, len);
+	/* Below 71 MB: POP3_MAX_MESSAGES UIDs of at most 70 bytes. */
+	s->off[n] = (uint32_t)s->arenalen + 1;	/* 0: no UID yet */
+	s->arenalen += len;
 	return (0);
 }
 
@@ -425,13 +453,14 @@ pop3_list_line(void *arg, char *line, struct error *err)
 {
 	struct pop3_scan	*s = arg;
 	long long		 n, size;
-	char			 safe[512];
+	char			*start = line, safe[512];
 
-	log_safe(safe, sizeof safe, line);
 	if (pop3_number(&line, s->count, &n) == -1 || n < 1 ||
-	    line == NULL || pop3_number(&line, LLONG_MAX / 4, &size) == -1)
+	    line == NULL || pop3_number(&line, LLONG_MAX / 4, &size) == -1) {
+		log_safe(safe, sizeof safe, start);
 		return (err_set(err, ERR_PROTO, "%s sent a bad LIST line: "
 		    "\"%s\"", s->p->conn->peer, safe));
+	}
 	if (s->listed[n])
 		return (err_set(err, ERR_PROTO, "%s listed message %lld "
 		    "twice", s->p->conn->peer, n));
@@ -443,15 +472,15 @@ pop3_list_line(void *arg, char *line, struct error *err)
 static int
 pop3_uidcmp(const void *a, const void *b)
 {
-	return (strcmp(*(char *const *)a, *(char *const *)b));
+	return (strcmp(*(const char *const *)a, *(const char *const *)b));
 }
 
 static int
 pop3_check_scan(struct pop3_scan *s, struct error *err)
 {
-	char	**uids;
-	u_int	  i;
-	int	  rc = 0;
+	const char	**uids;
+	u_int		  i;
+	int		  rc = 0;
 
 	for (i = 1; i <= s->count; i++) {
 		if (s->msgs[i].uid == NULL)
@@ -512,6 +541,7 @@ pop3_scan_ahead(struct pop3 *p)
 
 int
 pop3_scan(struct pop3 *p, struct pop3_msg **msgsp, u_int *countp,
+    const char *(*known)(void *, const char *), void *known_arg,
     struct error *err)
 {
 	struct pop3_scan	 s;
@@ -523,6 +553,8 @@ pop3_scan(struct pop3 *p, struct pop3_msg **msgsp, u_int *countp,
 
 	memset(&s, 0, sizeof s);
 	s.p = p;
+	s.known = known;
+	s.known_arg = known_arg;
 	if (!p->scan_queued) {
 		pop3_queue(p, "STAT", NULL);
 		if (pipelined) {
@@ -546,6 +578,7 @@ pop3_scan(struct pop3 *p, struct pop3_msg **msgsp, u_int *countp,
 	s.count = n;
 	s.msgs = xcalloc(s.count + 1, sizeof *s.msgs);
 	s.listed = xcalloc(s.count + 1, 1);
+	s.off = xcalloc(s.count + 1, sizeof *s.off);
 
 	if (!pipelined) {
 		pop3_queue(p, "UIDL", NULL);
@@ -555,6 +588,16 @@ pop3_scan(struct pop3 *p, struct pop3_msg **msgsp, u_int *countp,
 	if (pop3_expect_ok(p, "UIDL", err) == -1 ||
 	    pop3_lines(p, pop3_uidl_line, &s, err) == -1)
 		goto fail;
+	/* The arena is where it stays: offsets become pointers. */
+	for (i = 1; i <= s.count; i++) {
+		if (s.off[i] != 0)
+			s.msgs[i].uid = s.arena + s.off[i] - 1;
+	}
+	free(s.off);
+	s.off = NULL;
+	if (s.arena == NULL)
+		s.arena = xstrdup("");
+	s.msgs[0].uid = s.arena;	/* pop3_scan_free frees it */
 	if (!pipelined) {
 		pop3_queue(p, "LIST", NULL);
 		if (pop3_flush(p, err) == -1)
@@ -570,11 +613,21 @@ pop3_scan(struct pop3 *p, struct pop3_msg **msgsp, u_int *countp,
 	return (0);
 
 fail:
-	for (i = 0; i <= s.count; i++)
-		free(s.msgs[i].uid);
-	free(s.msgs);
+	if (s.msgs != NULL && s.msgs[0].uid == NULL)
+		free(s.arena);
+	pop3_scan_free(s.msgs);
+	free(s.off);
 	free(s.listed);
 	return (-1);
+}
+
+void
+pop3_scan_free(struct pop3_msg *msgs)
+{
+	if (msgs == NULL)
+		return;
+	free((char *)msgs[0].uid);	/* the arena of the UIDs */
+	free(msgs);
 }
 
 int

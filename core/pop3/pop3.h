@@ -67,7 +67,7 @@ struct pop3 {
 };
 
 struct pop3_msg {
-	char		*uid;
+	const char	*uid;
 	unsigned long long size;
 };
 
@@ -115,8 +115,16 @@ int	pop3_stls(struct pop3 *, struct error *);
  * capabilities known before stay when the server does not answer it.
  */
 int	pop3_capa_user(struct pop3 *, struct error *);
-/* STAT, UIDL and LIST: the message table, indexed from 1. */
-int	pop3_scan(struct pop3 *, struct pop3_msg **, u_int *, struct error *);
+/*
+ * STAT, UIDL and LIST: the messages, indexed from 1.  known, when not NULL,
+ * gives a copy of a UID that outlives the listing (or NULL), which the
+ * listing then points to instead of keeping its own.
+ */
+int	pop3_scan(struct pop3 *, struct pop3_msg **, u_int *,
+	    const char *(*known)(void *, const char *), void *,
+	    struct error *);
+/* Frees what pop3_scan gave: the messages and their UIDs. */
+void	pop3_scan_free(struct pop3_msg *);
 int	pop3_quit(struct pop3 *, struct error *);
 
 #endif

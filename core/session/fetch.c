@@ -23,7 +23,7 @@
 #include "util/xmalloc.h"
 
 #define FETCH_LOCK_WAIT		5	/* seconds to wait for another run */
-#define FETCH_WINDOW_CMDS	256	/* commands in flight when pipelining */
+#define FETCH_WINDOW_CMDS	1024	/* commands in flight when pipelining */
 #define FETCH_WINDOW_BYTES	(4ULL << 20)	/* message bytes asked for ahead */
 #define FETCH_WINDOW_TOP	64	/* TOPs in flight for the filter */
 /* A batch of deliveries is made durable and recorded this often. */
@@ -686,8 +686,8 @@ fetch_connect(struct fetch *f, struct error *err)
 static void
 fetch_retain(struct fetch *f)
 {
-	char	**uids;
-	u_int	  i;
+	const char	**uids;
+	u_int		  i;
 
 	uids = xcalloc(f->count + 1, sizeof *uids);
 	for (i = 0; i < f->count; i++)
@@ -718,6 +718,14 @@ fetch_status(struct fetch *f, struct error *err)
 	return (pop3_quit(&f->pop3, err));
 }
 
+static const char *
+fetch_known(void *arg, const char *uid)
+{
+	struct fetch	*f = arg;
+
+	return (f->state != NULL ? state_known(f->state, uid) : NULL);
+}
+
 static int
 fetch_session(struct fetch *f, struct error *err)
 {
@@ -725,7 +733,8 @@ fetch_session(struct fetch *f, struct error *err)
 	u_int		 i;
 
 	if (fetch_connect(f, err) == -1 ||
-	    pop3_scan(&f->pop3, &f->msgs, &f->count, err) == -1)
+	    pop3_scan(&f->pop3, &f->msgs, &f->count, fetch_known, f,
+	    err) == -1)
 		return (-1);
 	f->res->messages = f->count;
 	if (f->opts->status)
@@ -787,7 +796,6 @@ fetch_account(const struct account *acct, const struct fetch_opts *opts,
 	char		 key[512];
 	double		 start = fetch_clock();
 	int		 lockfd = -1, rc = -1;
-	u_int		 i;
 
 	memset(&f, 0, sizeof f);
 	memset(res, 0, sizeof *res);
@@ -830,11 +838,7 @@ out:
 		state_close(f.state);
 	if (lockfd != -1)
 		lock_release(lockfd);
-	if (f.msgs != NULL) {
-		for (i = 0; i <= f.count; i++)
-			free(f.msgs[i].uid);
-		free(f.msgs);
-	}
+	pop3_scan_free(f.msgs);
 	free(f.plan);
 	free(f.fetchq);
 	free(f.deleq);

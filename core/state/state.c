@@ -1,6 +1,10 @@
 /*
- * The seen-UID state of one mailbox, kept in memory as a red-black tree of
- * UIDs so that a lookup stays fast with 100k messages on the server.
+ * The seen-UID state of one mailbox.  The UIDs of the state file are kept as
+ * the file has them, sorted: end to end in one arena with a small record
+ * each, searched by bisection, about 35 bytes a UID where a tree node each
+ * took 96 (100,000 UIDs: 3.4 MB instead of 9.6).  The UIDs first seen in
+ * this run, a few, go into a red-black tree; the file is written back by
+ * merging the two.
  *
  * DIR/KEY.state is only ever replaced whole, so a damaged one means the disk
  * or a person damaged it: it is refused, never read as empty, since an empty
@@ -12,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,12 +46,19 @@ state_key(const struct account *acct, char *buf, size_t len)
 /* UID, tab, a 64-bit number, newline: room to spare. */
 #define STATE_LINE_MAX	(UID_MAX_LEN + 32)
 
+/* What is known of a UID, in the arena's records and the tree alike. */
+struct state_rec {
+	time_t			 when;		/* first fetch */
+	uint32_t		 off;		/* of the UID in the arena */
+	u_char			 keep;		/* for state_retain */
+	u_char			 doomed;	/* delete on sight, unfetched */
+	u_char			 gone;		/* dropped by state_retain */
+};
+
 struct state_uid {
 	RB_ENTRY(state_uid)	 entry;
 	const char		*uid;
-	time_t			 when;		/* first fetch */
-	int			 keep;		/* for state_retain */
-	int			 doomed;	/* delete on sight, unfetched */
+	struct state_rec	 r;		/* its off unused */
 };
 RB_HEAD(state_tree, state_uid);
 
@@ -61,7 +73,14 @@ struct state {
 	char			 tmppath[PATH_MAX];	/* DIR/.KEY.state.tmp */
 	char			 jpath[PATH_MAX];	/* DIR/KEY.journal */
 
-	struct state_tree	 uids;
+	char			*arena;		/* the file's UIDs */
+	size_t			 arenalen;
+	size_t			 arenasize;
+	struct state_rec	*recs;		/* sorted by UID */
+	size_t			 nrecs;
+	size_t			 recsize;
+	int			 byoff;		/* and so by offset too */
+	struct state_tree	 uids;		/* UIDs new in this run */
 	int			 dirty;
 
 	struct state_entry	*pending;
@@ -118,33 +137,111 @@ state_path(char *buf, size_t len, const char *dir, const char *key,
 	return (state_path_make(buf, len, dir, "", key, suffix));
 }
 
-static struct state_uid *
-state_find(struct state *st, const char *uid)
+static const char *
+state_rec_uid(const struct state *st, const struct state_rec *r)
 {
-	struct state_uid	find;
-
-	find.uid = uid;
-	return (RB_FIND(state_tree, &st->uids, &find));
+	return (st->arena + r->off);
 }
 
-static struct state_uid *
+static struct state_rec *
+state_find(struct state *st, const char *uid)
+{
+	struct state_uid	 find, *e;
+	size_t			 lo = 0, hi = st->nrecs, mid, off;
+	int			 c;
+
+	/*
+	 * A UID that state_known gave is the arena's own: its record is
+	 * found by its offset, with no string compared.
+	 */
+	if (st->byoff && uid >= st->arena && uid < st->arena + st->arenalen) {
+		off = (size_t)(uid - st->arena);
+		while (lo < hi) {
+			mid = lo + (hi - lo) / 2;
+			if (st->recs[mid].off == off) {
+				if (!st->recs[mid].gone)
+					return (&st->recs[mid]);
+				break;	/* maybe seen again since */
+			}
+			if (st->recs[mid].off > off)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		lo = 0;
+		hi = 0;		/* the tree only */
+	}
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = strcmp(uid, state_rec_uid(st, &st->recs[mid]));
+		if (c == 0) {
+			if (!st->recs[mid].gone)
+				return (&st->recs[mid]);
+			break;	/* dropped, and maybe seen again since */
+		}
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	find.uid = uid;
+	e = RB_FIND(state_tree, &st->uids, &find);
+	return (e != NULL ? &e->r : NULL);
+}
+
+/* A UID not in the state yet, into the tree. */
+static struct state_rec *
 state_insert(struct state *st, const char *uid, time_t when)
 {
 	struct state_uid	*e;
 	size_t			 len;
 
 	len = strlen(uid);
-	e = xmalloc(sizeof *e + len + 1);
+	e = xcalloc(1, sizeof *e + len + 1);
 	memcpy(e + 1, uid, len + 1);
 	e->uid = (const char *)(e + 1);
-	e->when = when;
-	e->keep = 0;
-	e->doomed = 0;
+	e->r.when = when;
 	if (RB_INSERT(state_tree, &st->uids, e) != NULL) {
 		free(e);
 		return (NULL);
 	}
-	return (e);
+	return (&e->r);
+}
+
+/* A UID of the file, at the end of the arena and of the records. */
+static int
+state_append(struct state *st, const char *uid, time_t when, int doomed)
+{
+	struct state_rec	*r;
+	size_t			 len = strlen(uid) + 1;
+
+	if (st->arenalen + len > UINT32_MAX)
+		return (-1);
+	if (st->arenasize - st->arenalen < len) {
+		st->arena = xreallocarray(st->arena, 2, st->arenasize + len);
+		st->arenasize = 2 * (st->arenasize + len);
+	}
+	if (st->nrecs == st->recsize) {
+		st->recsize = st->recsize == 0 ? 256 : 2 * st->recsize;
+		st->recs = xreallocarray(st->recs, st->recsize,
+		    sizeof *st->recs);
+	}
+	memcpy(st->arena + st->arenalen, uid, len);
+	r = &st->recs[st->nrecs++];
+	memset(r, 0, sizeof *r);
+	r->off = (uint32_t)st->arenalen;
+	r->when = when;
+	r->doomed = doomed;
+	st->arenalen += len;
+	return (0);
+}
+
+static int
+state_rec_cmp(const void *a, const void *b, void *arg)
+{
+	const struct state	*st = arg;
+
+	return (strcmp(state_rec_uid(st, a), state_rec_uid(st, b)));
 }
 
 static int
@@ -159,14 +256,13 @@ state_corrupt(struct state *st, size_t line, const char *why,
 }
 
 static int
-state_load_line(struct state *st, char *line, size_t lineno,
+state_load_line(struct state *st, char *line, size_t lineno, int *unsorted,
     struct error *err)
 {
-	struct state_uid	*e;
 	char			*tab, *flag;
 	const char		*errstr;
 	long long		 when;
-	int			 doomed = 0;
+	int			 doomed = 0, c;
 
 	if ((tab = strchr(line, '\t')) == NULL)
 		return (state_corrupt(st, lineno, "no tab", err));
@@ -185,9 +281,19 @@ state_load_line(struct state *st, char *line, size_t lineno,
 	if (errstr != NULL)
 		return (state_corrupt(st, lineno, "fetch time is not a "
 		    "number", err));
-	if ((e = state_insert(st, line, (time_t)when)) == NULL)
-		return (state_corrupt(st, lineno, "duplicate UID", err));
-	e->doomed = doomed;
+	/*
+	 * The file is written sorted: a UID not after the last one is a
+	 * duplicate (equal) or an editor's work (sorted once loaded).
+	 */
+	if (st->nrecs > 0 && (c = strcmp(line, state_rec_uid(st,
+	    &st->recs[st->nrecs - 1]))) <= 0) {
+		if (c == 0)
+			return (state_corrupt(st, lineno, "duplicate UID",
+			    err));
+		*unsorted = 1;
+	}
+	if (state_append(st, line, (time_t)when, doomed) == -1)
+		return (state_corrupt(st, lineno, "too many UIDs", err));
 	return (0);
 }
 
@@ -196,9 +302,9 @@ state_load(struct state *st, struct error *err)
 {
 	FILE	*fp;
 	char	*line = NULL;
-	size_t	 size = 0, lineno = 0;
+	size_t	 size = 0, lineno = 0, i;
 	ssize_t	 len;
-	int	 rv = -1;
+	int	 rv = -1, unsorted = 0;
 
 	if ((fp = fopen(st->path, "re")) == NULL) {
 		if (errno == ENOENT)
@@ -225,7 +331,7 @@ state_load(struct state *st, struct error *err)
 			}
 			continue;
 		}
-		if (state_load_line(st, line, lineno, err) == -1)
+		if (state_load_line(st, line, lineno, &unsorted, err) == -1)
 			goto out;
 	}
 	if (ferror(fp)) {
@@ -235,6 +341,22 @@ state_load(struct state *st, struct error *err)
 	if (lineno == 0) {
 		state_corrupt(st, 1, "empty file", err);
 		goto out;
+	}
+	st->byoff = !unsorted;
+	if (unsorted) {
+		qsort_r(st->recs, st->nrecs, sizeof *st->recs, state_rec_cmp,
+		    st);
+		for (i = 1; i < st->nrecs; i++) {
+			if (state_rec_cmp(&st->recs[i - 1], &st->recs[i],
+			    st) == 0) {
+				err_set(err, ERR_IO, "state file %s is "
+				    "damaged: UID %s is there twice", st->path,
+				    state_rec_uid(st, &st->recs[i]));
+				err_hint(err, "delete one of its lines, or "
+				    "restore the file from a backup");
+				goto out;
+			}
+		}
 	}
 	rv = 0;
 
@@ -361,13 +483,25 @@ fail:
 int
 state_seen(struct state *st, const char *uid, time_t *when)
 {
-	struct state_uid	*e;
+	struct state_rec	*e;
 
 	if ((e = state_find(st, uid)) == NULL)
 		return (0);
 	if (when != NULL)
 		*when = e->when;
 	return (1);
+}
+
+const char *
+state_known(struct state *st, const char *uid)
+{
+	struct state_rec	*e;
+
+	/* Only the file's: a tree node may go at state_retain. */
+	if ((e = state_find(st, uid)) == NULL || e < st->recs ||
+	    e >= st->recs + st->nrecs)
+		return (NULL);
+	return (state_rec_uid(st, e));
 }
 
 void
@@ -388,7 +522,7 @@ state_mark(struct state *st, const char *uid, time_t when)
 void
 state_doom(struct state *st, const char *uid, time_t when)
 {
-	struct state_uid	*e;
+	struct state_rec	*e;
 
 	if (!uid_valid(uid)) {
 		log_warnx("state %s: invalid UID not recorded", st->path);
@@ -406,25 +540,34 @@ state_doom(struct state *st, const char *uid, time_t when)
 int
 state_doomed(struct state *st, const char *uid)
 {
-	struct state_uid	*e;
+	struct state_rec	*e;
 
 	return ((e = state_find(st, uid)) != NULL && e->doomed);
 }
 
 void
-state_retain(struct state *st, char *const *uids, size_t n)
+state_retain(struct state *st, const char *const *uids, size_t n)
 {
 	struct state_uid	*e, *next;
+	struct state_rec	*r;
 	size_t			 i;
 
+	for (i = 0; i < st->nrecs; i++)
+		st->recs[i].keep = 0;
 	RB_FOREACH(e, state_tree, &st->uids)
-		e->keep = 0;
+		e->r.keep = 0;
 	for (i = 0; i < n; i++) {
-		if (uids[i] != NULL && (e = state_find(st, uids[i])) != NULL)
-			e->keep = 1;
+		if (uids[i] != NULL && (r = state_find(st, uids[i])) != NULL)
+			r->keep = 1;
+	}
+	for (i = 0; i < st->nrecs; i++) {
+		if (!st->recs[i].keep && !st->recs[i].gone) {
+			st->recs[i].gone = 1;
+			st->dirty = 1;
+		}
 	}
 	RB_FOREACH_SAFE(e, state_tree, &st->uids, next) {
-		if (e->keep)
+		if (e->r.keep)
 			continue;
 		RB_REMOVE(state_tree, &st->uids, e);
 		free(e);
@@ -542,8 +685,10 @@ static int
 state_write(struct state *st, struct error *err)
 {
 	struct state_uid	*e;
+	struct state_rec	*r;
+	const char		*uid;
 	char			*buf;
-	size_t			 len;
+	size_t			 len, i = 0;
 	int			 fd, n;
 
 	if (unlink(st->tmppath) == -1 && errno != ENOENT)
@@ -558,14 +703,28 @@ state_write(struct state *st, struct error *err)
 
 	n = snprintf(buf, STATE_WBUF, "%s\n", STATE_HEADER);
 	len = (size_t)n;
-	RB_FOREACH(e, state_tree, &st->uids) {
+	/* The file's UIDs and the new ones, merged in order. */
+	e = RB_MIN(state_tree, &st->uids);
+	for (;;) {
+		while (i < st->nrecs && st->recs[i].gone)
+			i++;
+		if (i < st->nrecs && (e == NULL || strcmp(state_rec_uid(st,
+		    &st->recs[i]), e->uid) < 0)) {
+			r = &st->recs[i++];
+			uid = state_rec_uid(st, r);
+		} else if (e != NULL) {
+			r = &e->r;
+			uid = e->uid;
+			e = RB_NEXT(state_tree, &st->uids, e);
+		} else
+			break;
 		if (STATE_WBUF - len < STATE_LINE_MAX) {
 			if (state_write_all(fd, buf, len) == -1)
 				goto fail_sys;
 			len = 0;
 		}
 		n = snprintf(buf + len, STATE_WBUF - len, "%s\t%lld%s\n",
-		    e->uid, (long long)e->when, e->doomed ? "\tD" : "");
+		    uid, (long long)r->when, r->doomed ? "\tD" : "");
 		if (n < 0 || (size_t)n >= STATE_WBUF - len) {
 			err_set(err, ERR_SOFTWARE, "state file %s: line too "
 			    "long", st->tmppath);
@@ -657,6 +816,8 @@ state_close(struct state *st)
 		RB_REMOVE(state_tree, &st->uids, e);
 		free(e);
 	}
+	free(st->arena);
+	free(st->recs);
 	state_forget_pending(st);
 	free(st->dir);
 	free(st);

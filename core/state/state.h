@@ -28,6 +28,12 @@ int	 state_key(const struct account *, char *, size_t);
 struct state	*state_open(const char *dir, const char *key, struct error *);
 /* 1 when uid was delivered before, with its first fetch time in *when. */
 int	 state_seen(struct state *, const char *uid, time_t *when);
+/*
+ * The state's own copy of uid when the state file holds it, else NULL; it
+ * lasts until state_close, so that a listing of the server need not keep
+ * a second copy of every UID seen before.
+ */
+const char	*state_known(struct state *, const char *uid);
 /* Records uid as delivered at when (in memory until state_save). */
 void	 state_mark(struct state *, const char *uid, time_t when);
 /*
@@ -37,7 +43,7 @@ void	 state_mark(struct state *, const char *uid, time_t when);
 void	 state_doom(struct state *, const char *uid, time_t when);
 int	 state_doomed(struct state *, const char *uid);
 /* Forgets every UID not in the list: the server no longer has them. */
-void	 state_retain(struct state *, char *const *uids, size_t n);
+void	 state_retain(struct state *, const char *const *uids, size_t n);
 /* Appends a pending entry to the journal, before delivery of uid begins. */
 int	 state_journal(struct state *, const char *uid, const char *receipt,
 	    struct error *);

@@ -140,6 +140,35 @@ seed_tokens() {
 	assert_equal "$FAKE_STATUS" 0
 }
 
+@test "libcurl loaded only for a token request; missing, 69 saying what to install" {
+	local shim count=$BATS_TEST_TMPDIR/count
+	shim=$(dirname "$POPFETCH")/tests/faults/libfaultshim.so
+	[[ -f $shim ]] || skip "no $shim (built by meson with the rest)"
+	# A good token asks nothing of the endpoint: libcurl stays unloaded.
+	sc_token at-old
+	rc_oauth
+	seed_tokens $(($(date +%s) + 3000))
+	# Not through pf: timeout(1) would take the LD_PRELOAD for itself.
+	LD_PRELOAD=$shim FAULT_CALLS=dlopen FAULT_PATH=libcurl \
+	    FAULT_REPORT=$count run "$POPFETCH" -f "$RC"
+	assert_success
+	assert_equal "$(cat "$count")" 0
+	fake_wait
+	# A refresh needs it; without it the run fails before any request.
+	sc_token at-1
+	rc_oauth
+	seed_tokens 0
+	LD_PRELOAD=$shim FAULT_CALLS=dlopen FAULT_PATH=libcurl FAULT_NTH=1 \
+	    FAULT_REPORT=$count run "$POPFETCH" -f "$RC"
+	assert_failure 69
+	assert_output --partial "libcurl"
+	assert_output --partial "$AS_URL/token"
+	assert_output --partial "libcurl3-gnutls"
+	assert_equal "$(cat "$count")" 1
+	assert_equal "$(wc -l <"$AS_LOG")" 0
+	grep -q '"refresh_token":"rt-seed"' "$(token_file)"
+}
+
 @test "an expired access token is refreshed first; the refresh token kept" {
 	sc_token at-1
 	rc_oauth "oauth_client_secret s3cret"

@@ -25,7 +25,7 @@ fuzz_pop3_uidcmp(const void *a, const void *b)
 static void
 fuzz_pop3_check(struct pop3_msg *msgs, u_int count)
 {
-	char	**uids;
+	const char	**uids;
 	u_int	  i;
 
 	if (count > POP3_MAX_MESSAGES || msgs[0].uid != NULL)
@@ -52,7 +52,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pop3_msg	*msgs = NULL;
 	struct error	 err;
 	struct conn	*c;
-	u_int		 count = 0, i;
+	u_int		 count = 0;
 	size_t		 k;
 
 	if (size < 1)
@@ -71,7 +71,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (pop3_greeting(&p, &err) == -1 || pop3_capa(&p, &err) == -1 ||
 	    ((data[0] & 4) && pop3_capa_user(&p, &err) == -1))
 		goto end;
-	if (pop3_scan(&p, &msgs, &count, &err) == 0)
+	if (pop3_scan(&p, &msgs, &count, NULL, NULL, &err) == 0)
 		fuzz_pop3_check(msgs, count);
 end:
 	fuzzconn_printable(p.greeting);
@@ -79,11 +79,7 @@ end:
 		fuzzconn_printable(p.capa_lines[k]);
 	fuzzconn_printable(err.what);
 	fuzzconn_printable(err.hint);
-	if (msgs != NULL) {
-		for (i = 0; i <= count; i++)
-			free(msgs[i].uid);
-		free(msgs);
-	}
+	pop3_scan_free(msgs);
 	conn_free(c);
 	return (0);
 }

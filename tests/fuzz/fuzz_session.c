@@ -80,7 +80,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pop3_init(&p, c, &acct);
 	if (pop3_greeting(&p, &err) == -1 || pop3_capa(&p, &err) == -1 ||
 	    auth_login(&p, &err) == -1 ||
-	    pop3_scan(&p, &msgs, &count, &err) == -1)
+	    pop3_scan(&p, &msgs, &count, NULL, NULL, &err) == -1)
 		goto end;
 	for (i = 1; i <= count && i <= 64; i++) {
 		if (pop3_response(&p, &r, &err) == -1 || !r.ok ||
@@ -92,11 +92,7 @@ end:
 	/* cmd/ prints errors as they are. */
 	fuzzconn_printable(err.what);
 	fuzzconn_printable(err.hint);
-	if (msgs != NULL) {
-		for (i = 0; i <= count; i++)
-			free(msgs[i].uid);
-		free(msgs);
-	}
+	pop3_scan_free(msgs);
 	conn_free(c);
 done:
 	if (in[0] != -1)

@@ -65,7 +65,6 @@ scan(const char *server, u_int *count, struct error *err)
 	struct pop3_msg	*msgs = NULL;
 	struct conn	*c;
 	int		 in[2], out[2], rc;
-	u_int		 i;
 
 	memset(&acct, 0, sizeof acct);
 	acct.pipelining = PIPELINING_ON;
@@ -77,12 +76,9 @@ scan(const char *server, u_int *count, struct error *err)
 	c = conn_new(in[0], out[1], 5, "the server");
 	pop3_init(&p, c, &acct);
 	err_clear(err);
-	rc = pop3_scan(&p, &msgs, count, err);
-	if (rc == 0) {
-		for (i = 0; i <= *count; i++)
-			free(msgs[i].uid);
-		free(msgs);
-	}
+	rc = pop3_scan(&p, &msgs, count, NULL, NULL, err);
+	if (rc == 0)
+		pop3_scan_free(msgs);
 	conn_free(c);
 	close(out[0]);
 	return (rc);

@@ -114,7 +114,7 @@ test_round_trip(void)
 	struct state	*st;
 	struct error	 err;
 	time_t		 when;
-	char		*uids[] = { "b", "x" };
+	const char	*uids[] = { "b", "x" };
 
 	err_clear(&err);
 	st = state_open(dir, KEY, &err);
@@ -295,6 +295,103 @@ test_corrupt(void)
 	test_corrupt_one("popfetch-state 1\na\t-1\n", "line 2");
 }
 
+/*
+ * The file is written sorted and read by bisection; one put out of order by
+ * hand still reads, and a duplicate out of order is still refused.  The
+ * file's UIDs and new ones are merged in order when saved, without those
+ * state_retain dropped.
+ */
+static void
+test_sorted(void)
+{
+	struct state	*st;
+	struct error	 err;
+	time_t		 when;
+	const char	*uids[] = { "c", "a", "e", "b" };
+	char		 buf[256];
+	FILE		*fp;
+	size_t		 n;
+
+	put_file(file("sort@h:1", ".state"), "popfetch-state 1\nd\t4\n"
+	    "b\t2\tD\nf\t6\na\t1\n", 0);
+	err_clear(&err);
+	st = state_open(dir, "sort@h:1", &err);
+	CHECK(st != NULL);
+	if (st == NULL)
+		return;
+	CHECK(state_seen(st, "a", &when) == 1 && when == 1);
+	CHECK(state_seen(st, "d", &when) == 1 && when == 4);
+	CHECK(state_seen(st, "f", &when) == 1 && when == 6);
+	CHECK(state_doomed(st, "b") == 1);
+	CHECK(state_seen(st, "c", NULL) == 0);
+	state_mark(st, "e", 5);
+	state_mark(st, "c", 3);
+	state_mark(st, "a", 99);	/* seen before: its time stays */
+	/* d and f are no longer on the server; then d is fetched anew. */
+	state_retain(st, uids, 4);
+	CHECK(state_seen(st, "d", NULL) == 0);
+	CHECK(state_seen(st, "f", NULL) == 0);
+	CHECK(state_seen(st, "b", NULL) == 1);
+	state_mark(st, "d", 7);
+	CHECK(state_seen(st, "d", &when) == 1 && when == 7);
+	CHECK(state_save(st, &err) == 0);
+	state_close(st);
+	if ((fp = fopen(file("sort@h:1", ".state"), "r")) != NULL) {
+		n = fread(buf, 1, sizeof buf - 1, fp);
+		buf[n] = '\0';
+		fclose(fp);
+		CHECK_STR(buf, "popfetch-state 1\na\t1\nb\t2\tD\nc\t3\n"
+		    "d\t7\ne\t5\n");
+	} else
+		CHECK(0);
+
+	put_file(file("sort@h:1", ".state"), "popfetch-state 1\nb\t1\n"
+	    "a\t1\nb\t2\n", 0);
+	st = state_open(dir, "sort@h:1", &err);
+	CHECK(st == NULL);
+	CHECK(err.code == ERR_IO);
+	CHECK(strstr(err.what, "UID b is there twice") != NULL);
+	state_close(st);
+}
+
+/*
+ * state_known gives the state's own copy of a UID of the file, which then
+ * finds its record by address; one dropped by state_retain and fetched
+ * again is found in the tree.
+ */
+static void
+test_known(void)
+{
+	struct state	*st;
+	struct error	 err;
+	time_t		 when;
+	const char	*a, *b, *keep[] = { "a" };
+
+	put_file(file("known@h:1", ".state"), "popfetch-state 1\na\t1\n"
+	    "b\t2\n", 0);
+	err_clear(&err);
+	st = state_open(dir, "known@h:1", &err);
+	CHECK(st != NULL);
+	if (st == NULL)
+		return;
+	a = state_known(st, "a");
+	b = state_known(st, "b");
+	CHECK(a != NULL && strcmp(a, "a") == 0);
+	CHECK(b != NULL && strcmp(b, "b") == 0);
+	CHECK(state_known(st, "c") == NULL);
+	CHECK(state_seen(st, a, &when) == 1 && when == 1);
+	CHECK(state_seen(st, b, &when) == 1 && when == 2);
+	state_mark(st, "c", 3);
+	CHECK(state_known(st, "c") == NULL);	/* the tree's may go */
+	state_retain(st, keep, 1);
+	CHECK(state_seen(st, b, NULL) == 0);
+	CHECK(state_known(st, "b") == NULL);
+	state_mark(st, b, 4);
+	CHECK(state_seen(st, b, &when) == 1 && when == 4);
+	CHECK(state_seen(st, "b", &when) == 1 && when == 4);
+	state_close(st);
+}
+
 static void
 test_many(void)
 {
@@ -466,6 +563,8 @@ main(void)
 	test_round_trip();
 	test_journal();
 	test_corrupt();
+	test_sorted();
+	test_known();
 	test_many();
 	test_kill();
 	test_lock();
