@@ -152,9 +152,11 @@ state_find(struct state *st, const char *uid)
 
 	/*
 	 * A UID that state_known gave is the arena's own: its record is
-	 * found by its offset, with no string compared.
+	 * found by its offset, with no string compared.  A file without
+	 * UIDs has no arena (NULL), and NULL + 0 is undefined.
 	 */
-	if (st->byoff && uid >= st->arena && uid < st->arena + st->arenalen) {
+	if (st->byoff && st->arena != NULL && uid >= st->arena &&
+	    uid < st->arena + st->arenalen) {
 		off = (size_t)(uid - st->arena);
 		while (lo < hi) {
 			mid = lo + (hi - lo) / 2;

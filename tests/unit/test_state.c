@@ -301,6 +301,26 @@ test_corrupt(void)
  * file's UIDs and new ones are merged in order when saved, without those
  * state_retain dropped.
  */
+/* A state holding no UID (all mail gone from the server): looked up. */
+static void
+test_empty(void)
+{
+	struct state	*st;
+	struct error	 err;
+
+	put_file(file("empty@h:1", ".state"), "popfetch-state 1\n", 0);
+	err_clear(&err);
+	st = state_open(dir, "empty@h:1", &err);
+	CHECK(st != NULL);
+	if (st == NULL)
+		return;
+	CHECK(state_seen(st, "a", NULL) == 0);
+	CHECK(state_doomed(st, "a") == 0);
+	state_mark(st, "a", 1);
+	CHECK(state_seen(st, "a", NULL) == 1);
+	state_close(st);
+}
+
 static void
 test_sorted(void)
 {
@@ -563,6 +583,7 @@ main(void)
 	test_round_trip();
 	test_journal();
 	test_corrupt();
+	test_empty();
 	test_sorted();
 	test_known();
 	test_many();
