@@ -4,7 +4,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <vis.h>
 
 #include "authorize.h"
 #include "exitcode.h"
@@ -88,7 +87,7 @@ authorize_run(const struct rc_account *ra)
 	struct oauth_device	 dv;
 	struct error		 err;
 	struct tm		*tm;
-	char			*cs = NULL, uri[1024], code[256], when[64];
+	char			*cs = NULL, when[64];
 	time_t			 until;
 	int			 rc, rv;
 
@@ -111,10 +110,12 @@ authorize_run(const struct rc_account *ra)
 	}
 	if (oauth_device_start(&c, &dv, &err) == -1)
 		goto fail;
-	(void)strnvis(uri, dv.verification_uri, sizeof uri, VIS_SAFE);
-	(void)strnvis(code, dv.user_code, sizeof code, VIS_SAFE);
+	/*
+	 * Printed whole: oauth_device_start() let only printable ASCII
+	 * through, and a cut address would be of no use.
+	 */
 	printf("To authorize %s, open %s\nand enter the code %s\n", a->name,
-	    uri, code);
+	    dv.verification_uri, dv.user_code);
 	fflush(stdout);
 	for (;;) {
 		sleep((u_int)dv.interval);

@@ -12,8 +12,9 @@
  * connection for the end of the message, and deliver half of it.
  *
  * The receipt is a random marker that commit appends to the commit log
- * (commitlog.h) once the MDA said 0.  Only a run killed in the instant
- * between the MDA's exit and that line delivers a message twice.
+ * (commitlog.h) once the MDA said 0.  A run killed while the MDA runs, or
+ * before that line is written, leaves the MDA to deliver a message the next
+ * run hands over again: the one duplicate fetchrc(5) names, one per kill.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -35,12 +36,15 @@
 #include "deliver/envelope.h"
 #include "deliver/spool.h"
 #include "util/child.h"
+#include "util/intr.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
 /* The child's end of the pipe on which a failed exec reports errno. */
-/* Seconds an MDA may go without reading, or take to exit at the end. */
+/* Seconds an MDA may take to deliver a message. */
 #define MDA_TIMEOUT		600
+/* Seconds it is given to end after a signal stopped popfetch. */
+#define MDA_GRACE		5
 /* What is kept of its stderr: the last line, this long at most. */
 #define MDA_LINE_MAX		200
 #define MDA_EX_TEMPFAIL		75
@@ -209,7 +213,11 @@ mda_errread(struct mda *md, int fd)
 	}
 }
 
-/* Waits for the MDA to exit, reading its stderr meanwhile. */
+/*
+ * Waits for the MDA to exit, reading its stderr meanwhile.  A signal that
+ * stops popfetch is passed on to it (SIGTERM, so that it can undo what it
+ * began), and it gets MDA_GRACE seconds to end; what it says then decides.
+ */
 static int
 mda_wait(struct mda *md, const char *name, pid_t pid, int *errfd,
     int *status, struct error *err)
@@ -217,6 +225,7 @@ mda_wait(struct mda *md, const char *name, pid_t pid, int *errfd,
 	struct pollfd	pfd;
 	time_t		deadline = time(NULL) + MDA_TIMEOUT;
 	pid_t		r;
+	int		passed = 0;
 
 	for (;;) {
 		r = waitpid(pid, status, WNOHANG);
@@ -224,9 +233,22 @@ mda_wait(struct mda *md, const char *name, pid_t pid, int *errfd,
 			break;
 		if (r == -1 && errno != EINTR)
 			return (err_setsys(err, ERR_SOFTWARE, "waitpid"));
-		if (time(NULL) >= deadline)
-			return (err_set(err, ERR_IO, "MDA %s did not finish "
-			    "within %d seconds", name, MDA_TIMEOUT));
+		if (intr_signo != 0 && !passed) {
+			(void)kill(pid, SIGTERM);
+			passed = 1;
+			if (deadline > time(NULL) + MDA_GRACE)
+				deadline = time(NULL) + MDA_GRACE;
+		}
+		if (time(NULL) >= deadline && passed)
+			return (intr_check(err));
+		if (time(NULL) >= deadline) {
+			err_set(err, ERR_IO, "MDA %s did not finish within %d "
+			    "seconds: killed", name, MDA_TIMEOUT);
+			err_hint(err, "the message stays on the server; run "
+			    "the MDA by hand on a message to see where it "
+			    "hangs");
+			return (-1);
+		}
 		/* A child of the MDA may hold stderr open: poll in steps. */
 		pfd.fd = *errfd;
 		pfd.events = POLLIN;
@@ -370,9 +392,13 @@ mda_commit(struct deliver *d, struct error *err)
 	for (i = 1; i < n; i++)
 		argv[i] = mda_expand(md->argv[i], sender);
 
-	if (mda_run(md, argv, &status, err) == -1 ||
-	    mda_status(md, argv[0], status, err) == -1)
+	if (mda_run(md, argv, &status, err) == -1)
 		goto out;
+	if (mda_status(md, argv[0], status, err) == -1) {
+		/* One ended by the signal that stops us: we stopped it. */
+		(void)intr_check(err);
+		goto out;
+	}
 	commitlog_add(&md->cl, md->marker);
 	rv = 0;
 

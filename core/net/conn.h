@@ -40,6 +40,9 @@ struct conn {
 	/* CLOCK_MONOTONIC second the whole session must end by, or 0. */
 	time_t				 deadline;
 	int				 session_timeout;
+	/* Why tls.c's transport gave up (deadline, signal), for the caller. */
+	struct error			 pull_err;
+	int				 pull_failed;
 };
 
 struct conn	*conn_new(int rfd, int wfd, int timeout, const char *peer);

@@ -6,9 +6,11 @@
 #include <ctype.h>
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <gnutls/gnutls.h>
 #include <gnutls/crypto.h>
@@ -16,6 +18,7 @@
 
 #include "net/conn.h"
 #include "net/tls.h"
+#include "util/intr.h"
 #include "util/log.h"
 
 /* TLS 1.2 at least, whatever the system's default priorities allow. */
@@ -61,6 +64,59 @@ tls_gnutls_error(struct conn *c, int rc, const char *what, struct error *err)
 	} else
 		err_set(err, ERR_PROTO, "%s: %s", what, gnutls_strerror(rc));
 	return (-1);
+}
+
+/*
+ * GnuTLS's transport: each read waits in conn_wait() first, so the session's
+ * deadline, the timeout and a signal asking to stop bound a server that
+ * trickles a record byte by byte, which GnuTLS would otherwise wait for
+ * inside one gnutls_record_recv().  Why it gave up is kept for the caller.
+ */
+static ssize_t
+tls_pull(gnutls_transport_ptr_t ptr, void *buf, size_t len)
+{
+	struct conn	*c = ptr;
+
+	if (conn_wait(c, c->rfd, POLLIN, &c->pull_err) == -1) {
+		c->pull_failed = 1;
+		errno = EIO;
+		return (-1);
+	}
+	return (read(c->rfd, buf, len));
+}
+
+/* For the handshake's own timeout: is there something to read within ms? */
+static int
+tls_pull_timeout(gnutls_transport_ptr_t ptr, unsigned int ms)
+{
+	struct conn	*c = ptr;
+	struct pollfd	 pfd;
+	int		 n;
+
+	pfd.fd = c->rfd;
+	pfd.events = POLLIN;
+	for (;;) {
+		if (intr_check(&c->pull_err) == -1) {
+			c->pull_failed = 1;
+			errno = EIO;
+			return (-1);
+		}
+		n = poll(&pfd, 1, ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 :
+		    (int)ms);
+		if (n != -1 || errno != EINTR)
+			return (n);
+	}
+}
+
+/* An error of GnuTLS, or the transport's own when that was the cause. */
+static int
+tls_fail(struct conn *c, int rc, const char *what, struct error *err)
+{
+	if (c->pull_failed) {
+		*err = c->pull_err;
+		return (-1);
+	}
+	return (tls_gnutls_error(c, rc, what, err));
 }
 
 /* GnuTLS ends its status sentences with a blank. */
@@ -248,7 +304,11 @@ tls_start(struct conn *c, const struct account *acct, int mode,
 		return (tls_gnutls_error(c, rc, "TLS setup", err));
 	if (acct->tls_verify && !pinned && mode == TLS_VERIFY)
 		gnutls_session_set_verify_cert(c->tls, host, 0);
-	gnutls_transport_set_int2(c->tls, c->rfd, c->wfd);
+	gnutls_transport_set_ptr2(c->tls, c,
+	    (gnutls_transport_ptr_t)(intptr_t)c->wfd);
+	gnutls_transport_set_pull_function(c->tls, tls_pull);
+	gnutls_transport_set_pull_timeout_function(c->tls, tls_pull_timeout);
+	c->pull_failed = 0;
 	gnutls_handshake_set_timeout(c->tls, (unsigned)c->timeout * 1000);
 
 	do
@@ -258,7 +318,7 @@ tls_start(struct conn *c, const struct account *acct, int mode,
 	if (rc == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR)
 		return (tls_verify_failed(c, err));
 	if (rc < 0)
-		return (tls_gnutls_error(c, rc, "TLS handshake", err));
+		return (tls_fail(c, rc, "TLS handshake", err));
 	if (pinned && mode == TLS_VERIFY && tls_check_pin(c, acct, err) == -1)
 		return (-1);
 
@@ -417,7 +477,7 @@ tls_read(struct conn *c, void *buf, size_t len, struct error *err)
 	if (n == GNUTLS_E_PREMATURE_TERMINATION)
 		n = 0;
 	if (n < 0)
-		return (tls_gnutls_error(c, (int)n, "TLS read", err));
+		return (tls_fail(c, (int)n, "TLS read", err));
 	return (n);
 }
 

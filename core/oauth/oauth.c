@@ -10,7 +10,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <vis.h>
 
 #include <json-c/json.h>
 
@@ -189,7 +188,7 @@ oauth_refused(const struct oauth_conf *c, const char *url,
     const struct http_answer *ans, json_object *o, struct error *err)
 {
 	json_object	*v;
-	char		*code = NULL, *desc = NULL, safe[300], dsafe[900];
+	char		*code = NULL, safe[300], dsafe[900];
 
 	if (ans->status >= 500)
 		return (err_set(err, ERR_TEMP, "%s answered HTTP %ld: try "
@@ -200,14 +199,12 @@ oauth_refused(const struct oauth_conf *c, const char *url,
 		return (oauth_malformed(url, "an error that is not OAuth JSON",
 		    err));
 	}
-	(void)strnvis(safe, code, sizeof safe, VIS_SAFE | VIS_OCTAL);
+	log_safe(safe, sizeof safe, code);
 	dsafe[0] = '\0';
-	/* Only shown: any string will do, made printable. */
+	/* Only shown: any string will do, made printable and cut short. */
 	if (json_object_object_get_ex(o, "error_description", &v) &&
-	    json_object_is_type(v, json_type_string)) {
-		desc = xstrndup(json_object_get_string(v), 200);
-		(void)strnvis(dsafe, desc, sizeof dsafe, VIS_SAFE | VIS_OCTAL);
-	}
+	    json_object_is_type(v, json_type_string))
+		log_safe(dsafe, sizeof dsafe, json_object_get_string(v));
 	err_set(err, ERR_NOPERM, "%s refused the token request: %s%s%s", url,
 	    safe, dsafe[0] != '\0' ? ": " : "", dsafe);
 	if (strcmp(code, "invalid_grant") == 0)
@@ -217,7 +214,6 @@ oauth_refused(const struct oauth_conf *c, const char *url,
 	    strcmp(code, "unauthorized_client") == 0)
 		err_hint(err, "check oauth_client_id and the client secret");
 	free(code);
-	free(desc);
 	return (-1);
 }
 

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <vis.h>
 
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
@@ -201,7 +200,7 @@ oauth_pkce_finish(const struct oauth_conf *c, struct oauth_pkce *pk,
 	state = pkce_get(q, "state");
 	error = pkce_get(q, "error");
 	if (error != NULL) {
-		(void)strnvis(safe, error, sizeof safe, VIS_SAFE | VIS_OCTAL);
+		log_safe(safe, sizeof safe, error);
 		err_set(err, ERR_NOPERM, "the authorization was not given: %s",
 		    safe);
 		goto out;

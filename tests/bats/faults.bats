@@ -14,6 +14,7 @@ setup_file() {
 	certs_make "$BATS_FILE_TMPDIR/certs"
 	corpus_many "$BATS_FILE_TMPDIR/three" 3
 	export THREE=$BATS_FILE_TMPDIR/three
+	export DOVECOT_LMTP=1
 	dovecot_start
 }
 
@@ -24,6 +25,7 @@ teardown_file() {
 setup() {
 	common_setup
 	MBOX=$BATS_TEST_TMPDIR/mbox
+	DEST=$(dovecot_maildir dest)
 	OLD=$BATS_TEST_TMPDIR/old.eml
 	printf 'Subject: old\n\nFrom old body\n' >"$OLD"
 	SHIM=$(dirname "$POPFETCH")/tests/faults/libfaultshim.so
@@ -38,14 +40,19 @@ teardown() {
 
 ERRNOS=(ENOSPC EIO EDQUOT EFBIG)
 
+# old_mbox: $MBOX holds one old message, a copy of it in mbox.before.
+old_mbox() {
+	printf 'From old@example.org Mon Jan  1 00:00:00 2001\nSubject: old\n\n>From old body\n\n' >"$MBOX"
+	cp "$MBOX" "$BATS_TEST_TMPDIR/mbox.before"
+}
+
 # The mailbox as before each run: three messages on the server, nothing
 # delivered, and for the mbox one old message.
 fresh() {
 	dovecot_clear
 	dovecot_add_dir "$THREE"
-	rm -rf "$MAILDIR" "$STATE_DIR"
-	printf 'From old@example.org Mon Jan  1 00:00:00 2001\nSubject: old\n\n>From old body\n\n' >"$MBOX"
-	cp "$MBOX" "$BATS_TEST_TMPDIR/mbox.before"
+	rm -rf "$MAILDIR" "$STATE_DIR" "$DEST"
+	old_mbox
 }
 
 # faulted N ERRNO: popfetch with the Nth matching call failing.
@@ -63,6 +70,10 @@ check_partial() {
 		local dups
 		dups=$(_sums "$MAILDIR/new" "$MAILDIR/cur" | uniq -d)
 		[[ -z $dups ]] || fail "a message delivered twice"
+		;;
+	lmtp)
+		[[ -z $(lmtp_sums "$DEST" | uniq -d) ]] ||
+		    fail "a message delivered twice"
 		;;
 	mbox)
 		# The old mail is intact and the mbox is still valid mboxrd.
@@ -83,6 +94,9 @@ check_full() {
 	case $1 in
 	maildir | mda)
 		MAILDIR_ALLOW_TMP=0 assert_maildir_equals "$THREE"
+		;;
+	lmtp)
+		assert_equal "$(lmtp_sums "$DEST")" "$(_sums "$THREE")"
 		;;
 	mbox)
 		assert_mbox_holds "$MBOX" "$OLD" "$THREE"/*
@@ -124,6 +138,65 @@ sweep() {
 	unset FAULT_PATH FAULT_CALLS FAULT_SKIP
 }
 
+# kill_sweep METHOD PATH CALLS [SKIP]: popfetch killed (SIGKILL, by the
+# library) at each matching call on PATH in turn, as a kill -9 landing at
+# exactly that point; the next run must end at once (no lock left that only
+# time would clear) and deliver every message exactly once.
+kill_sweep() {
+	local method=$1 path=$2 total n t0
+	export FAULT_PATH=$path FAULT_CALLS=$3 FAULT_SKIP=${4:-}
+	fresh
+	faulted 0 ENOSPC
+	assert_success
+	total=$(cat "$BATS_TEST_TMPDIR/count")
+	((total > 0)) || fail "no call on $path was seen"
+	echo "# $method $path: killed at each of $total calls" >&3
+	for ((n = 1; n <= total; n++)); do
+		fresh
+		FAULT_KILL=1 faulted "$n" ENOSPC
+		assert_equal "$status" 137
+		if [[ $method == mbox ]]; then
+			# A torn tail is the next run's to cut; the old mail
+			# stays as it was.
+			cmp -n "$(stat -c %s "$BATS_TEST_TMPDIR/mbox.before")" \
+			    "$BATS_TEST_TMPDIR/mbox.before" "$MBOX" ||
+			    fail "killed at call $n: the old mail was changed"
+		else
+			check_partial "$method"
+		fi
+		t0=$SECONDS
+		pf
+		assert_success
+		((SECONDS - t0 < 10)) ||
+		    fail "the run after a kill at call $n took $((SECONDS - t0)) s"
+		if [[ $method == maildir ]]; then
+			# A kill between making a file in tmp/ and the
+			# journal line naming it leaves that file, empty,
+			# to the 36-hour rule of Maildir readers.
+			MAILDIR_ALLOW_TMP=1 assert_maildir_equals "$THREE"
+			(($(find "$MAILDIR/tmp" -type f | wc -l) <= 1)) ||
+			    fail "killed at call $n: more than one file in tmp/"
+			[[ -z $(find "$MAILDIR/tmp" -type f -size +0) ]] ||
+			    fail "killed at call $n: a message left in tmp/"
+		else
+			check_full "$method"
+		fi
+		assert_equal "$(dovecot_count)" 0
+	done
+	unset FAULT_PATH FAULT_CALLS FAULT_SKIP
+}
+
+@test "kill -9 at each write, sync, rename, open and link of the mbox and its lock: the next run at once, each message once" {
+	rc_dovecot dv plain "delivery mbox $MBOX" | rc_write
+	kill_sweep mbox "$MBOX" write,fsync,rename,open,ftruncate,link
+}
+
+@test "kill -9 at each write, sync, rename and mkdir of the Maildir and the state: each message once" {
+	rc_dovecot dv plain | rc_write
+	kill_sweep maildir "$MAILDIR" write,fsync,rename,open,ftruncate,mkdir,link
+	kill_sweep maildir "$STATE_DIR/" write,fsync,rename,open,ftruncate,mkdir
+}
+
 @test "Maildir: every write, sync, rename and mkdir failing in turn" {
 	rc_dovecot dv plain | rc_write
 	sweep maildir "$MAILDIR"
@@ -159,6 +232,19 @@ sweep() {
 	check_full mbox
 }
 
+# with_big: the three messages and a big one (130 KB) on the server, and in
+# $BATS_TEST_TMPDIR/big.
+with_big() {
+	mkdir "$BATS_TEST_TMPDIR/big"
+	cp "$THREE"/* "$BATS_TEST_TMPDIR/big/"
+	{
+		printf 'From: big@example.org\nSubject: big\n\n'
+		head -c 100000 /dev/urandom | base64
+	} >"$BATS_TEST_TMPDIR/big/zz-big.eml"
+	dovecot_clear
+	dovecot_add_dir "$BATS_TEST_TMPDIR/big"
+}
+
 # A real full file system: a small tmpfs (needs mount, so root outside a
 # restricted container).
 @test "a real full file system (tmpfs): 74, nothing lost, the next run with room delivers once" {
@@ -166,14 +252,7 @@ sweep() {
 	mkdir -p "$MNT"
 	mount -t tmpfs -o size=64k tmpfs "$MNT" 2>/dev/null ||
 	    { MNT=; skip "mount is not permitted here (not root, or a container)"; }
-	mkdir "$BATS_TEST_TMPDIR/big"
-	cp "$THREE"/* "$BATS_TEST_TMPDIR/big/"
-	{
-		printf 'From: big@example.org\nSubject: big\n\n'
-		head -c 100000 /dev/urandom | base64
-	} >"$BATS_TEST_TMPDIR/big/big.eml"
-	dovecot_clear
-	dovecot_add_dir "$BATS_TEST_TMPDIR/big"
+	with_big
 	MAILDIR=$MNT/Maildir
 	rc_dovecot dv plain | rc_write
 	pf
@@ -196,8 +275,7 @@ sweep() {
 	dovecot_clear
 	dovecot_add_dir "$BATS_TEST_TMPDIR/big"
 	rc_dovecot dv plain "delivery mbox $MBOX" | rc_write
-	printf 'From old@example.org Mon Jan  1 00:00:00 2001\nSubject: old\n\n>From old body\n\n' >"$MBOX"
-	cp "$MBOX" "$BATS_TEST_TMPDIR/mbox.before"
+	old_mbox
 	run bash -c 'ulimit -f 64; exec timeout 60 "$0" -f "$1"' "$POPFETCH" "$RC"
 	assert_failure 74
 	assert_equal "$(dovecot_count)" 1
@@ -205,6 +283,54 @@ sweep() {
 	pf
 	assert_success
 	assert_mbox_holds "$MBOX" "$OLD" "$BATS_TEST_TMPDIR/big"/*
+}
+
+@test "a real file size limit (ulimit -f) on the Maildir: 74, no part of it in new/, the next run delivers once" {
+	with_big
+	rc_dovecot dv plain | rc_write
+	run bash -c 'ulimit -f 64; exec timeout 60 "$0" -f "$1"' "$POPFETCH" "$RC"
+	assert_failure 74
+	assert_output --partial 'File too large'
+	assert_equal "$(dovecot_count)" 4
+	# Only whole messages, each once; the big one in no part.
+	[[ -z $(_sums "$MAILDIR/new" | uniq -d) ]] || fail "a message twice"
+	! grep -rqs '^Subject: big' "$MAILDIR/new" "$MAILDIR/cur" ||
+	    fail "the big message is in the Maildir"
+	pf
+	assert_success
+	MAILDIR_ALLOW_TMP=0 assert_maildir_equals "$BATS_TEST_TMPDIR/big"
+	assert_equal "$(dovecot_count)" 0
+}
+
+@test "a real full file system (tmpfs) under the mbox: 74, the append undone, the old mail intact" {
+	MNT=$BATS_TEST_TMPDIR/mnt
+	mkdir -p "$MNT"
+	mount -t tmpfs -o size=64k tmpfs "$MNT" 2>/dev/null ||
+	    { MNT=; skip "mount is not permitted here (not root, or a container)"; }
+	with_big
+	MBOX=$MNT/mbox
+	old_mbox
+	rc_dovecot dv plain "delivery mbox $MBOX" | rc_write
+	pf
+	assert_failure 74
+	assert_output --partial 'No space left on device'
+	assert_equal "$(dovecot_count)" 4
+	# The old mail first, then only whole messages, each once.
+	cmp -n "$(stat -c %s "$BATS_TEST_TMPDIR/mbox.before")" \
+	    "$BATS_TEST_TMPDIR/mbox.before" "$MBOX" ||
+	    fail "the old mail of the mbox was changed"
+	mbox_split "$MBOX" "$BATS_TEST_TMPDIR/split"
+	[[ -z $(_sums "$BATS_TEST_TMPDIR/split" | uniq -d) ]] ||
+	    fail "a message twice in the mbox"
+	! grep -qs '^Subject: big' "$MBOX" || fail "the big message is in the mbox"
+	cp "$MBOX" "$BATS_TEST_TMPDIR/mbox.full"
+	umount "$MNT"
+	mount -t tmpfs -o size=4m tmpfs "$MNT"
+	cp "$BATS_TEST_TMPDIR/mbox.full" "$MBOX"
+	pf
+	assert_success
+	assert_mbox_holds "$MBOX" "$OLD" "$BATS_TEST_TMPDIR/big"/*
+	assert_equal "$(dovecot_count)" 0
 }
 
 # --- the MDA -----------------------------------------------------------------
@@ -229,6 +355,14 @@ f=$(mktemp "$1/tmp/m.XXXXXX") && cat >"$f" && mv "$f" "$1/new/"'
 	# duplicate after a crash; a run that cannot write it warns and goes on.
 	# So does one that cannot empty the spool: its size is kept apart.
 	sweep mda "$STATE_DIR/" write,fsync,rename,open,mkdir .login,.mda
+}
+
+@test "LMTP: every write, sync and rename of its spool and the state failing in turn" {
+	rc_dovecot dv plain "delivery lmtp $DOVECOT_LMTP_SOCKET" "recipient dest" |
+	    rc_write
+	# As with the MDA, its log of deliveries under way is a narrower
+	# window for a duplicate, not a condition of delivering.
+	sweep lmtp "$STATE_DIR/" write,fsync,rename,open,mkdir .login,.lmtp
 }
 
 # mda_fails SCRIPT MESSAGE: the MDA fails on a big message; 74 with
@@ -271,3 +405,56 @@ mda_fails() {
 	mda_fails 'cat >/dev/null; kill -TERM $$' "killed by signal 15"
 }
 
+
+# An MDA's ten minutes pass in two seconds: the library makes time() run
+# 300 times faster in popfetch (not in the MDA, which it leaves alone).
+faulted_fast() {
+	FAULT_CALLS=none FAULT_TIME_RATE=300 faulted 0 ENOSPC
+}
+
+@test "MDA hanging past its timeout: killed, 74, kept, the next run delivers once" {
+	local pidfile=$BATS_TEST_TMPDIR/mda.pid
+	FAULTED=faulted_fast mda_fails "echo \$\$ >$pidfile; exec sleep 300" \
+	    "did not finish within 600 seconds: killed"
+	# Killed, not left behind.
+	run kill -0 "$(cat "$pidfile")"
+	assert_failure
+}
+
+@test "SIGTERM while an MDA hangs: passed on to it (killed after 5 s if it ignores it), 75, kept, delivered once next run" {
+	local pidfile=$BATS_TEST_TMPDIR/mda.pid script pid st t0 limit
+	for script in "exec sleep 300" "trap '' TERM; exec sleep 300"; do
+		dovecot_clear
+		dovecot_add_dir "$THREE"
+		rm -rf "$MAILDIR" "$STATE_DIR" "$pidfile"
+		mda_script hang "echo \$\$ >$pidfile; $script"
+		rc_dovecot dv plain \
+		    "delivery mda $BATS_TEST_TMPDIR/bin/hang $MAILDIR" | rc_write
+		"$POPFETCH" -f "$RC" >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+		pid=$!
+		local tries=200
+		until [[ -s $pidfile ]] || ((tries-- == 0)); do
+			sleep 0.05
+		done
+		t0=$SECONDS
+		kill -TERM "$pid"
+		st=0
+		wait "$pid" || st=$?
+		assert_equal "$st" 75
+		grep -q "stopped by signal 15" "$BATS_TEST_TMPDIR/out" ||
+		    fail "$(cat "$BATS_TEST_TMPDIR/out")"
+		# At once when the MDA ends on SIGTERM, else after its grace.
+		limit=2
+		[[ $script == trap* ]] && limit=8
+		((SECONDS - t0 <= limit)) ||
+		    fail "took $((SECONDS - t0)) s ($script)"
+		run kill -0 "$(cat "$pidfile")"
+		assert_failure
+		assert_equal "$(dovecot_count)" 3
+		store_mda | rc_write
+		pf
+		assert_success
+		assert_maildir_equals "$THREE"
+		assert_equal "$(dovecot_count)" 0
+	done
+}

@@ -105,6 +105,17 @@ seed_tokens() {
 	refute_output --partial "at-1"
 }
 
+@test "--authorize: a long verification address is printed whole" {
+	local uri
+	uri="https://example.test/device?x=$(printf 'a%.0s' {1..2000})"
+	printf '{"pending": 0, "device": "denied", "verification_uri": "%s"}' \
+	    "$uri" >"$AS_MODE"
+	FAKE_PORT=1 rc_oauth
+	FAKE_PORT=1 pf --authorize f
+	assert_failure 77
+	assert_output --partial "open $uri"$'\n'
+}
+
 @test "--authorize: declined or expired codes are 77" {
 	echo '{"pending": 0, "device": "denied"}' >"$AS_MODE"
 	FAKE_PORT=1 rc_oauth
@@ -244,8 +255,21 @@ seed_tokens() {
 	seed_tokens 0
 	pf
 	assert_failure 77
-	assert_output --partial "invalid_grant: token revoked\\001"
+	assert_output --partial "invalid_grant: token revoked\\001\\n\\r\\a\\b"
 	assert_output --partial "run popfetch --authorize f"
+	# No control byte of the server's reaches the terminal.
+	refute_output --regexp $'[\001\r\a\b]'
+	assert_equal "$(grep -c 'token revoked' <<<"$output")" 1
+}
+
+@test "an error code longer than a line from the token endpoint: shown cut short" {
+	echo '{"token": "longerror"}' >"$AS_MODE"
+	rc_oauth
+	seed_tokens 0
+	pf
+	assert_failure 77
+	assert_output --partial "refused the token request: xxxxxxxxxx"
+	refute_output --partial "$(printf 'x%.0s' {1..100})"
 }
 
 @test "the token endpoint failing: 500 is 75, a bad answer 76 naming it" {
@@ -437,6 +461,21 @@ start_authorize() {
 	wait "$AUTH_PID"
 	run cat "$BATS_TEST_TMPDIR/auth.out"
 	assert_output --partial "f is authorized"
+}
+
+@test "--authorize by code: the error of a pasted address made printable" {
+	FAKE_PORT=1 rc_fake f tls "auth xoauth2" "oauth_provider custom" \
+	    "oauth_client_id popfetch-test" "oauth_auth_url $AS_URL/authorize" \
+	    "oauth_token_url $AS_URL/token" | sed '/^password /d' | rc_write
+	start_authorize
+	echo "http://127.0.0.1:1/?error=denied%0Afake%0D%07line%08" >&4
+	exec 4>&-
+	local st=0
+	wait "$AUTH_PID" || st=$?
+	assert_equal "$st" 77
+	run cat "$BATS_TEST_TMPDIR/auth.out"
+	assert_output --partial 'not given: denied\nfake\r\aline\b'
+	refute_output --regexp $'[\r\a\b]'
 }
 
 @test "--authorize by code: a declined authorization is 77" {

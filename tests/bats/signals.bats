@@ -133,6 +133,47 @@ signal_run() {
 	[[ ! -d $MAILDIR/new ]] || assert_equal "$(ls "$MAILDIR/new" | wc -l)" 0
 }
 
+# trickle_start: tests/lib/trickletls.py on a free port (FAKE_PORT): TLS at
+# full speed, then a greeting record one byte every 0.25 s.
+trickle_start() {
+	local portfile=$BATS_TEST_TMPDIR/trickle.port
+	python3 "$TESTS_LIB/trickletls.py" --cert "$CERTS_DIR/server.pem" \
+	    --key "$CERTS_DIR/server-key.pem" --port-file "$portfile" \
+	    </dev/null >"$BATS_TEST_TMPDIR/trickle.err" 2>&1 3>&- &
+	FAKE_PID=$!
+	local tries=100
+	while [[ ! -s $portfile ]] && ((tries-- > 0)); do
+		sleep 0.05
+	done
+	[[ -s $portfile ]] || fail "trickletls.py did not start: $(cat "$BATS_TEST_TMPDIR/trickle.err")"
+	FAKE_PORT=$(cat "$portfile")
+}
+
+@test "session_timeout: a TLS record trickled one byte at a time is cut off, 75" {
+	trickle_start
+	rc_fake f tls "timeout 2" "session_timeout 3" | rc_write
+	local start=$SECONDS
+	PF_TIMEOUT=30 pf
+	assert_failure 75
+	assert_output --partial "kept the session going for more than 3 s"
+	((SECONDS - start <= 6)) || fail "took $((SECONDS - start)) s"
+}
+
+@test "SIGTERM while a TLS record trickles in: 75 at once" {
+	trickle_start
+	rc_fake f tls "timeout 2" | rc_write
+	"$POPFETCH" -f "$RC" >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+	local pid=$! st=0
+	sleep 1.5
+	local start=$SECONDS
+	kill -TERM "$pid"
+	wait "$pid" || st=$?
+	assert_equal "$st" 75
+	grep -q "stopped by signal" "$BATS_TEST_TMPDIR/out" ||
+	    fail "$(cat "$BATS_TEST_TMPDIR/out")"
+	((SECONDS - start <= 2)) || fail "took $((SECONDS - start)) s"
+}
+
 @test "session_timeout is an rc value in seconds" {
 	FAKE_PORT=1 rc_fake f plain "session_timeout 0" | rc_write
 	pf -n

@@ -17,6 +17,10 @@
  *   FAULT_ERRNO   ENOSPC (default), EIO, EDQUOT, EFBIG
  *   FAULT_REPORT  file the count of matching calls is written to at exit
  *   FAULT_SHORT   with a write: write half, then fail the next (a short write)
+ *   FAULT_KILL    set: the Nth call kills the process (SIGKILL) instead of
+ *                 failing, a kill -9 at exactly that point
+ *   FAULT_TIME_RATE  time() runs this many times faster than the clock from
+ *                 the start: an MDA's ten minutes pass in seconds
  *
  * The variables are removed from the environment at start, so a program the
  * process runs (an MDA) is not touched.
@@ -33,10 +37,12 @@
 #include <poll.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static char		 fault_calls[256] = "write,fsync,rename,open,ftruncate,"
@@ -49,6 +55,9 @@ static long		 fault_nth;
 static long		 fault_count;
 static int		 fault_errno = ENOSPC;
 static int		 fault_ready;
+static int		 fault_kill;
+static long		 fault_rate;
+static struct timespec	 fault_t0;
 
 static void
 fault_env(const char *name, char *buf, size_t len)
@@ -69,9 +78,14 @@ fault_init(void)
 	fault_env("FAULT_REPORT", fault_report, sizeof fault_report);
 	fault_env("FAULT_SKIP", fault_skip, sizeof fault_skip);
 	fault_trace = getenv("FAULT_TRACE") != NULL;
+	fault_kill = getenv("FAULT_KILL") != NULL;
 	fault_env("FAULT_ERRNO", e, sizeof e);
 	fault_env("FAULT_NTH", n, sizeof n);
 	fault_nth = strtol(n, NULL, 10);
+	n[0] = '\0';
+	fault_env("FAULT_TIME_RATE", n, sizeof n);
+	fault_rate = strtol(n, NULL, 10);
+	(void)clock_gettime(CLOCK_REALTIME, &fault_t0);
 	if (strcmp(e, "EIO") == 0)
 		fault_errno = EIO;
 	else if (strcmp(e, "EDQUOT") == 0)
@@ -149,6 +163,8 @@ fault_hit(const char *kind, const char *path, int fd)
 	if (fault_trace)
 		fprintf(stderr, "fault %ld: %s %s\n", fault_count, kind, path);
 	if (fault_nth > 0 && fault_count == fault_nth) {
+		if (fault_kill)
+			(void)kill(getpid(), SIGKILL);
 		errno = fault_errno;
 		return (1);
 	}
@@ -157,6 +173,25 @@ fault_hit(const char *kind, const char *path, int fd)
 
 #define REAL(name)	static __typeof__(name) *real; \
 	if (real == NULL) real = (__typeof__(name) *)dlsym(RTLD_NEXT, #name)
+
+time_t
+time(time_t *t)
+{
+	struct timespec	now;
+	long long	ms;
+	time_t		r;
+
+	REAL(time);
+	if (fault_rate <= 1)
+		return (real(t));
+	(void)clock_gettime(CLOCK_REALTIME, &now);
+	ms = (now.tv_sec - fault_t0.tv_sec) * 1000LL +
+	    (now.tv_nsec - fault_t0.tv_nsec) / 1000000;
+	r = fault_t0.tv_sec + (time_t)(ms * fault_rate / 1000);
+	if (t != NULL)
+		*t = r;
+	return (r);
+}
 
 ssize_t
 write(int fd, const void *buf, size_t len)

@@ -3,7 +3,9 @@
  * login by the method the first byte picks, STAT/UIDL/LIST with their range
  * checks, then every message through the dot-stream decoder.  Status lines,
  * response codes, multi-line replies, SASL challenges (CRAM, SCRAM, the
- * OAuth error JSON) and the scan are all reached from here.
+ * OAuth error JSON) and the scan are all reached from here, if shallowly
+ * (fuzz_pop3 and the SASL harnesses go deeper).  Whatever fails, the error
+ * must be printable.
  */
 #include <sys/types.h>
 
@@ -14,6 +16,7 @@
 #include <unistd.h>
 
 #include "auth/auth.h"
+#include "fuzzconn.h"
 #include "net/conn.h"
 #include "pop3/pop3.h"
 #include "util/log.h"
@@ -86,6 +89,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 	}
 end:
+	/* cmd/ prints errors as they are. */
+	fuzzconn_printable(err.what);
+	fuzzconn_printable(err.hint);
 	pop3_scan_free(msgs);
 	conn_free(c);
 done:

@@ -158,6 +158,23 @@ _sums() {
 	    xargs -0 -r sha256sum | awk '{print $1}' | sort
 }
 
+# Sorted sha256 sums of the messages of a Maildir that LMTP delivered into
+# (new/ and cur/), the Return-Path line Dovecot adds taken off; one
+# interpreter for them all.
+lmtp_sums() {
+	python3 -c 'import hashlib, os, sys
+out = []
+for sub in ("new", "cur"):
+    d = os.path.join(sys.argv[1], sub)
+    for n in os.listdir(d) if os.path.isdir(d) else []:
+        b = open(os.path.join(d, n), "rb").read()
+        if b.startswith(b"Return-Path: "):
+            b = b[b.index(b"\n") + 1:]
+        out.append(hashlib.sha256(b).hexdigest())
+if out:
+    print("\n".join(sorted(out)))' "$1"
+}
+
 # Messages in a Maildir (new/ and cur/).
 maildir_count() {
 	local dir=${1:-$MAILDIR}

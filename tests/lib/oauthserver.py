@@ -11,12 +11,13 @@ JSON object in MODEFILE at each request, so a test can change it between
 runs:
 
     token      "ok" (default), "invalid_grant", "500", "malformed",
-               "huge" (10 MiB), "notbearer"
+               "huge" (10 MiB), "notbearer", "longerror" (a 400-byte code)
     lifetime   expires_in of the access tokens it issues (default 3600)
     rotate     true: each refresh also issues a new refresh token
     pending    how many device polls answer authorization_pending (default 1)
     slow_down  how many polls after those answer slow_down (default 0)
     device     "ok" (default), "denied", "expired": how the polls end
+    verification_uri  what /device answers (default https://example.test/device)
 
 Access tokens are "at-N", refresh tokens "rt-N", N counting from 1.
 
@@ -133,7 +134,8 @@ def main():
                     state["polls"] = 0
                 return self.answer(200, {
                     "device_code": "dc-1", "user_code": "WDJB-MJHT",
-                    "verification_uri": "https://example.test/device",
+                    "verification_uri": m.get("verification_uri",
+                                              "https://example.test/device"),
                     "expires_in": 60, "interval": 1})
             if self.path != "/token":
                 return self.answer(404, {"error": "not_found"})
@@ -171,7 +173,9 @@ def main():
             if t == "invalid_grant":
                 return self.answer(400, {
                     "error": "invalid_grant",
-                    "error_description": "token revoked\x01"})
+                    "error_description": "token revoked\x01\n\r\x07\x08"})
+            if t == "longerror":
+                return self.answer(400, {"error": "x" * 400})
             if t == "500":
                 return self.answer(500, raw=b"<html>oops</html>")
             if t == "malformed":

@@ -1,0 +1,143 @@
+/*
+ * The state file and its journal, as left on disk by an earlier run or by
+ * anyone who can write the state directory: the input up to its first NUL
+ * is the state file, the rest the journal.  Loading and walking the pending
+ * entries must never go out of bounds; a state that loaded, with its
+ * pending UIDs marked, must save and load again holding them, with the
+ * journal emptied.
+ */
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "state/state.h"
+#include "state/uid.h"
+
+#define FUZZ_KEY	"u@h:110"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+static char	fuzz_dir[64];
+
+static void
+fuzz_state_rm(const char *suffix)
+{
+	char	path[256];
+
+	if (state_path(path, sizeof path, fuzz_dir, FUZZ_KEY, suffix) == 0)
+		(void)unlink(path);
+}
+
+/* libFuzzer ends with exit(): leave nothing behind in /tmp. */
+static void
+fuzz_state_cleanup(void)
+{
+	fuzz_state_rm(".state");
+	fuzz_state_rm(".journal");
+	(void)rmdir(fuzz_dir);
+}
+
+/*
+ * Once per process, by a flag: mkdtemp() rewrites the X's, and a name
+ * that happened to end in 'X' must not be taken for the template again.
+ * In /dev/shm where there is one: state_save() syncs, cheap in memory.
+ */
+static void
+fuzz_state_init(void)
+{
+	static int	done;
+
+	if (done)
+		return;
+	if (strlcpy(fuzz_dir, access("/dev/shm", W_OK) == 0 ?
+	    "/dev/shm/fuzz_state.XXXXXX" : "/tmp/fuzz_state.XXXXXX",
+	    sizeof fuzz_dir) >= sizeof fuzz_dir || mkdtemp(fuzz_dir) == NULL)
+		abort();
+	if (atexit(fuzz_state_cleanup) != 0)
+		abort();
+	done = 1;
+}
+
+/* The pending UIDs marked, the first few kept to look up after a reload. */
+static char	fuzz_uids[16][UID_MAX_LEN + 1];
+static size_t	fuzz_nuids;
+
+static int
+fuzz_state_pending(void *arg, const char *uid, const char *receipt)
+{
+	struct state	*st = arg;
+
+	if (!uid_valid(uid) || receipt[0] == '\0' ||
+	    strlen(receipt) >= STATE_RECEIPT_MAX)
+		abort();
+	state_mark(st, uid, 1);
+	if (fuzz_nuids < sizeof fuzz_uids / sizeof fuzz_uids[0] &&
+	    strlcpy(fuzz_uids[fuzz_nuids++], uid, sizeof fuzz_uids[0]) >=
+	    sizeof fuzz_uids[0])
+		abort();
+	return (0);
+}
+
+static int
+fuzz_state_none(void *arg, const char *uid, const char *receipt)
+{
+	(void)arg;
+	(void)uid;
+	(void)receipt;
+	abort();
+}
+
+static void
+fuzz_state_write(const char *suffix, const uint8_t *data, size_t size)
+{
+	char	path[256];
+	int	fd;
+
+	if (state_path(path, sizeof path, fuzz_dir, FUZZ_KEY, suffix) == -1)
+		abort();
+	if ((fd = open(path, O_WRONLY|O_CREAT|O_TRUNC, 0600)) == -1)
+		abort();
+	if (size > 0 && write(fd, data, size) != (ssize_t)size)
+		abort();
+	close(fd);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct error	 e;
+	struct state	*st, *again;
+	const uint8_t	*nul;
+	size_t		 i, n;
+
+	fuzz_state_init();
+	nul = memchr(data, '\0', size);
+	n = nul != NULL ? (size_t)(nul - data) : size;
+	fuzz_state_write(".state", data, n);
+	if (nul != NULL)
+		fuzz_state_write(".journal", nul + 1, size - n - 1);
+	else
+		fuzz_state_rm(".journal");
+	err_clear(&e);
+	if ((st = state_open(fuzz_dir, FUZZ_KEY, &e)) == NULL)
+		return (0);
+	(void)state_seen(st, "x", NULL);
+	fuzz_nuids = 0;
+	(void)state_pending(st, fuzz_state_pending, st);
+	if (state_save(st, &e) == -1)
+		abort();
+	if ((again = state_open(fuzz_dir, FUZZ_KEY, &e)) == NULL)
+		abort();
+	/* The journal is gone; what it announced is in the state. */
+	(void)state_pending(again, fuzz_state_none, NULL);
+	for (i = 0; i < fuzz_nuids; i++) {
+		if (!state_seen(again, fuzz_uids[i], NULL))
+			abort();
+	}
+	state_close(again);
+	state_close(st);
+	return (0);
+}
