@@ -43,6 +43,10 @@ struct conn {
 	/* Why tls.c's transport gave up (deadline, signal), for the caller. */
 	struct error			 pull_err;
 	int				 pull_failed;
+	/* What tls.c's transport read ahead of GnuTLS: records, encrypted. */
+	u_char				*pbuf;
+	size_t				 poff;
+	size_t				 plen;
 };
 
 struct conn	*conn_new(int rfd, int wfd, int timeout, const char *peer);

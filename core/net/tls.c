@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@
 #include "net/tls.h"
 #include "util/intr.h"
 #include "util/log.h"
+#include "util/xmalloc.h"
 
 /* TLS 1.2 at least, whatever the system's default priorities allow. */
 #define TLS_PRIORITIES	"NORMAL:-VERS-SSL3.0:-VERS-TLS1.0:-VERS-TLS1.1"
@@ -76,13 +78,30 @@ static ssize_t
 tls_pull(gnutls_transport_ptr_t ptr, void *buf, size_t len)
 {
 	struct conn	*c = ptr;
+	ssize_t		 n;
 
-	if (conn_wait(c, c->rfd, POLLIN, &c->pull_err) == -1) {
-		c->pull_failed = 1;
-		errno = EIO;
-		return (-1);
+	/*
+	 * GnuTLS asks for a record's header, then for its body: reading
+	 * what the socket holds at once serves several records with one
+	 * read, and no poll while it lasts.
+	 */
+	if (c->poff == c->plen) {
+		if (conn_wait(c, c->rfd, POLLIN, &c->pull_err) == -1) {
+			c->pull_failed = 1;
+			errno = EIO;
+			return (-1);
+		}
+		if (c->pbuf == NULL)
+			c->pbuf = xmalloc(CONN_BUFSIZE);
+		if ((n = read(c->rfd, c->pbuf, CONN_BUFSIZE)) <= 0)
+			return (n);
+		c->poff = 0;
+		c->plen = (size_t)n;
 	}
-	return (read(c->rfd, buf, len));
+	n = (ssize_t)(len < c->plen - c->poff ? len : c->plen - c->poff);
+	memcpy(buf, c->pbuf + c->poff, (size_t)n);
+	c->poff += (size_t)n;
+	return (n);
 }
 
 /* For the handshake's own timeout: is there something to read within ms? */
@@ -93,6 +112,8 @@ tls_pull_timeout(gnutls_transport_ptr_t ptr, unsigned int ms)
 	struct pollfd	 pfd;
 	int		 n;
 
+	if (c->poff < c->plen)
+		return (1);
 	pfd.fd = c->rfd;
 	pfd.events = POLLIN;
 	for (;;) {
@@ -466,7 +487,7 @@ tls_read(struct conn *c, void *buf, size_t len, struct error *err)
 	ssize_t	n;
 
 	for (;;) {
-		if (gnutls_record_check_pending(c->tls) == 0 &&
+		if (tls_pending(c) == 0 &&
 		    conn_wait(c, c->rfd, POLLIN, err) == -1)
 			return (-1);
 		n = gnutls_record_recv(c->tls, buf, len);
@@ -501,7 +522,10 @@ tls_write(struct conn *c, const void *buf, size_t len, struct error *err)
 size_t
 tls_pending(struct conn *c)
 {
-	return (c->tls != NULL ? gnutls_record_check_pending(c->tls) : 0);
+	if (c->tls == NULL)
+		return (0);
+	/* Records read ahead count: poll() would not see them. */
+	return (gnutls_record_check_pending(c->tls) + c->plen - c->poff);
 }
 
 void
@@ -515,4 +539,7 @@ tls_free(struct conn *c)
 		gnutls_certificate_free_credentials(c->cred);
 		c->cred = NULL;
 	}
+	free(c->pbuf);
+	c->pbuf = NULL;
+	c->poff = c->plen = 0;
 }

@@ -148,9 +148,10 @@ seed_tokens() {
 	sc_token at-old
 	rc_oauth
 	seed_tokens $(($(date +%s) + 3000))
-	# Not through pf: timeout(1) would take the LD_PRELOAD for itself.
-	LD_PRELOAD=$shim FAULT_CALLS=dlopen FAULT_PATH=libcurl \
-	    FAULT_REPORT=$count run "$POPFETCH" -f "$RC"
+	run timeout -k 5 120 env LD_PRELOAD="$shim" \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+	    FAULT_CALLS=dlopen FAULT_PATH=libcurl FAULT_REPORT="$count" \
+	    "$POPFETCH" -f "$RC"
 	assert_success
 	assert_equal "$(cat "$count")" 0
 	fake_wait
@@ -158,8 +159,10 @@ seed_tokens() {
 	sc_token at-1
 	rc_oauth
 	seed_tokens 0
-	LD_PRELOAD=$shim FAULT_CALLS=dlopen FAULT_PATH=libcurl FAULT_NTH=1 \
-	    FAULT_REPORT=$count run "$POPFETCH" -f "$RC"
+	run timeout -k 5 120 env LD_PRELOAD="$shim" \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+	    FAULT_CALLS=dlopen FAULT_PATH=libcurl FAULT_NTH=1 \
+	    FAULT_REPORT="$count" "$POPFETCH" -f "$RC"
 	assert_failure 69
 	assert_output --partial "libcurl"
 	assert_output --partial "$AS_URL/token"

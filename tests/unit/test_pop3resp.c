@@ -133,6 +133,74 @@ test_scan(void)
 	    err.code == ERR_TEMP);
 }
 
+static const char	*known_uids[] = { "abc", "ghi" };
+
+static const char *
+known(void *arg, const char *uid)
+{
+	size_t	i;
+
+	(void)arg;
+	for (i = 0; i < sizeof known_uids / sizeof known_uids[0]; i++) {
+		if (strcmp(uid, known_uids[i]) == 0)
+			return (known_uids[i]);
+	}
+	return (NULL);
+}
+
+/*
+ * A UID the state already holds is pointed to, not copied; the others are
+ * the listing's own; a UID given twice is refused either way.
+ */
+static void
+test_scan_known(void)
+{
+	const char	*server = "+OK 3 30\r\n+OK\r\n1 abc\r\n2 def\r\n"
+			    "3 ghi\r\n.\r\n+OK\r\n1 10\r\n2 20\r\n3 30\r\n.\r\n";
+	const char	*dup = "+OK 2 20\r\n+OK\r\n1 ghi\r\n2 ghi\r\n.\r\n"
+			    "+OK\r\n1 10\r\n2 10\r\n.\r\n";
+	struct account	 acct;
+	struct pop3	 p;
+	struct pop3_msg	*msgs = NULL;
+	struct conn	*c;
+	struct error	 err;
+	u_int		 n = 0;
+	int		 in[2], out[2], pass;
+
+	memset(&acct, 0, sizeof acct);
+	acct.pipelining = PIPELINING_ON;
+	for (pass = 0; pass < 2; pass++) {
+		const char	*text = pass == 0 ? server : dup;
+
+		if (pipe(in) == -1 || pipe(out) == -1 ||
+		    write(in[1], text, strlen(text)) != (ssize_t)strlen(text)) {
+			CHECK(0);
+			return;
+		}
+		close(in[1]);
+		c = conn_new(in[0], out[1], 5, "the server");
+		pop3_init(&p, c, &acct);
+		err_clear(&err);
+		if (pass == 0) {
+			CHECK(pop3_scan(&p, &msgs, &n, known, NULL, &err) == 0);
+			if (msgs != NULL && n == 3) {
+				CHECK(msgs[1].uid == known_uids[0]);
+				CHECK_STR(msgs[2].uid, "def");
+				CHECK(msgs[3].uid == known_uids[1]);
+				CHECK(msgs[3].size == 30);
+			} else
+				CHECK(0);
+			pop3_scan_free(msgs);
+		} else {
+			CHECK(pop3_scan(&p, &msgs, &n, known, NULL, &err) == -1);
+			CHECK(err.code == ERR_PROTO);
+			CHECK(strstr(err.what, "same UID") != NULL);
+		}
+		conn_free(c);
+		close(out[0]);
+	}
+}
+
 static void
 test_long_line(void)
 {
@@ -156,6 +224,7 @@ main(void)
 	test_parse();
 	test_safe();
 	test_scan();
+	test_scan_known();
 	test_long_line();
 	return (TEST_DONE());
 }
