@@ -92,25 +92,35 @@ fill(void)
 	return (0);
 }
 
+/* Reads one line into line, without its LF; -1 at the end of input. */
+static int
+getline_status(char *line, size_t len)
+{
+	size_t	n = 0;
+
+	for (;;) {
+		if (off == have && fill() == -1)
+			return (-1);
+		if (buf[off] == '\n') {
+			off++;
+			break;
+		}
+		if (n < len - 1)
+			line[n++] = buf[off];
+		off++;
+	}
+	line[n] = '\0';
+	return (0);
+}
+
 /* Reads one status line; exits unless it is +OK. */
 static void
 status(void)
 {
 	char	line[512];
-	size_t	n = 0;
 
-	for (;;) {
-		if (off == have && fill() == -1)
-			return;
-		if (buf[off] == '\n') {
-			off++;
-			break;
-		}
-		if (n < sizeof line - 1)
-			line[n++] = buf[off];
-		off++;
-	}
-	line[n] = '\0';
+	if (getline_status(line, sizeof line) == -1)
+		return;
 	if (strncmp(line, "+OK", 3) != 0) {
 		fprintf(stderr, "floor: the server said: %s\n", line);
 		exit(1);
@@ -184,22 +194,10 @@ static long
 stat_count(void)
 {
 	char	line[512];
-	size_t	n = 0;
 	long	count;
 
-	for (;;) {
-		if (off == have)
-			fill();
-		if (buf[off] == '\n') {
-			off++;
-			break;
-		}
-		if (n < sizeof line - 1)
-			line[n++] = buf[off];
-		off++;
-	}
-	line[n] = '\0';
-	if (sscanf(line, "+OK %ld", &count) != 1 || count < 0)
+	if (getline_status(line, sizeof line) == -1 ||
+	    sscanf(line, "+OK %ld", &count) != 1 || count < 0)
 		die("STAT: no count");
 	return (count);
 }
