@@ -28,9 +28,6 @@
 
 #define MAILDIR_BUFSIZE		65536
 #define MAILDIR_HOST_MAX	128
-/* Tries at a fresh name when tmp/NAME exists, which should never happen. */
-#define MAILDIR_TRIES		8
-
 struct maildir {
 	const char	*path;
 	char		 host[MAILDIR_HOST_MAX];
@@ -38,7 +35,8 @@ struct maildir {
 	int		 newfd;
 	int		 curfd;
 
-	int		 fd;		/* tmp/name, -1 between messages */
+	int		 open;		/* a message is under way */
+	int		 fd;		/* tmp/name once made, else -1 */
 	int		 failed;	/* a write failed: only abort may follow */
 	char		 name[DELIVER_RECEIPT_MAX];
 	char		*buf;
@@ -150,51 +148,59 @@ maildir_begin(struct deliver *d, const struct deliver_msg *msg, char *receipt,
 	u_char		 rnd[8];
 	char		 hex[sizeof rnd * 2 + 1];
 	size_t		 i;
-	int		 n, try;
+	int		 n;
 
 	(void)msg;
-	if (md->fd != -1)
+	if (md->open)
 		return (err_set(err, ERR_SOFTWARE, "maildir: a message is "
 		    "already open in %s/tmp", md->path));
 
-	for (try = 0; try < MAILDIR_TRIES; try++) {
-		if (gettimeofday(&tv, NULL) == -1)
-			return (err_setsys(err, ERR_SOFTWARE,
-			    "gettimeofday"));
-		hex[0] = '\0';
-		if (gnutls_rnd(GNUTLS_RND_NONCE, rnd, sizeof rnd) == 0) {
-			for (i = 0; i < sizeof rnd; i++)
-				(void)snprintf(hex + i * 2, sizeof hex - i * 2,
-				    "%02x", rnd[i]);
-		}
-		md->count++;
-		n = snprintf(md->name, sizeof md->name,
-		    "%lld.M%ldP%ldQ%u%s%s.%s", (long long)tv.tv_sec,
-		    (long)tv.tv_usec, (long)getpid(), md->count,
-		    hex[0] != '\0' ? "R" : "", hex, md->host);
-		if (n < 0 || (size_t)n >= sizeof md->name || (size_t)n >= len)
-			return (err_set(err, ERR_SOFTWARE, "maildir: file "
-			    "name too long"));
-
-		md->fd = openat(md->tmpfd, md->name, O_WRONLY | O_CREAT |
-		    O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (md->fd != -1)
-			break;
-		if (errno != EEXIST) {
-			err_setsys(err, ERR_IO, "cannot create %s/tmp/%s",
-			    md->path, md->name);
-			deliver_hint(err, md->path, errno);
-			return (-1);
-		}
+	/*
+	 * Only the name now: the file is made at the first write, after the
+	 * engine wrote the name into the state journal, so that a kill
+	 * leaves no file in tmp/ that the next run does not know of.
+	 */
+	if (gettimeofday(&tv, NULL) == -1)
+		return (err_setsys(err, ERR_SOFTWARE, "gettimeofday"));
+	hex[0] = '\0';
+	if (gnutls_rnd(GNUTLS_RND_NONCE, rnd, sizeof rnd) == 0) {
+		for (i = 0; i < sizeof rnd; i++)
+			(void)snprintf(hex + i * 2, sizeof hex - i * 2, "%02x",
+			    rnd[i]);
 	}
-	if (md->fd == -1)
-		return (err_setsys(err, ERR_IO, "cannot create a unique file "
-		    "in %s/tmp", md->path));
+	md->count++;
+	n = snprintf(md->name, sizeof md->name, "%lld.M%ldP%ldQ%u%s%s.%s",
+	    (long long)tv.tv_sec, (long)tv.tv_usec, (long)getpid(), md->count,
+	    hex[0] != '\0' ? "R" : "", hex, md->host);
+	if (n < 0 || (size_t)n >= sizeof md->name || (size_t)n >= len)
+		return (err_set(err, ERR_SOFTWARE, "maildir: file name too "
+		    "long"));
 
+	md->open = 1;
+	md->fd = -1;
 	md->buflen = 0;
 	md->failed = 0;
 	/* Cannot truncate: the name's length was checked against len. */
 	(void)strlcpy(receipt, md->name, len);
+	return (0);
+}
+
+/*
+ * tmp/name, made at the first write.  The name is unique by time, process,
+ * count and 64 random bits; one that exists is not ours to overwrite.
+ */
+static int
+maildir_create(struct maildir *md, struct error *err)
+{
+	md->fd = openat(md->tmpfd, md->name, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (md->fd == -1) {
+		md->failed = 1;
+		err_setsys(err, ERR_IO, "cannot create %s/tmp/%s", md->path,
+		    md->name);
+		deliver_hint(err, md->path, errno);
+		return (-1);
+	}
 	return (0);
 }
 
@@ -204,6 +210,8 @@ maildir_flush(struct maildir *md, const char *buf, size_t len,
 {
 	ssize_t	n;
 
+	if (md->fd == -1 && maildir_create(md, err) == -1)
+		return (-1);
 	while (len > 0) {
 		n = write(md->fd, buf, len);
 		if (n == -1 && errno == EINTR)
@@ -229,7 +237,7 @@ maildir_write(struct deliver *d, const char *buf, size_t len,
 {
 	struct maildir	*md = d->priv;
 
-	if (md->fd == -1)
+	if (!md->open)
 		return (err_set(err, ERR_SOFTWARE, "maildir: write without "
 		    "an open message in %s", md->path));
 	if (md->failed)
@@ -255,6 +263,9 @@ maildir_abort(struct deliver *d)
 {
 	struct maildir	*md = d->priv;
 
+	if (!md->open)
+		return;
+	md->open = 0;
 	if (md->fd == -1)
 		return;
 	(void)close(md->fd);
@@ -269,7 +280,7 @@ maildir_commit(struct deliver *d, struct error *err)
 	struct maildir	*md = d->priv;
 	int		 fd;
 
-	if (md->fd == -1)
+	if (!md->open)
 		return (err_set(err, ERR_SOFTWARE, "maildir: commit without "
 		    "an open message in %s", md->path));
 	if (md->failed) {
@@ -278,12 +289,15 @@ maildir_commit(struct deliver *d, struct error *err)
 		goto fail;
 	}
 
-	if (maildir_flush(md, md->buf, md->buflen, err) == -1)
+	/* An empty message still gets its file. */
+	if ((md->fd == -1 && maildir_create(md, err) == -1) ||
+	    maildir_flush(md, md->buf, md->buflen, err) == -1)
 		goto fail;
 	md->buflen = 0;
 	/* Some file systems (NFS) report a failed write only at close. */
 	fd = md->fd;
 	md->fd = -1;
+	md->open = 0;
 	if (close(fd) == -1) {
 		err_setsys(err, ERR_IO, "cannot close %s/tmp/%s", md->path,
 		    md->name);

@@ -134,15 +134,24 @@ test_abort(struct deliver *d)
 {
 	struct deliver_msg	 msg = { 3, "uid3", 5 };
 	struct error		 err;
-	char			 receipt[DELIVER_RECEIPT_MAX];
+	char			 receipt[DELIVER_RECEIPT_MAX], *big;
+	size_t			 biglen = 1 << 20;
 
 	err_clear(&err);
 	CHECK(deliver_begin(d, &msg, receipt, sizeof receipt, &err) == 0);
-	CHECK(count_files("tmp") == 1);
+	/* The file is made at the first write, once the journal has it. */
+	CHECK(count_files("tmp") == 0);
 	CHECK(deliver_write(d, "abcde", 5, &err) == 0);
 	deliver_abort(d);
 	deliver_abort(d);
 	CHECK(count_files("tmp") == 0);
+	big = calloc(1, biglen);
+	CHECK(deliver_begin(d, &msg, receipt, sizeof receipt, &err) == 0);
+	CHECK(deliver_write(d, big, biglen, &err) == 0);
+	CHECK(count_files("tmp") == 1);
+	deliver_abort(d);
+	CHECK(count_files("tmp") == 0);
+	free(big);
 	CHECK(count_files("new") == 2);
 	CHECK(deliver_recover(d, receipt, &err) == 0);
 }
