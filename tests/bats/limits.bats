@@ -106,15 +106,7 @@ login_file() {
 expire() {
 	{
 		sc_login "$1"
-		echo "C: STAT"
-		echo "S: +OK 0 0"
-		echo "C: UIDL"
-		echo "S: +OK"
-		echo "S: ."
-		echo "C: LIST"
-		echo "S: +OK"
-		echo "S: ."
-		sc_quit
+		sc_empty
 	} >"$SC"
 	fake_start "$SC"
 	rc_fake f plain "keep $2" | rc_write
