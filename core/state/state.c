@@ -1,21 +1,36 @@
 /*
- * The seen-UID state of one mailbox.  The UIDs of the state file are kept as
- * the file has them, sorted: end to end in one arena with a small record
- * each, searched by bisection, about 35 bytes a UID where a tree node each
- * took 96 (100,000 UIDs: 3.4 MB instead of 9.6).  The UIDs first seen in
- * this run, a few, go into a red-black tree; the file is written back by
- * merging the two.
+ * The seen-UID state of one mailbox.  The state file is a sorted part and
+ * a short tail: the sorted part is kept as the file has it, end to end in
+ * one arena with a small record each, searched by bisection, about 35 bytes
+ * a UID where a tree node each took 96 (100,000 UIDs: 3.4 MB instead of
+ * 9.6).  The tail's UIDs and those first seen in this run, a few, go into a
+ * red-black tree.
  *
- * DIR/KEY.state is only ever replaced whole, so a damaged one means the disk
- * or a person damaged it: it is refused, never read as empty, since an empty
- * state would deliver every message on the server again.
+ * A save that only adds UIDs appends their lines to the file and syncs it:
+ * 10 lines, not the whole 2.8 MB of 100,000 UIDs.  Anything else (a UID
+ * dropped, a verdict changed, a first save, a tail grown past an eighth of
+ * the sorted part) writes the file anew, sorted, by merging the two: temp
+ * file, fsync, rename, fsync of the directory.
+ *
+ * An append cut short (kill -9, full disk, power cut) can leave a last line
+ * without its newline, maybe NUL bytes: it is ignored, and the next save
+ * cuts it off before appending.  Nothing is lost that way: the state is
+ * saved only after the deliveries it records are synced, and the journal
+ * that named them is removed only after the append was synced, so the next
+ * run recovers them from it (after a power cut the journal may be gone too,
+ * and then such a message is fetched again: a duplicate, never a loss).
+ * Any other damage means the disk or a person damaged the file: it is
+ * refused, never read as empty, since an empty state would deliver every
+ * message on the server again.
  */
+#include <sys/param.h>
 #include <sys/stat.h>
 #include <sys/tree.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +58,9 @@ state_key(const struct account *acct, char *buf, size_t len)
 
 #define STATE_HEADER	"popfetch-state 1"
 #define STATE_WBUF	65536
+#define STATE_RBUF	65536
+/* An append longer than this since the last rewrite: written anew. */
+#define STATE_TAIL_MIN	1024
 /* UID, tab, a 64-bit number, newline: room to spare. */
 #define STATE_LINE_MAX	(UID_MAX_LEN + 32)
 
@@ -59,6 +77,7 @@ struct state_uid {
 	RB_ENTRY(state_uid)	 entry;
 	const char		*uid;
 	struct state_rec	 r;		/* its off unused */
+	u_char			 infile;	/* a line of the file has it */
 };
 RB_HEAD(state_tree, state_uid);
 
@@ -79,9 +98,15 @@ struct state {
 	struct state_rec	*recs;		/* sorted by UID */
 	size_t			 nrecs;
 	size_t			 recsize;
-	int			 byoff;		/* and so by offset too */
-	struct state_tree	 uids;		/* UIDs new in this run */
+	struct state_tree	 uids;		/* the tail's, and new ones */
 	int			 dirty;
+
+	int			 fexists;	/* the state file is on disk */
+	off_t			 fsize;		/* to its last newline */
+	size_t			 fsorted;	/* lines of its sorted part */
+	size_t			 ftail;		/* lines after it */
+	size_t			 nnew;		/* tree UIDs not in it */
+	int			 rewrite;	/* a line of it must change */
 
 	struct state_entry	*pending;
 	size_t			 npending;
@@ -155,7 +180,7 @@ state_find(struct state *st, const char *uid)
 	 * found by its offset, with no string compared.  A file without
 	 * UIDs has no arena (NULL), and NULL + 0 is undefined.
 	 */
-	if (st->byoff && st->arena != NULL && uid >= st->arena &&
+	if (st->arena != NULL && uid >= st->arena &&
 	    uid < st->arena + st->arenalen) {
 		off = (size_t)(uid - st->arena);
 		while (lo < hi) {
@@ -192,7 +217,7 @@ state_find(struct state *st, const char *uid)
 }
 
 /* A UID not in the state yet, into the tree. */
-static struct state_rec *
+static struct state_uid *
 state_insert(struct state *st, const char *uid, time_t when)
 {
 	struct state_uid	*e;
@@ -207,7 +232,17 @@ state_insert(struct state *st, const char *uid, time_t when)
 		free(e);
 		return (NULL);
 	}
-	return (&e->r);
+	return (e);
+}
+
+/* Whether a line of the state file has r: every record of the arena does. */
+static int
+state_infile(const struct state *st, const struct state_rec *r)
+{
+	if (r >= st->recs && r < st->recs + st->nrecs)
+		return (1);
+	return (((const struct state_uid *)(const void *)((const char *)r -
+	    offsetof(struct state_uid, r)))->infile);
 }
 
 /* A UID of the file, at the end of the arena and of the records. */
@@ -239,14 +274,6 @@ state_append(struct state *st, const char *uid, time_t when, int doomed)
 }
 
 static int
-state_rec_cmp(const void *a, const void *b, void *arg)
-{
-	const struct state	*st = arg;
-
-	return (strcmp(state_rec_uid(st, a), state_rec_uid(st, b)));
-}
-
-static int
 state_corrupt(struct state *st, size_t line, const char *why,
     struct error *err)
 {
@@ -257,12 +284,29 @@ state_corrupt(struct state *st, size_t line, const char *why,
 	return (-1);
 }
 
+/* The fetch time: digits as written, else what strtonum takes. */
 static int
-state_load_line(struct state *st, char *line, size_t lineno, int *unsorted,
+state_load_when(const char *s, long long *when)
+{
+	const char	*errstr, *p;
+	long long	 v = 0;
+
+	for (p = s; *p >= '0' && *p <= '9' && p - s < 18; p++)
+		v = v * 10 + (*p - '0');
+	if (*p == '\0' && p != s) {
+		*when = v;
+		return (0);
+	}
+	*when = strtonum(s, 0, LLONG_MAX, &errstr);
+	return (errstr != NULL ? -1 : 0);
+}
+
+static int
+state_load_line(struct state *st, char *line, size_t lineno, int *intail,
     struct error *err)
 {
+	struct state_uid	*e;
 	char			*tab, *flag;
-	const char		*errstr;
 	long long		 when;
 	int			 doomed = 0, c;
 
@@ -279,92 +323,126 @@ state_load_line(struct state *st, char *line, size_t lineno, int *unsorted,
 			    err));
 		doomed = 1;
 	}
-	when = strtonum(tab + 1, 0, LLONG_MAX, &errstr);
-	if (errstr != NULL)
+	if (state_load_when(tab + 1, &when) == -1)
 		return (state_corrupt(st, lineno, "fetch time is not a "
 		    "number", err));
 	/*
-	 * The file is written sorted: a UID not after the last one is a
-	 * duplicate (equal) or an editor's work (sorted once loaded).
+	 * The sorted part ends at the first UID not after the one before
+	 * (equal: a duplicate).  From there on, the lines that saves
+	 * appended, or an editor's, go into the tree.
 	 */
-	if (st->nrecs > 0 && (c = strcmp(line, state_rec_uid(st,
+	if (!*intail && st->nrecs > 0 && (c = strcmp(line, state_rec_uid(st,
 	    &st->recs[st->nrecs - 1]))) <= 0) {
 		if (c == 0)
 			return (state_corrupt(st, lineno, "duplicate UID",
 			    err));
-		*unsorted = 1;
+		*intail = 1;
 	}
-	if (state_append(st, line, (time_t)when, doomed) == -1)
-		return (state_corrupt(st, lineno, "too many UIDs", err));
+	if (!*intail) {
+		if (state_append(st, line, (time_t)when, doomed) == -1)
+			return (state_corrupt(st, lineno, "too many UIDs",
+			    err));
+		return (0);
+	}
+	if (state_find(st, line) != NULL ||
+	    (e = state_insert(st, line, (time_t)when)) == NULL)
+		return (state_corrupt(st, lineno, "duplicate UID", err));
+	e->r.doomed = doomed;
+	e->infile = 1;
+	st->ftail++;
 	return (0);
 }
 
 static int
+state_load_one(struct state *st, char *line, size_t len, size_t lineno,
+    int *intail, struct error *err)
+{
+	/* As long whether or not a block's end fell in it. */
+	if (len > STATE_LINE_MAX)
+		return (state_corrupt(st, lineno, "line too long", err));
+	if (memchr(line, '\0', len) != NULL)
+		return (state_corrupt(st, lineno, "NUL byte", err));
+	line[len] = '\0';
+	if (lineno == 1) {
+		if (strcmp(line, STATE_HEADER) != 0)
+			return (state_corrupt(st, lineno, "not a popfetch "
+			    "state file of version 1", err));
+		return (0);
+	}
+	return (state_load_line(st, line, lineno, intail, err));
+}
+
+/*
+ * Read in 64 KiB blocks and split at each newline.  What follows the last
+ * newline is an append cut short, ignored (see the top of this file); a
+ * part of a line longer than any line is skipped, to be refused if a
+ * newline ends it.
+ */
+static int
 state_load(struct state *st, struct error *err)
 {
-	FILE	*fp;
-	char	*line = NULL;
-	size_t	 size = 0, lineno = 0, i;
-	ssize_t	 len;
-	int	 rv = -1, unsorted = 0;
+	char	*buf, *p, *nl, *end;
+	size_t	 have = 0, lineno = 0, size = STATE_RBUF + STATE_LINE_MAX;
+	off_t	 base = 0;		/* the file's offset of buf[0] */
+	ssize_t	 n;
+	int	 fd, rv = -1, intail = 0, skipping = 0;
 
-	if ((fp = fopen(st->path, "re")) == NULL) {
+	if ((fd = open(st->path, O_RDONLY | O_CLOEXEC)) == -1) {
 		if (errno == ENOENT)
 			return (0);
 		return (err_setsys(err, ERR_IO, "cannot open state file %s",
 		    st->path));
 	}
-	while ((len = getline(&line, &size, fp)) != -1) {
-		lineno++;
-		if (line[len - 1] != '\n') {
-			state_corrupt(st, lineno, "incomplete line", err);
+	buf = xmalloc(size);
+	for (;;) {
+		if ((n = read(fd, buf + have, size - have)) == -1) {
+			if (errno == EINTR)
+				continue;
+			err_setsys(err, ERR_IO, "cannot read state file %s",
+			    st->path);
 			goto out;
 		}
-		if (strlen(line) != (size_t)len) {
-			state_corrupt(st, lineno, "NUL byte", err);
-			goto out;
-		}
-		line[len - 1] = '\0';
-		if (lineno == 1) {
-			if (strcmp(line, STATE_HEADER) != 0) {
-				state_corrupt(st, lineno, "not a popfetch "
-				    "state file of version 1", err);
+		if (n == 0)
+			break;
+		have += (size_t)n;
+		end = buf + have;
+		for (p = buf; (nl = memchr(p, '\n', (size_t)(end - p))) !=
+		    NULL; p = nl + 1) {
+			lineno++;
+			if (skipping) {
+				state_corrupt(st, lineno, "line too long",
+				    err);
 				goto out;
 			}
-			continue;
+			if (state_load_one(st, p, (size_t)(nl - p), lineno,
+			    &intail, err) == -1)
+				goto out;
+			st->fsize = base + (nl + 1 - buf);
 		}
-		if (state_load_line(st, line, lineno, &unsorted, err) == -1)
-			goto out;
-	}
-	if (ferror(fp)) {
-		err_setsys(err, ERR_IO, "cannot read state file %s", st->path);
-		goto out;
+		base += p - buf;
+		have = (size_t)(end - p);
+		if (skipping || have > STATE_LINE_MAX) {
+			skipping = 1;
+			base += (off_t)have;
+			have = 0;
+		} else
+			memmove(buf, p, have);
 	}
 	if (lineno == 0) {
-		state_corrupt(st, 1, "empty file", err);
+		state_corrupt(st, 1, have > 0 || skipping ? "incomplete line" :
+		    "empty file", err);
 		goto out;
 	}
-	st->byoff = !unsorted;
-	if (unsorted) {
-		qsort_r(st->recs, st->nrecs, sizeof *st->recs, state_rec_cmp,
-		    st);
-		for (i = 1; i < st->nrecs; i++) {
-			if (state_rec_cmp(&st->recs[i - 1], &st->recs[i],
-			    st) == 0) {
-				err_set(err, ERR_IO, "state file %s is "
-				    "damaged: UID %s is there twice", st->path,
-				    state_rec_uid(st, &st->recs[i]));
-				err_hint(err, "delete one of its lines, or "
-				    "restore the file from a backup");
-				goto out;
-			}
-		}
-	}
+	if (have > 0 || skipping)
+		log_trace("state %s: an incomplete last line ignored",
+		    st->path);
+	st->fexists = 1;
+	st->fsorted = st->nrecs;
 	rv = 0;
 
 out:
-	free(line);
-	(void)fclose(fp);
+	free(buf);
+	(void)close(fd);
 	return (rv);
 }
 
@@ -515,26 +593,32 @@ state_mark(struct state *st, const char *uid, time_t when)
 		return;
 	}
 	/* Marked before: its first fetch time stays. */
-	if (state_find(st, uid) != NULL)
+	if (state_find(st, uid) != NULL ||
+	    state_insert(st, uid, when) == NULL)
 		return;
-	(void)state_insert(st, uid, when);
+	st->nnew++;
 	st->dirty = 1;
 }
 
 void
 state_doom(struct state *st, const char *uid, time_t when)
 {
-	struct state_rec	*e;
+	struct state_uid	*e;
+	struct state_rec	*r;
 
 	if (!uid_valid(uid)) {
 		log_warnx("state %s: invalid UID not recorded", st->path);
 		return;
 	}
-	if ((e = state_find(st, uid)) == NULL &&
-	    (e = state_insert(st, uid, when)) == NULL)
-		return;
-	if (!e->doomed) {
-		e->doomed = 1;
+	if ((r = state_find(st, uid)) == NULL) {
+		if ((e = state_insert(st, uid, when)) == NULL)
+			return;
+		st->nnew++;
+		r = &e->r;
+	} else if (!r->doomed && state_infile(st, r))
+		st->rewrite = 1;	/* its line changes */
+	if (!r->doomed) {
+		r->doomed = 1;
 		st->dirty = 1;
 	}
 }
@@ -566,11 +650,16 @@ state_retain(struct state *st, const char *const *uids, size_t n)
 		if (!st->recs[i].keep && !st->recs[i].gone) {
 			st->recs[i].gone = 1;
 			st->dirty = 1;
+			st->rewrite = 1;
 		}
 	}
 	RB_FOREACH_SAFE(e, state_tree, &st->uids, next) {
 		if (e->r.keep)
 			continue;
+		if (e->infile)
+			st->rewrite = 1;
+		else
+			st->nnew--;
 		RB_REMOVE(state_tree, &st->uids, e);
 		free(e);
 		st->dirty = 1;
@@ -683,15 +772,71 @@ state_write_all(int fd, const char *buf, size_t len)
 	return (0);
 }
 
+/* Lines of the state file, written through a buffer. */
+struct state_out {
+	int	 fd;
+	char	*buf;
+	size_t	 len;
+	off_t	 total;		/* bytes written */
+	size_t	 lines;
+};
+
+static void
+state_out_init(struct state_out *o, int fd)
+{
+	memset(o, 0, sizeof *o);
+	o->fd = fd;
+	o->buf = xmalloc(STATE_WBUF);
+}
+
 static int
-state_write(struct state *st, struct error *err)
+state_out_flush(struct state_out *o)
+{
+	if (state_write_all(o->fd, o->buf, o->len) == -1)
+		return (-1);
+	o->total += (off_t)o->len;
+	o->len = 0;
+	return (0);
+}
+
+/* -1 with errno set; a UID too long for a line never got past uid_valid. */
+static int
+state_out_line(struct state_out *o, const char *uid,
+    const struct state_rec *r)
+{
+	int	n;
+
+	if (STATE_WBUF - o->len < STATE_LINE_MAX && state_out_flush(o) == -1)
+		return (-1);
+	n = snprintf(o->buf + o->len, STATE_WBUF - o->len, "%s\t%lld%s\n",
+	    uid, (long long)r->when, r->doomed ? "\tD" : "");
+	if (n < 0 || (size_t)n >= STATE_WBUF - o->len) {
+		errno = EOVERFLOW;
+		return (-1);
+	}
+	o->len += (size_t)n;
+	o->lines++;
+	return (0);
+}
+
+static int
+state_write_error(struct state *st, const char *path, struct error *err)
+{
+	err_setsys(err, ERR_IO, "cannot write %s", path);
+	if (errno == ENOSPC || errno == EDQUOT)
+		err_hint(err, "free some space in %s", st->dir);
+	return (-1);
+}
+
+/* The whole state, sorted, into the temp file. */
+static int
+state_write(struct state *st, struct state_out *o, struct error *err)
 {
 	struct state_uid	*e;
 	struct state_rec	*r;
 	const char		*uid;
-	char			*buf;
-	size_t			 len, i = 0;
-	int			 fd, n;
+	size_t			 i = 0;
+	int			 fd;
 
 	if (unlink(st->tmppath) == -1 && errno != ENOENT)
 		return (err_setsys(err, ERR_IO, "cannot remove %s",
@@ -701,11 +846,11 @@ state_write(struct state *st, struct error *err)
 	if (fd == -1)
 		return (err_setsys(err, ERR_IO, "cannot create %s",
 		    st->tmppath));
-	buf = xmalloc(STATE_WBUF);
+	state_out_init(o, fd);
 
-	n = snprintf(buf, STATE_WBUF, "%s\n", STATE_HEADER);
-	len = (size_t)n;
-	/* The file's UIDs and the new ones, merged in order. */
+	o->len = strlen(STATE_HEADER "\n");
+	memcpy(o->buf, STATE_HEADER "\n", o->len);
+	/* The file's UIDs and the tree's, merged in order. */
 	e = RB_MIN(state_tree, &st->uids);
 	for (;;) {
 		while (i < st->nrecs && st->recs[i].gone)
@@ -720,55 +865,40 @@ state_write(struct state *st, struct error *err)
 			e = RB_NEXT(state_tree, &st->uids, e);
 		} else
 			break;
-		if (STATE_WBUF - len < STATE_LINE_MAX) {
-			if (state_write_all(fd, buf, len) == -1)
-				goto fail_sys;
-			len = 0;
-		}
-		n = snprintf(buf + len, STATE_WBUF - len, "%s\t%lld%s\n",
-		    uid, (long long)r->when, r->doomed ? "\tD" : "");
-		if (n < 0 || (size_t)n >= STATE_WBUF - len) {
-			err_set(err, ERR_SOFTWARE, "state file %s: line too "
-			    "long", st->tmppath);
+		if (state_out_line(o, uid, r) == -1)
 			goto fail;
-		}
-		len += (size_t)n;
 	}
-	if (state_write_all(fd, buf, len) == -1 || fsync(fd) == -1)
-		goto fail_sys;
-	free(buf);
-	buf = NULL;
+	if (state_out_flush(o) == -1 || fsync(fd) == -1)
+		goto fail;
+	free(o->buf);
+	o->buf = NULL;
 	if (close(fd) == -1) {
 		fd = -1;
-		goto fail_sys;
+		goto fail;
 	}
 	return (0);
 
-fail_sys:
-	err_setsys(err, ERR_IO, "cannot write %s", st->tmppath);
-	if (errno == ENOSPC || errno == EDQUOT)
-		err_hint(err, "free some space in %s", st->dir);
 fail:
-	free(buf);
+	state_write_error(st, st->tmppath, err);
+	free(o->buf);
+	o->buf = NULL;
 	if (fd != -1)
 		(void)close(fd);
 	(void)unlink(st->tmppath);
 	return (-1);
 }
 
-/*
- * Call this between deliveries, never during one: it empties the journal,
- * which must still announce a delivery that is under way.
- */
-int
-state_save(struct state *st, struct error *err)
+/* The state file written anew: temp file, fsync, rename, directory fsync. */
+static int
+state_rewrite(struct state *st, struct error *err)
 {
-	int	dfd;
+	struct state_out	 o;
+	struct state_uid	*e;
+	int			 dfd;
 
-	if (!st->dirty && !st->jexists)
-		return (0);
-
-	if (state_write(st, err) == -1)
+	/* Until it is done, a later save must not append to either file. */
+	st->rewrite = 1;
+	if (state_write(st, &o, err) == -1)
 		return (-1);
 	if (rename(st->tmppath, st->path) == -1) {
 		err_setsys(err, ERR_IO, "cannot rename %s to %s", st->tmppath,
@@ -786,6 +916,102 @@ state_save(struct state *st, struct error *err)
 		return (-1);
 	}
 	(void)close(dfd);
+
+	RB_FOREACH(e, state_tree, &st->uids)
+		e->infile = 1;
+	st->fexists = 1;
+	st->fsize = o.total;
+	st->fsorted = o.lines;
+	st->ftail = 0;
+	st->nnew = 0;
+	st->rewrite = 0;
+	return (0);
+}
+
+/*
+ * The lines of the UIDs new since the load or the last save, appended and
+ * synced.  A file gone or shorter than this run left it is not one to
+ * extend: 1, to write it anew.  Bytes past its last newline (an append cut
+ * short, or one whose undoing failed) are cut off first.
+ */
+static int
+state_append_new(struct state *st, struct error *err)
+{
+	struct state_out	 o;
+	struct state_uid	*e;
+	struct stat		 sb;
+	int			 fd, rv = -1, saved;
+
+	fd = open(st->path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1) {
+		if (errno == ENOENT)
+			return (1);
+		return (err_setsys(err, ERR_IO, "cannot open state file %s",
+		    st->path));
+	}
+	if (fstat(fd, &sb) == -1) {
+		err_setsys(err, ERR_IO, "cannot stat state file %s",
+		    st->path);
+		(void)close(fd);
+		return (-1);
+	}
+	if (sb.st_size < st->fsize) {
+		(void)close(fd);
+		return (1);
+	}
+	state_out_init(&o, fd);
+	if (sb.st_size > st->fsize && ftruncate(fd, st->fsize) == -1)
+		goto fail;
+	RB_FOREACH(e, state_tree, &st->uids) {
+		if (!e->infile && state_out_line(&o, e->uid, &e->r) == -1)
+			goto fail;
+	}
+	if (state_out_flush(&o) == -1 || fsync(fd) == -1)
+		goto fail;
+
+	RB_FOREACH(e, state_tree, &st->uids)
+		e->infile = 1;
+	st->fsize += o.total;
+	st->ftail += st->nnew;
+	st->nnew = 0;
+	rv = 0;
+	goto out;
+
+fail:
+	/* The file as it was; if even this fails, the loader copes. */
+	saved = errno;
+	(void)ftruncate(fd, st->fsize);
+	errno = saved;
+	state_write_error(st, st->path, err);
+out:
+	free(o.buf);
+	(void)close(fd);
+	return (rv);
+}
+
+/*
+ * Call this between deliveries, never during one: it empties the journal,
+ * which must still announce a delivery that is under way.
+ */
+int
+state_save(struct state *st, struct error *err)
+{
+	int	r = 1;
+
+	if (!st->dirty && !st->jexists)
+		return (0);
+
+	/* A tail of at most an eighth keeps the file mostly sorted. */
+	if (st->fexists && !st->rewrite) {
+		if (st->nnew == 0)
+			r = 0;
+		else if (st->ftail + st->nnew <= MAX(STATE_TAIL_MIN,
+		    st->fsorted / 8) &&
+		    (r = state_append_new(st, err)) == -1)
+			return (-1);
+	}
+	if (r == 1 && state_rewrite(st, err) == -1)
+		return (-1);
 	st->dirty = 0;
 
 	/*

@@ -278,6 +278,8 @@ test_corrupt_one(const char *text, const char *where)
 	CHECK(err.code == ERR_IO);
 	CHECK(strstr(err.what, file("bad@h:1", ".state")) != NULL);
 	CHECK(strstr(err.what, where) != NULL);
+	if (strstr(err.what, where) == NULL)
+		fprintf(stderr, "%s\n", err.what);
 	CHECK(err.hint[0] != '\0');
 	state_close(st);
 }
@@ -290,7 +292,7 @@ test_corrupt(void)
 	test_corrupt_one("popfetch-state 1\na\t1\nb 2\n", "line 3");
 	test_corrupt_one("popfetch-state 1\na\t1\nb\tx\n", "line 3");
 	test_corrupt_one("popfetch-state 1\na\t1\na\t2\n", "line 3");
-	test_corrupt_one("popfetch-state 1\na\t1\nb\t2", "line 3");
+	test_corrupt_one("popfetch-state 1", "line 1: incomplete line");
 	test_corrupt_one("popfetch-state 1\n\t1\n", "line 2");
 	test_corrupt_one("popfetch-state 1\na\t-1\n", "line 2");
 }
@@ -370,7 +372,7 @@ test_sorted(void)
 	st = state_open(dir, "sort@h:1", &err);
 	CHECK(st == NULL);
 	CHECK(err.code == ERR_IO);
-	CHECK(strstr(err.what, "UID b is there twice") != NULL);
+	CHECK(strstr(err.what, "line 4: duplicate UID") != NULL);
 	state_close(st);
 }
 
@@ -412,6 +414,18 @@ test_known(void)
 	state_close(st);
 }
 
+static ino_t
+file_ino(const char *path, off_t *size)
+{
+	struct stat	sb;
+
+	if (stat(path, &sb) == -1)
+		return (0);
+	if (size != NULL)
+		*size = sb.st_size;
+	return (sb.st_ino);
+}
+
 static void
 test_many(void)
 {
@@ -422,7 +436,9 @@ test_many(void)
 	int		 i, seen = 0;
 	time_t		 when;
 	struct rlimit	 old, rl;
-	char		 tmp[PATH_MAX];
+	char		 tmp[PATH_MAX], path[PATH_MAX];
+	ino_t		 ino;
+	off_t		 size = 0, after = 0;
 
 	snprintf(tmp, sizeof tmp, "%s/.many@h:995.state.tmp", dir);
 
@@ -455,7 +471,12 @@ test_many(void)
 	/* Generous, for sanitizer builds: a plain build takes ~0.1 s. */
 	CHECK(t1 - t0 < 5.0);
 
-	/* A full disk while saving leaves the old state whole. */
+	/*
+	 * A full disk while saving leaves the old state whole: the append
+	 * is cut off again.
+	 */
+	snprintf(path, sizeof path, "%s/many@h:995.state", dir);
+	ino = file_ino(path, &size);
 	signal(SIGXFSZ, SIG_IGN);
 	CHECK(getrlimit(RLIMIT_FSIZE, &old) == 0);
 	rl = old;
@@ -467,6 +488,7 @@ test_many(void)
 	CHECK(strstr(err.what, "File too large") != NULL);
 	CHECK(setrlimit(RLIMIT_FSIZE, &old) == 0);
 	CHECK(access(tmp, F_OK) == -1);
+	CHECK(file_ino(path, &after) == ino && after == size);
 	state_close(st);
 
 	st = state_open(dir, "many@h:995", &err);
@@ -519,6 +541,278 @@ test_kill(void)
 	CHECK_STR(c.uid[0], "k1");
 	CHECK_STR(c.receipt[0], "1700000000.M9P9Q1.host");
 	state_close(st);
+}
+
+static char *
+slurp(const char *path)
+{
+	static char	buf[1 << 20];
+	FILE		*fp;
+	size_t		 n;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return (NULL);
+	n = fread(buf, 1, sizeof buf - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	return (buf);
+}
+
+static struct state *
+open_key(const char *key)
+{
+	struct state	*st;
+	struct error	 err;
+
+	err_clear(&err);
+	if ((st = state_open(dir, key, &err)) == NULL)
+		fprintf(stderr, "state_open %s: %s\n", key, err.what);
+	return (st);
+}
+
+static int
+save(struct state *st)
+{
+	struct error	 err;
+
+	err_clear(&err);
+	if (state_save(st, &err) == -1) {
+		fprintf(stderr, "state_save: %s\n", err.what);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * A save that only adds UIDs appends their lines to the same file; a second
+ * save in the same run appends only what is new since the first.
+ */
+static void
+test_append(void)
+{
+	struct state	*st;
+	time_t		 when;
+	ino_t		 ino;
+	const char	*path = file("app@h:1", ".state"), *keep[] = {
+	    "a", "c", "aa", "z", "m", "n" };
+	char		 expect[512];
+
+	if ((st = open_key("app@h:1")) == NULL)
+		return;
+	state_mark(st, "a", 1);
+	state_mark(st, "b", 2);
+	state_mark(st, "c", 3);
+	CHECK(save(st) == 0);
+	state_close(st);
+	ino = file_ino(path, NULL);
+	CHECK_STR(slurp(path), "popfetch-state 1\na\t1\nb\t2\nc\t3\n");
+
+	if ((st = open_key("app@h:1")) == NULL)
+		return;
+	state_mark(st, "z", 26);
+	state_mark(st, "aa", 10);
+	state_mark(st, "a", 99);
+	CHECK(save(st) == 0);
+	CHECK(file_ino(path, NULL) == ino);
+	CHECK_STR(slurp(path), "popfetch-state 1\na\t1\nb\t2\nc\t3\n"
+	    "aa\t10\nz\t26\n");
+	state_mark(st, "m", 13);
+	CHECK(save(st) == 0);
+	CHECK(save(st) == 0);	/* nothing new: nothing written */
+	CHECK(file_ino(path, NULL) == ino);
+	snprintf(expect, sizeof expect, "popfetch-state 1\na\t1\nb\t2\nc\t3\n"
+	    "aa\t10\nz\t26\nm\t13\n");
+	CHECK_STR(slurp(path), expect);
+	/* A verdict on a new UID is a new line too. */
+	state_doom(st, "n", 14);
+	CHECK(save(st) == 0);
+	CHECK(file_ino(path, NULL) == ino);
+	strlcat(expect, "n\t14\tD\n", sizeof expect);
+	CHECK_STR(slurp(path), expect);
+	state_close(st);
+
+	/* The tail loads, with its times and verdicts. */
+	if ((st = open_key("app@h:1")) == NULL)
+		return;
+	CHECK(state_seen(st, "aa", &when) == 1 && when == 10);
+	CHECK(state_seen(st, "z", &when) == 1 && when == 26);
+	CHECK(state_seen(st, "m", &when) == 1 && when == 13);
+	CHECK(state_seen(st, "a", &when) == 1 && when == 1);
+	CHECK(state_doomed(st, "n") == 1 && state_doomed(st, "m") == 0);
+	CHECK(state_known(st, "b") != NULL);
+	/* Loaded from the tail: never appended again. */
+	state_mark(st, "zz", 27);
+	CHECK(save(st) == 0);
+	CHECK(file_ino(path, NULL) == ino);
+	strlcat(expect, "zz\t27\n", sizeof expect);
+	CHECK_STR(slurp(path), expect);
+
+	/* One dropped: written anew, sorted, without it. */
+	state_retain(st, keep, 6);
+	CHECK(save(st) == 0);
+	CHECK(file_ino(path, NULL) != ino);
+	CHECK_STR(slurp(path), "popfetch-state 1\na\t1\naa\t10\nc\t3\n"
+	    "m\t13\nn\t14\tD\nz\t26\n");
+	/* Then appended to again, the tree's UIDs now in the sorted part. */
+	ino = file_ino(path, NULL);
+	state_mark(st, "b", 30);
+	CHECK(save(st) == 0);
+	CHECK(file_ino(path, NULL) == ino);
+	CHECK_STR(slurp(path), "popfetch-state 1\na\t1\naa\t10\nc\t3\n"
+	    "m\t13\nn\t14\tD\nz\t26\nb\t30\n");
+	/* A verdict on a UID of the file changes its line: written anew. */
+	state_doom(st, "m", 1);
+	CHECK(save(st) == 0);
+	CHECK(file_ino(path, NULL) != ino);
+	CHECK_STR(slurp(path), "popfetch-state 1\na\t1\naa\t10\nb\t30\n"
+	    "c\t3\nm\t13\tD\nn\t14\tD\nz\t26\n");
+	state_close(st);
+}
+
+/* A UID of the tail also in the sorted part, or twice in the tail. */
+static void
+test_tail_damage(void)
+{
+	test_corrupt_one("popfetch-state 1\na\t1\nc\t3\nb\t2\na\t5\n",
+	    "line 5: duplicate UID");
+	test_corrupt_one("popfetch-state 1\na\t1\nc\t3\nb\t2\nb\t5\n",
+	    "line 5: duplicate UID");
+	test_corrupt_one("popfetch-state 1\na\t1\nc\t3\nb\t2\nd\tx\nb\t",
+	    "line 5: fetch time");
+	test_corrupt_one("popfetch-state 1\na\t1\nc\t3\nb\t2\tE\n",
+	    "line 4: unknown flag");
+}
+
+/* torn KEY TAIL LEN: a state file whose last line was cut short. */
+static void
+torn(const char *key, const char *tail, size_t len)
+{
+	struct state	*st;
+	time_t		 when;
+	FILE		*fp;
+	const char	*path = file(key, ".state");
+	const char	*good = "popfetch-state 1\na\t1\nc\t3\nb\t2\n";
+	char		 expect[256];
+	ino_t		 ino;
+
+	if ((fp = fopen(path, "w")) == NULL)
+		return;
+	fputs(good, fp);
+	fwrite(tail, 1, len, fp);
+	fclose(fp);
+	ino = file_ino(path, NULL);
+	if ((st = open_key(key)) == NULL) {
+		CHECK(0);
+		return;
+	}
+	CHECK(state_seen(st, "b", &when) == 1 && when == 2);
+	CHECK(state_seen(st, "d", NULL) == 0);
+	CHECK(state_seen(st, "dd", NULL) == 0);
+	/* Nothing new: the torn line stays, harmless. */
+	CHECK(save(st) == 0);
+	CHECK(file_ino(path, NULL) == ino);
+	state_mark(st, "e", 5);
+	CHECK(save(st) == 0);
+	CHECK(file_ino(path, NULL) == ino);
+	snprintf(expect, sizeof expect, "%se\t5\n", good);
+	CHECK_STR(slurp(path), expect);
+	state_close(st);
+	if ((st = open_key(key)) == NULL) {
+		CHECK(0);
+		return;
+	}
+	CHECK(state_seen(st, "e", &when) == 1 && when == 5);
+	state_close(st);
+}
+
+/* An append cut short: its last line is ignored, then cut off. */
+static void
+test_torn(void)
+{
+	static char	zeros[70000];
+	struct error	err;
+	FILE		*fp;
+
+	torn("torn1@h:1", "d\t", 2);
+	torn("torn2@h:1", "dd", 2);
+	torn("torn3@h:1", "d\t4\0\0\0", 6);
+	torn("torn4@h:1", zeros, sizeof zeros);
+	/* A line too long for any UID, ended: damage. */
+	memset(zeros, 'x', sizeof zeros - 1);
+	zeros[sizeof zeros - 1] = '\n';
+	put_file(file("long@h:1", ".state"), "popfetch-state 1\na\t1\n", 0);
+	put_file(file("long@h:1", ".state"), zeros, 1);
+	test_corrupt_one(slurp(file("long@h:1", ".state")),
+	    "line 3: line too long");
+	/* A NUL byte in a line that a newline ends: damage. */
+	if ((fp = fopen(file("nul@h:1", ".state"), "w")) != NULL) {
+		fwrite("popfetch-state 1\na\t1\nb\0\t2\nc\t3\n", 1, 31, fp);
+		fclose(fp);
+		err_clear(&err);
+		CHECK(state_open(dir, "nul@h:1", &err) == NULL);
+		CHECK(strstr(err.what, "line 3: NUL byte") != NULL);
+	}
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return (strcmp(*(char *const *)a, *(char *const *)b));
+}
+
+/*
+ * The tail grows by appends until it would pass max(1024 lines, an eighth
+ * of the sorted part); then the file is written anew, as one save of
+ * everything would write it.
+ */
+static void
+test_compact(void)
+{
+	struct state	*st;
+	const char	*path = file("compact@h:1", ".state");
+	char		*uids[4000], *text, line[64];
+	size_t		 n = 0, i, len = 0;
+	int		 round;
+	ino_t		 ino;
+	off_t		 size = 0, before = 0;
+
+	if ((st = open_key("compact@h:1")) == NULL)
+		return;
+	for (; n < 2000; n++) {
+		xasprintf(&uids[n], "%08x", (u_int)n * 2654435761u);
+		state_mark(st, uids[n], 1000);
+	}
+	CHECK(save(st) == 0);
+	state_close(st);
+	ino = file_ino(path, &before);
+	for (round = 1; round <= 11; round++) {
+		if ((st = open_key("compact@h:1")) == NULL)
+			return;
+		for (i = 0; i < 100; i++, n++) {
+			xasprintf(&uids[n], "%08x", (u_int)n * 2654435761u);
+			state_mark(st, uids[n], 1000);
+		}
+		CHECK(save(st) == 0);
+		state_close(st);
+		if (round <= 10) {
+			/* 1000 lines in the tail: still appended. */
+			CHECK(file_ino(path, &size) == ino);
+			CHECK(size == before + 100 * 14);
+			before = size;
+		} else
+			CHECK(file_ino(path, NULL) != ino);
+	}
+	qsort(uids, n, sizeof uids[0], cmp_str);
+	text = xmalloc(n * 16 + 32);
+	len = strlcpy(text, "popfetch-state 1\n", n * 16 + 32);
+	for (i = 0; i < n; i++) {
+		snprintf(line, sizeof line, "%s\t1000\n", uids[i]);
+		len = strlcat(text, line, n * 16 + 32);
+		free(uids[i]);
+	}
+	CHECK(len < n * 16 + 32);
+	CHECK_STR(slurp(path), text);
+	free(text);
 }
 
 static void
@@ -588,6 +882,10 @@ main(void)
 	test_known();
 	test_many();
 	test_kill();
+	test_append();
+	test_tail_damage();
+	test_torn();
+	test_compact();
 	test_lock();
 
 	nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
