@@ -217,6 +217,67 @@ kill_sweep() {
 	    .login
 }
 
+# kept_then_more: with keep on, a first run fetches the three messages and
+# leaves the state file (copied to state.before); then three more arrive,
+# all six in $BATS_TEST_TMPDIR/six.
+kept_then_more() {
+	rc_dovecot dv plain "keep on" | rc_write
+	fresh
+	pf
+	assert_success
+	STATE=$(echo "$STATE_DIR"/*.state)
+	JOURNAL=${STATE%.state}.journal
+	cp "$STATE" "$BATS_TEST_TMPDIR/state.before"
+	mkdir "$BATS_TEST_TMPDIR/more" "$BATS_TEST_TMPDIR/six"
+	local i
+	for i in 1 2 3; do
+		printf 'From: more@example.org\nSubject: more %d\n\nbody %d\n' \
+		    "$i" "$i" >"$BATS_TEST_TMPDIR/more/m$i.eml"
+	done
+	dovecot_add_dir "$BATS_TEST_TMPDIR/more"
+	cp "$THREE"/* "$BATS_TEST_TMPDIR/more"/* "$BATS_TEST_TMPDIR/six/"
+}
+
+# The state file holds the header and each of the six UIDs once.
+assert_state_six() {
+	assert_equal "$(sed 1d "$STATE" | cut -f1 | sort -u | wc -l)" 6
+	assert_equal "$(wc -l <"$STATE")" 7
+}
+
+@test "the append to the state file failing after delivery: 74, the state file as it was, the journal left; the next run delivers nothing twice" {
+	kept_then_more
+	FAULT_PATH=$STATE FAULT_SKIP=.tmp FAULT_CALLS=write faulted 1 ENOSPC
+	assert_failure 74
+	assert_output --partial "free some space in $STATE_DIR"
+	cmp "$BATS_TEST_TMPDIR/state.before" "$STATE"
+	[[ -s $JOURNAL ]] || fail "the journal is gone"
+	MAILDIR_ALLOW_TMP=0 assert_maildir_equals "$BATS_TEST_TMPDIR/six"
+	pf
+	assert_success
+	assert_maildir_equals "$BATS_TEST_TMPDIR/six"
+	assert_state_six
+	[[ ! -e $JOURNAL ]] || fail "the journal is still there"
+	pf
+	assert_success
+	assert_maildir_equals "$BATS_TEST_TMPDIR/six"
+}
+
+@test "a state file whose last line was cut short: no error, nothing fetched twice, the line cut off" {
+	kept_then_more
+	printf 'half-a-u' >>"$STATE"
+	pf
+	assert_success
+	assert_maildir_equals "$BATS_TEST_TMPDIR/six"
+	assert_state_six
+	[[ $(tail -c 1 "$STATE") == "" ]] || fail "the last line has no newline"
+	cmp -n "$(stat -c %s "$BATS_TEST_TMPDIR/state.before")" \
+	    "$BATS_TEST_TMPDIR/state.before" "$STATE" ||
+	    fail "the lines before the append changed"
+	pf
+	assert_success
+	assert_maildir_equals "$BATS_TEST_TMPDIR/six"
+}
+
 @test "a short write to the mbox, then an error: rolled back" {
 	rc_dovecot dv plain "delivery mbox $MBOX" | rc_write
 	fresh
