@@ -814,8 +814,9 @@ fetch_account(const struct account *acct, const struct fetch_opts *opts,
 		goto out;
 	}
 	/*
-	 * -s only reads the state, which is replaced whole by rename, so it
-	 * takes no lock and never holds up a run that fetches.
+	 * -s only reads the state, which is replaced by rename or appended
+	 * to (a last line not yet whole is ignored), so it takes no lock and
+	 * never holds up a run that fetches.
 	 */
 	if (!opts->status && (lockfd = lock_acquire(acct->state_dir, key,
 	    FETCH_LOCK_WAIT, err)) == -1)

@@ -310,11 +310,17 @@ state_load_line(struct state *st, char *line, size_t lineno, int *intail,
 	long long		 when;
 	int			 doomed = 0, c;
 
-	if ((tab = strchr(line, '\t')) == NULL)
-		return (state_corrupt(st, lineno, "no tab", err));
-	*tab = '\0';
-	if (!uid_valid(line))
+	/* The UID's bytes checked as uid_valid does, in the one pass. */
+	for (tab = line; *tab > 0x20 && *tab < 0x7f; tab++)
+		;
+	if (*tab != '\t') {
+		if (strchr(tab, '\t') == NULL)
+			return (state_corrupt(st, lineno, "no tab", err));
 		return (state_corrupt(st, lineno, "not a valid UID", err));
+	}
+	if (tab == line || tab - line > UID_MAX_LEN)
+		return (state_corrupt(st, lineno, "not a valid UID", err));
+	*tab = '\0';
 	/* An optional third field: D, a message to delete unfetched. */
 	if ((flag = strchr(tab + 1, '\t')) != NULL) {
 		*flag++ = '\0';

@@ -2,9 +2,11 @@
  * Seen-UID state of one mailbox (user@host:port): which UIDs were delivered,
  * and when each was first fetched.
  *
- * On disk: the state file, replaced whole (temp file, fsync, rename, fsync of
- * the directory) by state_save(), and a journal beside it to which
- * state_journal() appends a line with write() before each delivery starts.
+ * On disk: the state file, to which state_save() appends the lines of new
+ * UIDs and syncs it, or which it replaces whole (temp file, fsync, rename,
+ * fsync of the directory) when a line must change; and a journal beside it,
+ * to which state_journal() appends a line with write() before each delivery
+ * starts.
  * The journal survives a kill -9 of popfetch; the next state_open() hands its
  * entries to the caller as pending, to be checked with deliver_recover().
  */

@@ -4,7 +4,7 @@
  * is the state file, the rest the journal.  Loading and walking the pending
  * entries must never go out of bounds; a state that loaded, with its
  * pending UIDs marked, must save and load again holding them, with the
- * journal emptied.
+ * journal emptied; and once more after a UID is appended.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -137,7 +137,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!state_seen(again, fuzz_uids[i], NULL))
 			abort();
 	}
-	state_close(again);
 	state_close(st);
+	/*
+	 * One more UID, appended past whatever tail the file has (a torn
+	 * last line is cut off first): the file loads a third time, with
+	 * no line twice, holding it and the pending ones.
+	 */
+	state_mark(again, "~fuzz", 2);
+	if (state_save(again, &e) == -1)
+		abort();
+	state_close(again);
+	if ((again = state_open(fuzz_dir, FUZZ_KEY, &e)) == NULL)
+		abort();
+	if (!state_seen(again, "~fuzz", NULL))
+		abort();
+	for (i = 0; i < fuzz_nuids; i++) {
+		if (!state_seen(again, fuzz_uids[i], NULL))
+			abort();
+	}
+	state_close(again);
 	return (0);
 }
