@@ -244,9 +244,14 @@ assert_state_six() {
 	assert_equal "$(wc -l <"$STATE")" 7
 }
 
-@test "the append to the state file failing after delivery: 74, the state file as it was, the journal left; the next run delivers nothing twice" {
+# append_fails [SHORT]: the append of the three new UIDs to the state file
+# fails (after half of it was written, with SHORT): 74, the state file as it
+# was, the journal left; the next run delivers nothing twice.
+append_fails() {
 	kept_then_more
+	[[ -n ${1:-} ]] && export FAULT_SHORT=1
 	FAULT_PATH=$STATE FAULT_SKIP=.tmp FAULT_CALLS=write faulted 1 ENOSPC
+	unset FAULT_SHORT
 	assert_failure 74
 	assert_output --partial "free some space in $STATE_DIR"
 	cmp "$BATS_TEST_TMPDIR/state.before" "$STATE"
@@ -260,6 +265,38 @@ assert_state_six() {
 	pf
 	assert_success
 	assert_maildir_equals "$BATS_TEST_TMPDIR/six"
+}
+
+@test "the append to the state file failing after delivery: 74, the state file as it was, the journal left; the next run delivers nothing twice" {
+	append_fails
+}
+
+@test "a short write appending to the state file, then an error: cut off again, 74; the next run delivers nothing twice" {
+	append_fails 1
+}
+
+@test "kill -9 at each open, write and sync of an append to the state file: the next run delivers each message once" {
+	kept_then_more
+	cp -a "$MAILDIR" "$BATS_TEST_TMPDIR/maildir.before"
+	export FAULT_PATH=$STATE FAULT_SKIP=.tmp
+	export FAULT_CALLS=open,write,fsync,ftruncate
+	faulted 0 ENOSPC
+	assert_success
+	local total n
+	total=$(cat "$BATS_TEST_TMPDIR/count")
+	((total >= 3)) || fail "only $total calls on $STATE"
+	for ((n = 1; n <= total; n++)); do
+		rm -rf "$MAILDIR" "$JOURNAL"
+		cp -a "$BATS_TEST_TMPDIR/maildir.before" "$MAILDIR"
+		cp "$BATS_TEST_TMPDIR/state.before" "$STATE"
+		FAULT_KILL=1 faulted "$n" ENOSPC
+		assert_equal "$status" 137
+		pf
+		assert_success
+		assert_maildir_equals "$BATS_TEST_TMPDIR/six"
+		assert_state_six
+	done
+	unset FAULT_PATH FAULT_CALLS FAULT_SKIP
 }
 
 @test "a state file whose last line was cut short: no error, nothing fetched twice, the line cut off" {
