@@ -738,8 +738,9 @@ test_torn(void)
 	torn("torn3@h:1", "d\t4\0\0\0", 6);
 	torn("torn4@h:1", zeros, sizeof zeros);
 	/* A line too long for any UID, ended: damage. */
-	memset(zeros, 'x', sizeof zeros - 1);
-	zeros[sizeof zeros - 1] = '\n';
+	memset(zeros, 'x', sizeof zeros - 2);
+	zeros[sizeof zeros - 2] = '\n';
+	zeros[sizeof zeros - 1] = '\0';
 	put_file(file("long@h:1", ".state"), "popfetch-state 1\na\t1\n", 0);
 	put_file(file("long@h:1", ".state"), zeros, 1);
 	test_corrupt_one(slurp(file("long@h:1", ".state")),
