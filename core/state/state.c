@@ -1008,9 +1008,13 @@ state_save(struct state *st, struct error *err)
 	if (!st->dirty && !st->jexists)
 		return (0);
 
-	/* A tail of at most an eighth keeps the file mostly sorted. */
+	/*
+	 * A tail of at most an eighth keeps the file mostly sorted.  With
+	 * nothing new but a journal to remove, the lines an interrupted run
+	 * appended are synced first (an append of nothing).
+	 */
 	if (st->fexists && !st->rewrite) {
-		if (st->nnew == 0)
+		if (st->nnew == 0 && !st->jexists)
 			r = 0;
 		else if (st->ftail + st->nnew <= MAX(STATE_TAIL_MIN,
 		    st->fsorted / 8) &&

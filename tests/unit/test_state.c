@@ -730,6 +730,7 @@ static void
 test_torn(void)
 {
 	static char	zeros[70000];
+	struct state	*st;
 	struct error	err;
 	FILE		*fp;
 
@@ -737,6 +738,23 @@ test_torn(void)
 	torn("torn2@h:1", "dd", 2);
 	torn("torn3@h:1", "d\t4\0\0\0", 6);
 	torn("torn4@h:1", zeros, sizeof zeros);
+	/*
+	 * A journal of a run killed after its append: nothing new, but the
+	 * file is synced (an append of nothing) before the journal goes,
+	 * and its torn line cut off.
+	 */
+	put_file(file("torn5@h:1", ".state"), "popfetch-state 1\na\t1\n"
+	    "b\t2\nc\t", 0);
+	put_file(file("torn5@h:1", ".journal"), "P\tb\t1.M1P1.h\n", 0);
+	if ((st = open_key("torn5@h:1")) != NULL) {
+		state_mark(st, "b", 9);
+		CHECK(save(st) == 0);
+		CHECK(access(file("torn5@h:1", ".journal"), F_OK) == -1);
+		CHECK_STR(slurp(file("torn5@h:1", ".state")),
+		    "popfetch-state 1\na\t1\nb\t2\n");
+		state_close(st);
+	} else
+		CHECK(0);
 	/* A line too long for any UID, ended: damage. */
 	memset(zeros, 'x', sizeof zeros - 2);
 	zeros[sizeof zeros - 2] = '\n';
