@@ -46,14 +46,20 @@ state_key(const struct account *acct, char *buf, size_t len)
 /* UID, tab, a 64-bit number, newline: room to spare. */
 #define STATE_LINE_MAX	(UID_MAX_LEN + 32)
 
-/* What is known of a UID, in the arena's records and the tree alike. */
+/*
+ * What is known of a UID, in the arena's records and the tree alike: 8
+ * bytes.  A first fetch time past 2106 is kept as the last second before.
+ */
 struct state_rec {
-	time_t			 when;		/* first fetch */
-	uint32_t		 off;		/* of the UID in the arena */
-	u_char			 keep;		/* for state_retain */
-	u_char			 doomed;	/* delete on sight, unfetched */
-	u_char			 gone;		/* dropped by state_retain */
+	uint32_t		 when;		/* first fetch */
+	uint32_t		 off : 28;	/* of the UID in the arena */
+	uint32_t		 keep : 1;	/* claimed by the listing */
+	uint32_t		 doomed : 1;	/* delete on sight, unfetched */
+	uint32_t		 gone : 1;	/* dropped by state_retain */
 };
+
+/* Offsets in 28 bits: far above a million UIDs of 70 bytes. */
+#define STATE_ARENA_MAX		(1U << 28)
 
 struct state_uid {
 	RB_ENTRY(state_uid)	 entry;
@@ -137,6 +143,16 @@ state_path(char *buf, size_t len, const char *dir, const char *key,
 	return (state_path_make(buf, len, dir, "", key, suffix));
 }
 
+static uint32_t
+state_when(time_t t)
+{
+	if (t < 0)
+		return (0);
+	if ((unsigned long long)t > UINT32_MAX)
+		return (UINT32_MAX);
+	return ((uint32_t)t);
+}
+
 static const char *
 state_rec_uid(const struct state *st, const struct state_rec *r)
 {
@@ -202,7 +218,7 @@ state_insert(struct state *st, const char *uid, time_t when)
 	e = xcalloc(1, sizeof *e + len + 1);
 	memcpy(e + 1, uid, len + 1);
 	e->uid = (const char *)(e + 1);
-	e->r.when = when;
+	e->r.when = state_when(when);
 	if (RB_INSERT(state_tree, &st->uids, e) != NULL) {
 		free(e);
 		return (NULL);
@@ -217,7 +233,7 @@ state_append(struct state *st, const char *uid, time_t when, int doomed)
 	struct state_rec	*r;
 	size_t			 len = strlen(uid) + 1;
 
-	if (st->arenalen + len > UINT32_MAX)
+	if (st->arenalen + len > STATE_ARENA_MAX)
 		return (-1);
 	if (st->arenasize - st->arenalen < len) {
 		st->arena = xreallocarray(st->arena, 2, st->arenasize + len);
@@ -232,7 +248,7 @@ state_append(struct state *st, const char *uid, time_t when, int doomed)
 	r = &st->recs[st->nrecs++];
 	memset(r, 0, sizeof *r);
 	r->off = (uint32_t)st->arenalen;
-	r->when = when;
+	r->when = state_when(when);
 	r->doomed = doomed;
 	st->arenalen += len;
 	return (0);
@@ -494,16 +510,26 @@ state_seen(struct state *st, const char *uid, time_t *when)
 	return (1);
 }
 
-const char *
-state_known(struct state *st, const char *uid)
+uint32_t
+state_claim(struct state *st, const char *uid, int *dup)
 {
 	struct state_rec	*e;
 
-	/* Only the file's: a tree node may go at state_retain. */
-	if ((e = state_find(st, uid)) == NULL || e < st->recs ||
-	    e >= st->recs + st->nrecs)
-		return (NULL);
-	return (state_rec_uid(st, e));
+	*dup = 0;
+	if ((e = state_find(st, uid)) == NULL)
+		return (0);
+	*dup = e->keep;
+	e->keep = 1;
+	/* Only the file's have a handle: a tree node may go. */
+	if (e < st->recs || e >= st->recs + st->nrecs)
+		return (0);
+	return (e->off + 1);
+}
+
+const char *
+state_uid(struct state *st, uint32_t handle)
+{
+	return (st->arena + handle - 1);
 }
 
 void
@@ -550,18 +576,27 @@ state_doomed(struct state *st, const char *uid)
 void
 state_retain(struct state *st, const char *const *uids, size_t n)
 {
-	struct state_uid	*e, *next;
-	struct state_rec	*r;
+	struct state_uid	*e;
 	size_t			 i;
+	int			 dup;
 
 	for (i = 0; i < st->nrecs; i++)
 		st->recs[i].keep = 0;
 	RB_FOREACH(e, state_tree, &st->uids)
 		e->r.keep = 0;
 	for (i = 0; i < n; i++) {
-		if (uids[i] != NULL && (r = state_find(st, uids[i])) != NULL)
-			r->keep = 1;
+		if (uids[i] != NULL)
+			(void)state_claim(st, uids[i], &dup);
 	}
+	state_retain_claimed(st);
+}
+
+void
+state_retain_claimed(struct state *st)
+{
+	struct state_uid	*e, *next;
+	size_t			 i;
+
 	for (i = 0; i < st->nrecs; i++) {
 		if (!st->recs[i].keep && !st->recs[i].gone) {
 			st->recs[i].gone = 1;
