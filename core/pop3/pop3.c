@@ -392,20 +392,21 @@ pop3_number(char **s, long long max, long long *out)
 }
 
 /*
- * A message of the listing in 8 bytes (100,000 messages: 0.8 MB).  uid is
- * 0 until UIDL names it; then, with POP3_UID_STATE, a handle the state gave
- * (the state holds the UID), else the offset + 1 of the UID in the
- * listing's arena, where the others go end to end: a malloc per UID would
- * cost twice the memory and most of the time.  A size that does not fit
- * 32 bits is POP3_SIZE_BIG, the real one in big[].
+ * The listing holds 4 bytes a message (100,000 messages: 0.4 MB): with
+ * POP3_UID_STATE, a handle the state gave for a UID it holds, whose size
+ * is kept only when asked for (ksize); else the index + 1 of a message
+ * new to the state in news[], whose UID goes into the listing's arena, end
+ * to end with the others: a malloc per UID would cost twice the memory and
+ * most of the time.  0: UIDL has not named it yet.  A size that does not
+ * fit 32 bits is POP3_SIZE_BIG, the real one in big[].
  */
-struct pop3_item {
-	uint32_t		 uid;
-	uint32_t		 size;
-};
-
 #define POP3_UID_STATE		0x80000000U
 #define POP3_SIZE_BIG		UINT32_MAX
+
+struct pop3_new {
+	uint32_t		 off;		/* of its UID in arena, + 1 */
+	uint32_t		 size;
+};
 
 struct pop3_big {
 	u_int			 num;
@@ -414,8 +415,12 @@ struct pop3_big {
 
 struct pop3_list {
 	struct state		*state;
-	struct pop3_item	*items;		/* indexed from 1 */
+	uint32_t		*uids;		/* indexed from 1 */
 	u_int			 count;
+	uint32_t		*ksize;		/* of the state's, or NULL */
+	struct pop3_new		*news;
+	size_t			 nnews;
+	size_t			 newsize;
 	char			*arena;
 	size_t			 arenalen;
 	size_t			 arenasize;
@@ -454,7 +459,7 @@ pop3_uidl_line(void *arg, char *line, struct error *err)
 		    "(not 1-70 printable characters): \"%s\"",
 		    s->p->conn->peer, safe));
 	}
-	if (l->items[n].uid != 0)
+	if (l->uids[n] != 0)
 		return (err_set(err, ERR_PROTO, "%s sent two UIDs for "
 		    "message %lld", s->p->conn->peer, n));
 	/* Duplicates the state knows are caught here, the others later. */
@@ -464,7 +469,7 @@ pop3_uidl_line(void *arg, char *line, struct error *err)
 		return (err_set(err, ERR_PROTO, "%s gave the same UID to two "
 		    "messages: %s", s->p->conn->peer, line));
 	if (h != 0 && h < POP3_UID_STATE) {
-		l->items[n].uid = h | POP3_UID_STATE;
+		l->uids[n] = h | POP3_UID_STATE;
 		return (0);
 	}
 	len = strlen(line) + 1;
@@ -472,9 +477,15 @@ pop3_uidl_line(void *arg, char *line, struct error *err)
 		l->arena = xreallocarray(l->arena, 2, l->arenasize + len);
 		l->arenasize = 2 * (l->arenasize + len);
 	}
+	if (l->nnews == l->newsize) {
+		l->newsize = l->newsize == 0 ? 64 : 2 * l->newsize;
+		l->news = xreallocarray(l->news, l->newsize, sizeof *l->news);
+	}
 	memcpy(l->arena + l->arenalen, line, len);
 	/* Below 71 MB: POP3_MAX_MESSAGES UIDs of at most 70 bytes. */
-	l->items[n].uid = (uint32_t)l->arenalen + 1;
+	l->news[l->nnews].off = (uint32_t)l->arenalen + 1;
+	l->news[l->nnews].size = 0;
+	l->uids[n] = (uint32_t)++l->nnews;
 	l->arenalen += len;
 	return (0);
 }
@@ -485,6 +496,7 @@ pop3_list_line(void *arg, char *line, struct error *err)
 	struct pop3_scan	*s = arg;
 	struct pop3_list	*l = s->l;
 	long long		 n, size;
+	uint32_t		*to, u;
 	char			*start = line, safe[512];
 
 	if (pop3_number(&line, l->count, &n) == -1 || n < 1 ||
@@ -497,11 +509,19 @@ pop3_list_line(void *arg, char *line, struct error *err)
 		return (err_set(err, ERR_PROTO, "%s listed message %lld "
 		    "twice", s->p->conn->peer, n));
 	s->listed[n / 8] |= 1 << (n % 8);
+	if ((u = l->uids[n]) == 0)
+		return (0);	/* no UID: pop3_check_scan says so */
+	if (u & POP3_UID_STATE) {
+		if (l->ksize == NULL)
+			return (0);
+		to = &l->ksize[n];
+	} else
+		to = &l->news[u - 1].size;
 	if (size < POP3_SIZE_BIG) {
-		l->items[n].size = (uint32_t)size;
+		*to = (uint32_t)size;
 		return (0);
 	}
-	l->items[n].size = POP3_SIZE_BIG;
+	*to = POP3_SIZE_BIG;
 	l->big = xreallocarray(l->big, l->nbig + 1, sizeof *l->big);
 	l->big[l->nbig].num = (u_int)n;
 	l->big[l->nbig++].size = (unsigned long long)size;
@@ -534,7 +554,7 @@ pop3_check_scan(struct pop3_scan *s, struct error *err)
 	int			 rc = 0;
 
 	for (i = 1; i <= l->count; i++) {
-		if (l->items[i].uid == 0)
+		if (l->uids[i] == 0)
 			return (err_set(err, ERR_PROTO, "%s gave no UID for "
 			    "message %zu", s->p->conn->peer, i));
 		if (!(s->listed[i / 8] & (1 << (i % 8))))
@@ -548,11 +568,9 @@ pop3_check_scan(struct pop3_scan *s, struct error *err)
 	 * of the state were caught as they came; the listing's own are
 	 * sorted here, a few on most runs.
 	 */
-	offs = xreallocarray(NULL, l->count + 1, sizeof *offs);
-	for (i = 1; i <= l->count; i++) {
-		if (!(l->items[i].uid & POP3_UID_STATE))
-			offs[n++] = l->items[i].uid;
-	}
+	offs = xreallocarray(NULL, l->nnews + 1, sizeof *offs);
+	for (i = 0; i < l->nnews; i++)
+		offs[n++] = l->news[i].off;
 	qsort_r(offs, n, sizeof *offs, pop3_uidcmp, l->arena);
 	for (i = 1; i < n; i++) {
 		if (strcmp(l->arena + offs[i - 1] - 1,
@@ -601,8 +619,8 @@ pop3_scan_ahead(struct pop3 *p)
 }
 
 int
-pop3_scan(struct pop3 *p, struct state *st, struct pop3_list **listp,
-    struct error *err)
+pop3_scan(struct pop3 *p, struct state *st, int known_sizes,
+    struct pop3_list **listp, struct error *err)
 {
 	struct pop3_scan	 s;
 	struct pop3_resp	 r;
@@ -637,7 +655,9 @@ pop3_scan(struct pop3 *p, struct state *st, struct pop3_list **listp,
 	l = xcalloc(1, sizeof *l);
 	l->state = st;
 	l->count = n;
-	l->items = xcalloc(l->count + 1, sizeof *l->items);
+	l->uids = xcalloc(l->count + 1, sizeof *l->uids);
+	if (st != NULL && known_sizes)
+		l->ksize = xcalloc(l->count + 1, sizeof *l->ksize);
 	s.l = l;
 	s.listed = xcalloc(l->count / 8 + 1, 1);
 
@@ -677,20 +697,27 @@ pop3_list_count(const struct pop3_list *l)
 const char *
 pop3_list_uid(const struct pop3_list *l, u_int i)
 {
-	uint32_t	u = l->items[i].uid;
+	uint32_t	u = l->uids[i];
 
 	if (u & POP3_UID_STATE)
 		return (state_uid(l->state, u & ~POP3_UID_STATE));
-	return (l->arena + u - 1);
+	return (l->arena + l->news[u - 1].off - 1);
 }
 
 unsigned long long
 pop3_list_size(const struct pop3_list *l, u_int i)
 {
 	struct pop3_big	 key, *b;
+	uint32_t	 u = l->uids[i], size;
 
-	if (l->items[i].size != POP3_SIZE_BIG)
-		return (l->items[i].size);
+	if (!(u & POP3_UID_STATE))
+		size = l->news[u - 1].size;
+	else if (l->ksize != NULL)
+		size = l->ksize[i];
+	else
+		return (0);
+	if (size != POP3_SIZE_BIG)
+		return (size);
 	key.num = i;
 	b = bsearch(&key, l->big, l->nbig, sizeof *l->big, pop3_bigcmp);
 	return (b != NULL ? b->size : POP3_SIZE_BIG);
@@ -701,7 +728,9 @@ pop3_list_free(struct pop3_list *l)
 {
 	if (l == NULL)
 		return;
-	free(l->items);
+	free(l->uids);
+	free(l->ksize);
+	free(l->news);
 	free(l->arena);
 	free(l->big);
 	free(l);

@@ -116,13 +116,15 @@ int	pop3_stls(struct pop3 *, struct error *);
 int	pop3_capa_user(struct pop3 *, struct error *);
 /*
  * STAT, UIDL and LIST.  With a state (it may be NULL), each UID is claimed
- * in it (state_claim), and one it holds is not copied into the listing.
+ * in it (state_claim), and one it holds is not copied into the listing;
+ * nor is its size unless known_sizes says it will be asked for.
  */
-int	pop3_scan(struct pop3 *, struct state *, struct pop3_list **,
-	    struct error *);
+int	pop3_scan(struct pop3 *, struct state *, int known_sizes,
+	    struct pop3_list **, struct error *);
 u_int	pop3_list_count(const struct pop3_list *);
 /* Message i's UID, which lasts as long as the listing and the state. */
 const char *pop3_list_uid(const struct pop3_list *, u_int i);
+/* Message i's size; 0 for a UID of the state, unless known_sizes. */
 unsigned long long pop3_list_size(const struct pop3_list *, u_int i);
 void	pop3_list_free(struct pop3_list *);
 int	pop3_quit(struct pop3 *, struct error *);

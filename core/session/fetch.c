@@ -726,7 +726,8 @@ fetch_session(struct fetch *f, struct error *err)
 	u_int		 i;
 
 	if (fetch_connect(f, err) == -1 ||
-	    pop3_scan(&f->pop3, f->state, &f->list, err) == -1)
+	    pop3_scan(&f->pop3, f->state, f->opts->fetch_all ||
+	    !f->acct->only_new, &f->list, err) == -1)
 		return (-1);
 	f->count = pop3_list_count(f->list);
 	f->res->messages = f->count;

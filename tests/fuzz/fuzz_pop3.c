@@ -101,7 +101,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((data[0] & 8) && (st = state_open(fuzz_pop3_statedir(), "k",
 	    &err)) == NULL)
 		abort();
-	if (pop3_scan(&p, st, &list, &err) == 0)
+	if (pop3_scan(&p, st, data[0] & 16, &list, &err) == 0)
 		fuzz_pop3_check(list);
 end:
 	fuzzconn_printable(p.greeting);

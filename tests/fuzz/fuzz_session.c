@@ -80,7 +80,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pop3_init(&p, c, &acct);
 	if (pop3_greeting(&p, &err) == -1 || pop3_capa(&p, &err) == -1 ||
 	    auth_login(&p, &err) == -1 ||
-	    pop3_scan(&p, NULL, &list, &err) == -1)
+	    pop3_scan(&p, NULL, 0, &list, &err) == -1)
 		goto end;
 	for (i = 1; i <= pop3_list_count(list) && i <= 64; i++) {
 		if (pop3_response(&p, &r, &err) == -1 || !r.ok ||

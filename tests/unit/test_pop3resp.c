@@ -64,8 +64,8 @@ test_safe(void)
  * st (or none); the listing in *listp when listp is not NULL.
  */
 static int
-scan_state(const char *server, struct state *st, struct pop3_list **listp,
-    u_int *count, struct error *err)
+scan_state(const char *server, struct state *st, int known_sizes,
+    struct pop3_list **listp, u_int *count, struct error *err)
 {
 	struct account	 acct;
 	struct pop3	 p;
@@ -83,7 +83,7 @@ scan_state(const char *server, struct state *st, struct pop3_list **listp,
 	c = conn_new(in[0], out[1], 5, "the server");
 	pop3_init(&p, c, &acct);
 	err_clear(err);
-	rc = pop3_scan(&p, st, &list, err);
+	rc = pop3_scan(&p, st, known_sizes, &list, err);
 	*count = pop3_list_count(list);
 	if (listp != NULL)
 		*listp = list;
@@ -97,7 +97,7 @@ scan_state(const char *server, struct state *st, struct pop3_list **listp,
 static int
 scan(const char *server, u_int *count, struct error *err)
 {
-	return (scan_state(server, NULL, NULL, count, err));
+	return (scan_state(server, NULL, 0, NULL, count, err));
 }
 
 static void
@@ -189,7 +189,7 @@ test_scan_state(void)
 	CHECK(st != NULL);
 	if (st == NULL)
 		return;
-	CHECK(scan_state(server, st, &list, &n, &err) == 0);
+	CHECK(scan_state(server, st, 1, &list, &n, &err) == 0);
 	if (list != NULL && n == 4) {
 		CHECK_STR(pop3_list_uid(list, 1), "abc");
 		CHECK_STR(pop3_list_uid(list, 2), "def");
@@ -212,13 +212,31 @@ test_scan_state(void)
 	pop3_list_free(list);
 	state_close(st);
 
+	/* Sizes of the state's UIDs not asked for: not kept. */
+	st = state_open(tmpl, "k", &err);
+	CHECK(st != NULL);
+	if (st == NULL)
+		return;
+	list = NULL;
+	CHECK(scan_state(server, st, 0, &list, &n, &err) == 0);
+	if (list != NULL && n == 4) {
+		CHECK_STR(pop3_list_uid(list, 3), "ghi");
+		CHECK(pop3_list_size(list, 1) == 0);
+		CHECK(pop3_list_size(list, 2) == 5000000000ULL);
+		CHECK(pop3_list_size(list, 3) == 0);
+		CHECK(pop3_list_size(list, 4) == 4294967295ULL);
+	} else
+		CHECK(0);
+	pop3_list_free(list);
+	state_close(st);
+
 	for (i = 0; i < sizeof dups / sizeof dups[0]; i++) {
 		st = state_open(tmpl, "k", &err);
 		CHECK(st != NULL);
 		if (st == NULL)
 			return;
 		err_clear(&err);
-		CHECK(scan_state(dups[i], st, NULL, &n, &err) == -1);
+		CHECK(scan_state(dups[i], st, 0, NULL, &n, &err) == -1);
 		CHECK(err.code == ERR_PROTO);
 		CHECK(strstr(err.what, "same UID") != NULL);
 		state_close(st);
