@@ -667,8 +667,26 @@ fetch_deferred(const struct account *a, time_t now, time_t *next)
 	return (1);
 }
 
+/*
+ * The state and the delivery are made ready once the connection is up,
+ * while the server gets its greeting ready: loading a big state file, and
+ * the syncs of a recovery, cost a run no time of their own.
+ */
 static int
-fetch_connect(struct fetch *f, struct error *err)
+fetch_prepare(struct fetch *f, const char *key, struct error *err)
+{
+	if ((f->state = state_open(f->acct->state_dir, key, err)) == NULL)
+		return (-1);
+	if (f->opts->dry_run || f->opts->status)
+		return (0);
+	if ((f->dlv = deliver_open(f->acct, err)) == NULL ||
+	    fetch_recover(f, err) == -1)
+		return (-1);
+	return (0);
+}
+
+static int
+fetch_connect(struct fetch *f, const char *key, struct error *err)
 {
 	const struct account	*a = f->acct;
 	u_int			 port;
@@ -682,6 +700,8 @@ fetch_connect(struct fetch *f, struct error *err)
 	f->conn->deadline = f->started + a->session_timeout;
 	f->conn->session_timeout = a->session_timeout;
 	pop3_init(&f->pop3, f->conn, a);
+	if (fetch_prepare(f, key, err) == -1)
+		return (-1);
 	if (a->tls && !a->tls_starttls &&
 	    tls_start(f->conn, a, TLS_VERIFY, err) == -1)
 		return (-1);
@@ -720,12 +740,12 @@ fetch_status(struct fetch *f, struct error *err)
 }
 
 static int
-fetch_session(struct fetch *f, struct error *err)
+fetch_session(struct fetch *f, const char *key, struct error *err)
 {
 	struct error	 err2;
 	u_int		 i;
 
-	if (fetch_connect(f, err) == -1 ||
+	if (fetch_connect(f, key, err) == -1 ||
 	    pop3_scan(&f->pop3, f->state, f->opts->fetch_all ||
 	    !f->acct->only_new, &f->list, err) == -1)
 		return (-1);
@@ -818,14 +838,7 @@ fetch_account(const struct account *acct, const struct fetch_opts *opts,
 	if (!opts->status && (lockfd = lock_acquire(acct->state_dir, key,
 	    FETCH_LOCK_WAIT, err)) == -1)
 		goto out;
-	if ((f.state = state_open(acct->state_dir, key, err)) == NULL)
-		goto out;
-	if (!opts->dry_run && !opts->status) {
-		if ((f.dlv = deliver_open(acct, err)) == NULL ||
-		    fetch_recover(&f, err) == -1)
-			goto out;
-	}
-	rc = fetch_session(&f, err);
+	rc = fetch_session(&f, key, err);
 
 out:
 	if (f.conn != NULL)

@@ -1,8 +1,8 @@
 /*
  * The seen-UID state of one mailbox.  The UIDs of the state file are kept as
- * the file has them, sorted: end to end in one arena with a small record
- * each, searched by bisection, about 35 bytes a UID where a tree node each
- * took 96 (100,000 UIDs: 3.4 MB instead of 9.6).  The UIDs first seen in
+ * the file has them, sorted: end to end in one arena with an 8-byte record
+ * each, searched by bisection, about 25 bytes a UID where a tree node each
+ * took 96 (100,000 UIDs: 2.5 MB instead of 9.6).  The UIDs first seen in
  * this run, a few, go into a red-black tree; the file is written back by
  * merging the two.
  *
@@ -167,7 +167,7 @@ state_find(struct state *st, const char *uid)
 	int			 c;
 
 	/*
-	 * A UID that state_known gave is the arena's own: its record is
+	 * A UID that state_uid gave is the arena's own: its record is
 	 * found by its offset, with no string compared.  A file without
 	 * UIDs has no arena (NULL), and NULL + 0 is undefined.
 	 */
