@@ -86,6 +86,7 @@ struct state {
 	size_t			 nrecs;
 	size_t			 recsize;
 	int			 byoff;		/* and so by offset too */
+	size_t			 hint;		/* where the last search ended */
 	struct state_tree	 uids;		/* UIDs new in this run */
 	int			 dirty;
 
@@ -159,27 +160,44 @@ state_rec_uid(const struct state *st, const struct state_rec *r)
 	return (st->arena + r->off);
 }
 
+/*
+ * Record i if it is there still; the next search starts beside it: a
+ * listing mostly names the UIDs in order, and fetch.c asks about one UID
+ * a few times in a row.
+ */
+static struct state_rec *
+state_found(struct state *st, size_t i)
+{
+	st->hint = i;
+	return (st->recs[i].gone ? NULL : &st->recs[i]);
+}
+
 static struct state_rec *
 state_find(struct state *st, const char *uid)
 {
 	struct state_uid	 find, *e;
-	size_t			 lo = 0, hi = st->nrecs, mid, off;
+	size_t			 lo = 0, hi = st->nrecs, mid, off, i;
 	int			 c;
 
 	/*
 	 * A UID that state_uid gave is the arena's own: its record is
 	 * found by its offset, with no string compared.  A file without
-	 * UIDs has no arena (NULL), and NULL + 0 is undefined.
+	 * UIDs has no arena (NULL), and NULL + 0 is undefined.  A record
+	 * dropped may have been seen again since: then it is in the tree.
 	 */
 	if (st->byoff && st->arena != NULL && uid >= st->arena &&
 	    uid < st->arena + st->arenalen) {
 		off = (size_t)(uid - st->arena);
+		for (i = st->hint; i < st->nrecs && i < st->hint + 2; i++) {
+			if (st->recs[i].off == off && !st->recs[i].gone)
+				return (state_found(st, i));
+		}
 		while (lo < hi) {
 			mid = lo + (hi - lo) / 2;
 			if (st->recs[mid].off == off) {
 				if (!st->recs[mid].gone)
-					return (&st->recs[mid]);
-				break;	/* maybe seen again since */
+					return (state_found(st, mid));
+				break;
 			}
 			if (st->recs[mid].off > off)
 				hi = mid;
@@ -189,13 +207,18 @@ state_find(struct state *st, const char *uid)
 		lo = 0;
 		hi = 0;		/* the tree only */
 	}
+	for (i = st->hint; i < hi && i < st->hint + 2; i++) {
+		if (strcmp(uid, state_rec_uid(st, &st->recs[i])) == 0 &&
+		    !st->recs[i].gone)
+			return (state_found(st, i));
+	}
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		c = strcmp(uid, state_rec_uid(st, &st->recs[mid]));
 		if (c == 0) {
 			if (!st->recs[mid].gone)
-				return (&st->recs[mid]);
-			break;	/* dropped, and maybe seen again since */
+				return (state_found(st, mid));
+			break;
 		}
 		if (c < 0)
 			hi = mid;
