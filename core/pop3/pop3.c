@@ -736,6 +736,15 @@ pop3_list_free(struct pop3_list *l)
 	free(l);
 }
 
+void
+pop3_quit_ahead(struct pop3 *p)
+{
+	if (!pop3_pipelining(p) || p->quit_queued)
+		return;
+	pop3_queue(p, "QUIT", NULL);
+	p->quit_queued = 1;
+}
+
 int
 pop3_quit(struct pop3 *p, struct error *err)
 {
@@ -743,7 +752,8 @@ pop3_quit(struct pop3 *p, struct error *err)
 	char			safe[512];
 
 	pop3_state(p, POP3_QUIT);
-	pop3_queue(p, "QUIT", NULL);
+	if (!p->quit_queued)
+		pop3_queue(p, "QUIT", NULL);
 	if (pop3_flush(p, err) == -1 || pop3_response(p, &r, err) == -1)
 		return (-1);
 	if (!r.ok) {

@@ -64,6 +64,7 @@ struct pop3 {
 	int			 login_delay_user;
 	int			 expire_user;
 	int			 scan_queued;	/* STAT, UIDL, LIST sent ahead */
+	int			 quit_queued;	/* QUIT sent ahead */
 };
 
 /* The server's listing: each message's UID and size, numbered from 1. */
@@ -127,6 +128,12 @@ const char *pop3_list_uid(const struct pop3_list *, u_int i);
 /* Message i's size; 0 for a UID of the state, unless known_sizes. */
 unsigned long long pop3_list_size(const struct pop3_list *, u_int i);
 void	pop3_list_free(struct pop3_list *);
+/*
+ * Queues QUIT behind the last command of a session that marked nothing for
+ * deletion: QUIT then commits nothing, and its round trip overlaps the
+ * syncs.  pop3_quit reads its answer later.
+ */
+void	pop3_quit_ahead(struct pop3 *);
 int	pop3_quit(struct pop3 *, struct error *);
 
 #endif

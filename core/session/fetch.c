@@ -64,6 +64,7 @@ struct fetch {
 	u_int			*fetchq;	/* message numbers to RETR */
 	u_int			 nfetch;
 	u_int			 nextfetch;
+	int			 dele_after;	/* a fetch may add a DELE */
 	u_int			*deleq;		/* message numbers to DELE */
 	u_int			 ndele;
 	u_int			 nextdele;
@@ -233,8 +234,11 @@ fetch_queue(struct fetch *f)
 			    f->nfetch >= f->acct->max_messages) {
 				f->plan[i] &= ~(PLAN_FETCH | PLAN_DELETE_AFTER);
 				over++;
-			} else
+			} else {
 				f->fetchq[f->nfetch++] = i;
+				if (f->plan[i] & PLAN_DELETE_AFTER)
+					f->dele_after = 1;
+			}
 		}
 		if (f->plan[i] & PLAN_DELETE)
 			f->deleq[f->ndele++] = i;
@@ -542,7 +546,11 @@ fetch_record_due(struct fetch *f, struct error *err)
 	return (0);
 }
 
-/* Commands into the window: DELEs first, RETRs while bytes allow. */
+/*
+ * Commands into the window: DELEs first, RETRs while bytes allow.  When
+ * the last RETR is out and nothing was or will be marked for deletion,
+ * QUIT follows it (pop3_quit_ahead).
+ */
 static void
 fetch_fill(struct fetch *f, u_int maxcmds)
 {
@@ -555,6 +563,8 @@ fetch_fill(struct fetch *f, u_int maxcmds)
 		else
 			break;
 	}
+	if (f->nextfetch == f->nfetch && f->ndele == 0 && !f->dele_after)
+		pop3_quit_ahead(&f->pop3);
 }
 
 /*
