@@ -9,6 +9,7 @@
 #include "net/conn.h"
 #include "pop3/dotstream.h"
 #include "pop3/pop3.h"
+#include "state/state.h"
 #include "state/uid.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
@@ -390,34 +391,62 @@ pop3_number(char **s, long long max, long long *out)
 	return (errstr != NULL ? -1 : 0);
 }
 
-struct pop3_scan {
-	struct pop3		*p;
-	struct pop3_msg		*msgs;
+/*
+ * The listing holds 4 bytes a message (100,000 messages: 0.4 MB): with
+ * POP3_UID_STATE, a handle the state gave for a UID it holds, whose size
+ * is kept only when asked for (ksize); else the index + 1 of a message
+ * new to the state in news[], whose UID goes into the listing's arena, end
+ * to end with the others: a malloc per UID would cost twice the memory and
+ * most of the time.  0: UIDL has not named it yet.  A size that does not
+ * fit 32 bits is POP3_SIZE_BIG, the real one in big[].
+ */
+#define POP3_UID_STATE		0x80000000U
+#define POP3_SIZE_BIG		UINT32_MAX
+
+struct pop3_new {
+	uint32_t		 off;		/* of its UID in arena, + 1 */
+	uint32_t		 size;
+};
+
+struct pop3_big {
+	u_int			 num;
+	unsigned long long	 size;
+};
+
+struct pop3_list {
+	struct state		*state;
+	uint32_t		*uids;		/* indexed from 1 */
 	u_int			 count;
-	u_char			*listed;
-	uint32_t		*off;		/* of each UID in arena, + 1 */
-	const char		*(*known)(void *, const char *);
-	void			*known_arg;
+	uint32_t		*ksize;		/* of the state's, or NULL */
+	struct pop3_new		*news;
+	size_t			 nnews;
+	size_t			 newsize;
 	char			*arena;
 	size_t			 arenalen;
 	size_t			 arenasize;
+	struct pop3_big		*big;		/* sorted by num */
+	size_t			 nbig;
 };
 
-/*
- * The UIDs go end to end into one arena, each message holding its offset
- * until the listing ends and the arena stops moving: with 100,000 messages
- * a malloc per UID would cost twice the memory and most of the time.
- */
+struct pop3_scan {
+	struct pop3		*p;
+	struct pop3_list	*l;
+	u_char			*listed;	/* a bit a message */
+};
+
 static int
 pop3_uidl_line(void *arg, char *line, struct error *err)
 {
 	struct pop3_scan	*s = arg;
+	struct pop3_list	*l = s->l;
 	char			*start = line, safe[512];
 	long long		 n;
 	size_t			 len;
+	uint32_t		 h = 0;
+	int			 dup = 0;
 
 	/* Made printable only for an error: most lines are good ones. */
-	if (pop3_number(&line, s->count, &n) == -1 || n < 1 || line == NULL) {
+	if (pop3_number(&line, l->count, &n) == -1 || n < 1 || line == NULL) {
 		log_safe(safe, sizeof safe, start);
 		return (err_set(err, ERR_PROTO, "%s sent a bad UIDL line: "
 		    "\"%s\"", s->p->conn->peer, safe));
@@ -430,21 +459,34 @@ pop3_uidl_line(void *arg, char *line, struct error *err)
 		    "(not 1-70 printable characters): \"%s\"",
 		    s->p->conn->peer, safe));
 	}
-	if (s->off[n] != 0 || s->msgs[n].uid != NULL)
+	if (l->uids[n] != 0)
 		return (err_set(err, ERR_PROTO, "%s sent two UIDs for "
 		    "message %lld", s->p->conn->peer, n));
-	if (s->known != NULL &&
-	    (s->msgs[n].uid = s->known(s->known_arg, line)) != NULL)
+	/* Duplicates the state knows are caught here, the others later. */
+	if (l->state != NULL)
+		h = state_claim(l->state, line, &dup);
+	if (dup)
+		return (err_set(err, ERR_PROTO, "%s gave the same UID to two "
+		    "messages: %s", s->p->conn->peer, line));
+	if (h != 0 && h < POP3_UID_STATE) {
+		l->uids[n] = h | POP3_UID_STATE;
 		return (0);
-	len = strlen(line) + 1;
-	if (s->arenasize - s->arenalen < len) {
-		s->arena = xreallocarray(s->arena, 2, s->arenasize + len);
-		s->arenasize = 2 * (s->arenasize + len);
 	}
-	memcpy(s->arena + s->arenalen, line, len);
+	len = strlen(line) + 1;
+	if (l->arenasize - l->arenalen < len) {
+		l->arena = xreallocarray(l->arena, 2, l->arenasize + len);
+		l->arenasize = 2 * (l->arenasize + len);
+	}
+	if (l->nnews == l->newsize) {
+		l->newsize = l->newsize == 0 ? 64 : 2 * l->newsize;
+		l->news = xreallocarray(l->news, l->newsize, sizeof *l->news);
+	}
+	memcpy(l->arena + l->arenalen, line, len);
 	/* Below 71 MB: POP3_MAX_MESSAGES UIDs of at most 70 bytes. */
-	s->off[n] = (uint32_t)s->arenalen + 1;	/* 0: no UID yet */
-	s->arenalen += len;
+	l->news[l->nnews].off = (uint32_t)l->arenalen + 1;
+	l->news[l->nnews].size = 0;
+	l->uids[n] = (uint32_t)++l->nnews;
+	l->arenalen += len;
 	return (0);
 }
 
@@ -452,57 +494,94 @@ static int
 pop3_list_line(void *arg, char *line, struct error *err)
 {
 	struct pop3_scan	*s = arg;
+	struct pop3_list	*l = s->l;
 	long long		 n, size;
+	uint32_t		*to, u;
 	char			*start = line, safe[512];
 
-	if (pop3_number(&line, s->count, &n) == -1 || n < 1 ||
+	if (pop3_number(&line, l->count, &n) == -1 || n < 1 ||
 	    line == NULL || pop3_number(&line, LLONG_MAX / 4, &size) == -1) {
 		log_safe(safe, sizeof safe, start);
 		return (err_set(err, ERR_PROTO, "%s sent a bad LIST line: "
 		    "\"%s\"", s->p->conn->peer, safe));
 	}
-	if (s->listed[n])
+	if (s->listed[n / 8] & (1 << (n % 8)))
 		return (err_set(err, ERR_PROTO, "%s listed message %lld "
 		    "twice", s->p->conn->peer, n));
-	s->listed[n] = 1;
-	s->msgs[n].size = size;
+	s->listed[n / 8] |= 1 << (n % 8);
+	if ((u = l->uids[n]) == 0)
+		return (0);	/* no UID: pop3_check_scan says so */
+	if (u & POP3_UID_STATE) {
+		if (l->ksize == NULL)
+			return (0);
+		to = &l->ksize[n];
+	} else
+		to = &l->news[u - 1].size;
+	if (size < POP3_SIZE_BIG) {
+		*to = (uint32_t)size;
+		return (0);
+	}
+	*to = POP3_SIZE_BIG;
+	l->big = xreallocarray(l->big, l->nbig + 1, sizeof *l->big);
+	l->big[l->nbig].num = (u_int)n;
+	l->big[l->nbig++].size = (unsigned long long)size;
 	return (0);
 }
 
 static int
-pop3_uidcmp(const void *a, const void *b)
+pop3_bigcmp(const void *a, const void *b)
 {
-	return (strcmp(*(const char *const *)a, *(const char *const *)b));
+	const struct pop3_big	*x = a, *y = b;
+
+	return (x->num < y->num ? -1 : x->num > y->num);
+}
+
+static int
+pop3_uidcmp(const void *a, const void *b, void *arg)
+{
+	const char	*arena = arg;
+
+	return (strcmp(arena + *(const uint32_t *)a - 1,
+	    arena + *(const uint32_t *)b - 1));
 }
 
 static int
 pop3_check_scan(struct pop3_scan *s, struct error *err)
 {
-	const char	**uids;
-	u_int		  i;
-	int		  rc = 0;
+	struct pop3_list	*l = s->l;
+	uint32_t		*offs;
+	size_t			 n = 0, i;
+	int			 rc = 0;
 
-	for (i = 1; i <= s->count; i++) {
-		if (s->msgs[i].uid == NULL)
+	for (i = 1; i <= l->count; i++) {
+		if (l->uids[i] == 0)
 			return (err_set(err, ERR_PROTO, "%s gave no UID for "
-			    "message %u", s->p->conn->peer, i));
-		if (!s->listed[i])
+			    "message %zu", s->p->conn->peer, i));
+		if (!(s->listed[i / 8] & (1 << (i % 8))))
 			return (err_set(err, ERR_PROTO, "%s gave no size for "
-			    "message %u", s->p->conn->peer, i));
+			    "message %zu", s->p->conn->peer, i));
 	}
-	/* Duplicate UIDs would make one message stand for another. */
-	uids = xreallocarray(NULL, s->count + 1, sizeof *uids);
-	for (i = 0; i < s->count; i++)
-		uids[i] = s->msgs[i + 1].uid;
-	qsort(uids, s->count, sizeof *uids, pop3_uidcmp);
-	for (i = 1; i < s->count; i++) {
-		if (strcmp(uids[i - 1], uids[i]) == 0) {
+	if (l->nbig > 1)
+		qsort(l->big, l->nbig, sizeof *l->big, pop3_bigcmp);
+	/*
+	 * Duplicate UIDs would make one message stand for another.  Those
+	 * of the state were caught as they came; the listing's own are
+	 * sorted here, a few on most runs.
+	 */
+	offs = xreallocarray(NULL, l->nnews + 1, sizeof *offs);
+	for (i = 0; i < l->nnews; i++)
+		offs[n++] = l->news[i].off;
+	qsort_r(offs, n, sizeof *offs, pop3_uidcmp, l->arena);
+	for (i = 1; i < n; i++) {
+		if (strcmp(l->arena + offs[i - 1] - 1,
+		    l->arena + offs[i] - 1) == 0) {
 			rc = err_set(err, ERR_PROTO, "%s gave the same UID "
-			    "to two messages: %s", s->p->conn->peer, uids[i]);
+			    "to two messages: %s", s->p->conn->peer,
+			    l->arena + offs[i] - 1);
 			break;
 		}
 	}
-	free(uids);
+	free(offs);
 	return (rc);
 }
 
@@ -540,21 +619,19 @@ pop3_scan_ahead(struct pop3 *p)
 }
 
 int
-pop3_scan(struct pop3 *p, struct pop3_msg **msgsp, u_int *countp,
-    const char *(*known)(void *, const char *), void *known_arg,
-    struct error *err)
+pop3_scan(struct pop3 *p, struct state *st, int known_sizes,
+    struct pop3_list **listp, struct error *err)
 {
 	struct pop3_scan	 s;
 	struct pop3_resp	 r;
+	struct pop3_list	*l = NULL;
 	char			 safe[512], *t;
 	long long		 n;
 	int			 pipelined = pop3_pipelining(p);
-	u_int			 i;
 
+	*listp = NULL;
 	memset(&s, 0, sizeof s);
 	s.p = p;
-	s.known = known;
-	s.known_arg = known_arg;
 	if (!p->scan_queued) {
 		pop3_queue(p, "STAT", NULL);
 		if (pipelined) {
@@ -575,10 +652,14 @@ pop3_scan(struct pop3 *p, struct pop3_msg **msgsp, u_int *countp,
 		return (err_set(err, ERR_PROTO, "%s sent a bad STAT answer "
 		    "(or more than %d messages): \"%s\"", p->conn->peer,
 		    POP3_MAX_MESSAGES, safe));
-	s.count = n;
-	s.msgs = xcalloc(s.count + 1, sizeof *s.msgs);
-	s.listed = xcalloc(s.count + 1, 1);
-	s.off = xcalloc(s.count + 1, sizeof *s.off);
+	l = xcalloc(1, sizeof *l);
+	l->state = st;
+	l->count = n;
+	l->uids = xcalloc(l->count + 1, sizeof *l->uids);
+	if (st != NULL && known_sizes)
+		l->ksize = xcalloc(l->count + 1, sizeof *l->ksize);
+	s.l = l;
+	s.listed = xcalloc(l->count / 8 + 1, 1);
 
 	if (!pipelined) {
 		pop3_queue(p, "UIDL", NULL);
@@ -588,16 +669,6 @@ pop3_scan(struct pop3 *p, struct pop3_msg **msgsp, u_int *countp,
 	if (pop3_expect_ok(p, "UIDL", err) == -1 ||
 	    pop3_lines(p, pop3_uidl_line, &s, err) == -1)
 		goto fail;
-	/* The arena is where it stays: offsets become pointers. */
-	for (i = 1; i <= s.count; i++) {
-		if (s.off[i] != 0)
-			s.msgs[i].uid = s.arena + s.off[i] - 1;
-	}
-	free(s.off);
-	s.off = NULL;
-	if (s.arena == NULL)
-		s.arena = xstrdup("");
-	s.msgs[0].uid = s.arena;	/* pop3_scan_free frees it */
 	if (!pipelined) {
 		pop3_queue(p, "LIST", NULL);
 		if (pop3_flush(p, err) == -1)
@@ -608,26 +679,70 @@ pop3_scan(struct pop3 *p, struct pop3_msg **msgsp, u_int *countp,
 	    pop3_check_scan(&s, err) == -1)
 		goto fail;
 	free(s.listed);
-	*msgsp = s.msgs;
-	*countp = s.count;
+	*listp = l;
 	return (0);
 
 fail:
-	if (s.msgs != NULL && s.msgs[0].uid == NULL)
-		free(s.arena);
-	pop3_scan_free(s.msgs);
-	free(s.off);
 	free(s.listed);
+	pop3_list_free(l);
 	return (-1);
 }
 
-void
-pop3_scan_free(struct pop3_msg *msgs)
+u_int
+pop3_list_count(const struct pop3_list *l)
 {
-	if (msgs == NULL)
+	return (l != NULL ? l->count : 0);
+}
+
+const char *
+pop3_list_uid(const struct pop3_list *l, u_int i)
+{
+	uint32_t	u = l->uids[i];
+
+	if (u & POP3_UID_STATE)
+		return (state_uid(l->state, u & ~POP3_UID_STATE));
+	return (l->arena + l->news[u - 1].off - 1);
+}
+
+unsigned long long
+pop3_list_size(const struct pop3_list *l, u_int i)
+{
+	struct pop3_big	 key, *b;
+	uint32_t	 u = l->uids[i], size;
+
+	if (!(u & POP3_UID_STATE))
+		size = l->news[u - 1].size;
+	else if (l->ksize != NULL)
+		size = l->ksize[i];
+	else
+		return (0);
+	if (size != POP3_SIZE_BIG)
+		return (size);
+	key.num = i;
+	b = bsearch(&key, l->big, l->nbig, sizeof *l->big, pop3_bigcmp);
+	return (b != NULL ? b->size : POP3_SIZE_BIG);
+}
+
+void
+pop3_list_free(struct pop3_list *l)
+{
+	if (l == NULL)
 		return;
-	free((char *)msgs[0].uid);	/* the arena of the UIDs */
-	free(msgs);
+	free(l->uids);
+	free(l->ksize);
+	free(l->news);
+	free(l->arena);
+	free(l->big);
+	free(l);
+}
+
+void
+pop3_quit_ahead(struct pop3 *p)
+{
+	if (!pop3_pipelining(p) || p->quit_queued)
+		return;
+	pop3_queue(p, "QUIT", NULL);
+	p->quit_queued = 1;
 }
 
 int
@@ -637,7 +752,8 @@ pop3_quit(struct pop3 *p, struct error *err)
 	char			safe[512];
 
 	pop3_state(p, POP3_QUIT);
-	pop3_queue(p, "QUIT", NULL);
+	if (!p->quit_queued)
+		pop3_queue(p, "QUIT", NULL);
 	if (pop3_flush(p, err) == -1 || pop3_response(p, &r, err) == -1)
 		return (-1);
 	if (!r.ok) {

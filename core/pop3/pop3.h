@@ -64,12 +64,12 @@ struct pop3 {
 	int			 login_delay_user;
 	int			 expire_user;
 	int			 scan_queued;	/* STAT, UIDL, LIST sent ahead */
+	int			 quit_queued;	/* QUIT sent ahead */
 };
 
-struct pop3_msg {
-	const char	*uid;
-	unsigned long long size;
-};
+/* The server's listing: each message's UID and size, numbered from 1. */
+struct pop3_list;
+struct state;
 
 /*
  * With PIPELINING, queues STAT, UIDL and LIST behind the login command
@@ -116,15 +116,24 @@ int	pop3_stls(struct pop3 *, struct error *);
  */
 int	pop3_capa_user(struct pop3 *, struct error *);
 /*
- * STAT, UIDL and LIST: the messages, indexed from 1.  known, when not NULL,
- * gives a copy of a UID that outlives the listing (or NULL), which the
- * listing then points to instead of keeping its own.
+ * STAT, UIDL and LIST.  With a state (it may be NULL), each UID is claimed
+ * in it (state_claim), and one it holds is not copied into the listing;
+ * nor is its size unless known_sizes says it will be asked for.
  */
-int	pop3_scan(struct pop3 *, struct pop3_msg **, u_int *,
-	    const char *(*known)(void *, const char *), void *,
-	    struct error *);
-/* Frees what pop3_scan gave: the messages and their UIDs. */
-void	pop3_scan_free(struct pop3_msg *);
+int	pop3_scan(struct pop3 *, struct state *, int known_sizes,
+	    struct pop3_list **, struct error *);
+u_int	pop3_list_count(const struct pop3_list *);
+/* Message i's UID, which lasts as long as the listing and the state. */
+const char *pop3_list_uid(const struct pop3_list *, u_int i);
+/* Message i's size; 0 for a UID of the state, unless known_sizes. */
+unsigned long long pop3_list_size(const struct pop3_list *, u_int i);
+void	pop3_list_free(struct pop3_list *);
+/*
+ * Queues QUIT behind the last command of a session that marked nothing for
+ * deletion: QUIT then commits nothing, and its round trip overlaps the
+ * syncs.  pop3_quit reads its answer later.
+ */
+void	pop3_quit_ahead(struct pop3 *);
 int	pop3_quit(struct pop3 *, struct error *);
 
 #endif

@@ -57,13 +57,14 @@ struct fetch {
 	struct state		*state;
 	struct deliver		*dlv;
 
-	struct pop3_msg		*msgs;		/* indexed from 1 */
+	struct pop3_list	*list;		/* the server's, from 1 */
 	u_int			 count;
 	u_char			*plan;
 
 	u_int			*fetchq;	/* message numbers to RETR */
 	u_int			 nfetch;
 	u_int			 nextfetch;
+	int			 dele_after;	/* a fetch may add a DELE */
 	u_int			*deleq;		/* message numbers to DELE */
 	u_int			 ndele;
 	u_int			 nextdele;
@@ -91,6 +92,18 @@ fetch_clock(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (ts.tv_sec + ts.tv_nsec / 1e9);
+}
+
+static const char *
+fetch_uid(const struct fetch *f, u_int i)
+{
+	return (pop3_list_uid(f->list, i));
+}
+
+static unsigned long long
+fetch_size(const struct fetch *f, u_int i)
+{
+	return (pop3_list_size(f->list, i));
 }
 
 static int
@@ -137,14 +150,15 @@ static void
 fetch_plan_one(struct fetch *f, u_int i)
 {
 	const struct account	*a = f->acct;
-	struct pop3_msg		*m = &f->msgs[i];
+	const char		*uid = fetch_uid(f, i);
+	unsigned long long	 size = fetch_size(f, i);
 	time_t			 first;
 	int			 seen, del_ok = f->opts->keep != 1;
 
-	seen = state_seen(f->state, m->uid, &first);
+	seen = state_seen(f->state, uid, &first);
 	if (!seen)
 		f->res->new++;
-	if (state_doomed(f->state, m->uid)) {
+	if (state_doomed(f->state, uid)) {
 		if (del_ok)
 			f->plan[i] |= PLAN_DELETE;
 		return;
@@ -153,29 +167,29 @@ fetch_plan_one(struct fetch *f, u_int i)
 		f->plan[i] |= PLAN_FETCH;
 
 	if ((f->plan[i] & PLAN_FETCH) && a->kill_size != 0 &&
-	    m->size > a->kill_size) {
+	    size > a->kill_size) {
 		f->plan[i] &= ~PLAN_FETCH;
 		if (del_ok) {
 			log_info("message %u (UID %s, %llu bytes) is over "
-			    "kill_size: deleted unread", i, m->uid, m->size);
+			    "kill_size: deleted unread", i, uid, size);
 			f->plan[i] |= PLAN_DELETE;
 		}
 		return;
 	}
 	if ((f->plan[i] & PLAN_FETCH) && a->max_size != 0 &&
-	    m->size > a->max_size) {
+	    size > a->max_size) {
 		log_info("message %u (UID %s, %llu bytes) is over max_size: "
-		    "left on the server", i, m->uid, m->size);
+		    "left on the server", i, uid, size);
 		f->plan[i] &= ~PLAN_FETCH;
 		f->res->skipped++;
 		return;
 	}
 	/* LIST counts CRLF line ends, as SIZE does. */
 	if ((f->plan[i] & PLAN_FETCH) && f->dlv != NULL &&
-	    deliver_limit(f->dlv) != 0 && m->size > deliver_limit(f->dlv)) {
+	    deliver_limit(f->dlv) != 0 && size > deliver_limit(f->dlv)) {
 		log_warnx("message %u (UID %s, %llu bytes) is bigger than the "
 		    "mail server takes (SIZE %llu): left on the POP server",
-		    i, m->uid, m->size, deliver_limit(f->dlv));
+		    i, uid, size, deliver_limit(f->dlv));
 		f->plan[i] &= ~PLAN_FETCH;
 		f->res->skipped++;
 		return;
@@ -220,8 +234,11 @@ fetch_queue(struct fetch *f)
 			    f->nfetch >= f->acct->max_messages) {
 				f->plan[i] &= ~(PLAN_FETCH | PLAN_DELETE_AFTER);
 				over++;
-			} else
+			} else {
 				f->fetchq[f->nfetch++] = i;
+				if (f->plan[i] & PLAN_DELETE_AFTER)
+					f->dele_after = 1;
+			}
 		}
 		if (f->plan[i] & PLAN_DELETE)
 			f->deleq[f->ndele++] = i;
@@ -244,7 +261,8 @@ fetch_filter_sink(void *arg, const char *buf, size_t len, struct error *err)
 static int
 fetch_filter_one(struct fetch *f, u_int num, struct error *err)
 {
-	struct pop3_msg		*m = &f->msgs[num];
+	const char		*uid = fetch_uid(f, num);
+	unsigned long long	 size = fetch_size(f, num);
 	struct pop3_resp	 r;
 	struct child		 c;
 	char			 safe[512];
@@ -257,7 +275,7 @@ fetch_filter_one(struct fetch *f, u_int num, struct error *err)
 		log_safe(safe, sizeof safe, r.line);
 		log_warnx("the headers of message %u (UID %s) could not be "
 		    "read for the filter, so it stays on the server: %s", num,
-		    m->uid, safe);
+		    uid, safe);
 		f->plan[num] &= ~(PLAN_FETCH | PLAN_DELETE_AFTER);
 		f->res->skipped++;
 		return (0);
@@ -266,7 +284,7 @@ fetch_filter_one(struct fetch *f, u_int num, struct error *err)
 		err_hint(err, "check the account's 'filter' command");
 		return (-1);
 	}
-	if (pop3_body(&f->pop3, fetch_filter_sink, &c, m->size * 2 +
+	if (pop3_body(&f->pop3, fetch_filter_sink, &c, size * 2 +
 	    FETCH_SLACK, &wire, err) == -1) {
 		child_kill(&c);
 		return (-1);
@@ -274,30 +292,30 @@ fetch_filter_one(struct fetch *f, u_int num, struct error *err)
 	status = child_wait(&c, err);
 	switch (status) {
 	case 0:
-		log_verbose("filter: fetch message %u (UID %s)", num, m->uid);
+		log_verbose("filter: fetch message %u (UID %s)", num, uid);
 		break;
 	case 1:
 		log_verbose("filter: delete message %u (UID %s) unread", num,
-		    m->uid);
+		    uid);
 		/* The verdict holds even if this session fails. */
-		state_doom(f->state, m->uid, f->now);
+		state_doom(f->state, uid, f->now);
 		f->plan[num] &= ~(PLAN_FETCH | PLAN_DELETE_AFTER);
 		if (f->opts->keep != 1)
 			f->plan[num] |= PLAN_DELETE;
 		break;
 	case 2:
-		log_verbose("filter: skip message %u (UID %s)", num, m->uid);
+		log_verbose("filter: skip message %u (UID %s)", num, uid);
 		f->plan[num] &= ~(PLAN_FETCH | PLAN_DELETE_AFTER);
 		f->res->skipped++;
 		break;
 	default:
 		if (status == -1)
 			log_warnx("filter %s for message %u (UID %s); it "
-			    "stays on the server", err->what, num, m->uid);
+			    "stays on the server", err->what, num, uid);
 		else
 			log_warnx("filter %s exited with %d for message %u "
 			    "(UID %s), not 0, 1 or 2; it stays on the server",
-			    f->acct->filter[0], status, num, m->uid);
+			    f->acct->filter[0], status, num, uid);
 		err_clear(err);
 		f->plan[num] &= ~(PLAN_FETCH | PLAN_DELETE_AFTER);
 		f->res->skipped++;
@@ -329,7 +347,7 @@ fetch_filter(struct fetch *f, struct error *err)
 	cand = xcalloc(f->count + 1, sizeof *cand);
 	for (i = 1; i <= f->count; i++) {
 		if ((f->plan[i] & PLAN_FETCH) &&
-		    !state_seen(f->state, f->msgs[i].uid, NULL))
+		    !state_seen(f->state, fetch_uid(f, i), NULL))
 			cand[n++] = i;
 	}
 	if (n > 0 && f->pop3.capa_ok && !(f->pop3.caps & CAP_TOP)) {
@@ -375,7 +393,7 @@ fetch_push(struct fetch *f, enum fetch_cmd_kind kind, u_int num)
 	    kind == CMD_RETR ? "RETR" : "DELE", num);
 	if (kind == CMD_RETR) {
 		f->retr_out++;
-		f->retr_bytes += f->msgs[num].size;
+		f->retr_bytes += fetch_size(f, num);
 	}
 	pop3_queue(&f->pop3, cmd, NULL);
 }
@@ -415,7 +433,8 @@ fetch_sink(void *arg, const char *buf, size_t len, struct error *err)
 static int
 fetch_retr(struct fetch *f, u_int num, struct error *err)
 {
-	struct pop3_msg		*m = &f->msgs[num];
+	const char		*uid = fetch_uid(f, num);
+	unsigned long long	 size = fetch_size(f, num);
 	struct deliver_msg	 dm;
 	struct pop3_resp	 r;
 	char			 receipt[DELIVER_RECEIPT_MAX], safe[512];
@@ -429,17 +448,17 @@ fetch_retr(struct fetch *f, u_int num, struct error *err)
 	if (!r.ok) {
 		log_safe(safe, sizeof safe, r.line);
 		log_warnx("message %u (UID %s) could not be fetched and stays "
-		    "on the server: %s", num, m->uid, safe);
+		    "on the server: %s", num, uid, safe);
 		f->res->skipped++;
 		return (0);
 	}
 
 	dm.num = num;
-	dm.uid = m->uid;
-	dm.size = m->size;
+	dm.uid = uid;
+	dm.size = size;
 	if (deliver_begin(f->dlv, &dm, receipt, sizeof receipt, err) == -1)
 		return (-1);	/* the method's own hint says what to do */
-	if (state_journal(f->state, m->uid, receipt, err) == -1)
+	if (state_journal(f->state, uid, receipt, err) == -1)
 		goto fail;
 	f->msgbytes = 0;
 	if (f->acct->received_header) {
@@ -453,27 +472,27 @@ fetch_retr(struct fetch *f, u_int num, struct error *err)
 		if (fetch_sink(f, hdr, n, err) == -1)
 			goto fail;
 	}
-	if (pop3_body(&f->pop3, fetch_sink, f, m->size * 2 + FETCH_SLACK,
+	if (pop3_body(&f->pop3, fetch_sink, f, size * 2 + FETCH_SLACK,
 	    &wire, err) == -1)
 		goto fail;
 	if (deliver_commit(f->dlv, err) == -1) {
 		if (err->code != ERR_TEMP)
 			goto fail;
 		log_warnx("message %u (UID %s) stays on the server for a "
-		    "later run: %s", num, m->uid, err->what);
+		    "later run: %s", num, uid, err->what);
 		err_clear(err);
 		f->res->skipped++;
 		f->deferred++;
 		return (0);
 	}
 
-	if (!state_seen(f->state, m->uid, &first))
+	if (!state_seen(f->state, uid, &first))
 		first = f->now;
-	state_mark(f->state, m->uid, first);
+	state_mark(f->state, uid, first);
 	f->res->fetched++;
 	f->res->bytes += f->msgbytes;
 	log_verbose("message %u of %u (UID %s, %llu bytes) delivered", num,
-	    f->count, m->uid, f->msgbytes);
+	    f->count, uid, f->msgbytes);
 	if (f->plan[num] & PLAN_DELETE_AFTER)
 		f->deleq[f->ndele++] = num;
 	return (0);
@@ -483,7 +502,7 @@ fail:
 	if ((err->code == ERR_TEMP || err->code == ERR_PROTO) &&
 	    err->hint[0] == '\0')
 		err_hint(err, "message %u (UID %s) was not delivered and "
-		    "stays on the server; try again later", num, m->uid);
+		    "stays on the server; try again later", num, uid);
 	return (-1);
 }
 
@@ -498,11 +517,11 @@ fetch_dele(struct fetch *f, u_int num, struct error *err)
 	if (!r.ok) {
 		log_safe(safe, sizeof safe, r.line);
 		log_warnx("message %u (UID %s) could not be deleted: %s", num,
-		    f->msgs[num].uid, safe);
+		    fetch_uid(f, num), safe);
 		return (0);
 	}
 	log_verbose("message %u (UID %s) marked for deletion", num,
-	    f->msgs[num].uid);
+	    fetch_uid(f, num));
 	f->deleted++;
 	return (0);
 }
@@ -527,7 +546,11 @@ fetch_record_due(struct fetch *f, struct error *err)
 	return (0);
 }
 
-/* Commands into the window: DELEs first, RETRs while bytes allow. */
+/*
+ * Commands into the window: DELEs first, RETRs while bytes allow.  When
+ * the last RETR is out and nothing was or will be marked for deletion,
+ * QUIT follows it (pop3_quit_ahead).
+ */
 static void
 fetch_fill(struct fetch *f, u_int maxcmds)
 {
@@ -540,6 +563,8 @@ fetch_fill(struct fetch *f, u_int maxcmds)
 		else
 			break;
 	}
+	if (f->nextfetch == f->nfetch && f->ndele == 0 && !f->dele_after)
+		pop3_quit_ahead(&f->pop3);
 }
 
 /*
@@ -569,7 +594,7 @@ fetch_transfer(struct fetch *f, struct error *err)
 		f->rcount--;
 		if (c.kind == CMD_RETR) {
 			f->retr_out--;
-			f->retr_bytes -= f->msgs[c.num].size;
+			f->retr_bytes -= fetch_size(f, c.num);
 			/*
 			 * A message bigger than the byte window left nothing
 			 * behind it: the next RETR goes out now, so that the
@@ -652,8 +677,26 @@ fetch_deferred(const struct account *a, time_t now, time_t *next)
 	return (1);
 }
 
+/*
+ * The state and the delivery are made ready once the connection is up,
+ * while the server gets its greeting ready: loading a big state file, and
+ * the syncs of a recovery, cost a run no time of their own.
+ */
 static int
-fetch_connect(struct fetch *f, struct error *err)
+fetch_prepare(struct fetch *f, const char *key, struct error *err)
+{
+	if ((f->state = state_open(f->acct->state_dir, key, err)) == NULL)
+		return (-1);
+	if (f->opts->dry_run || f->opts->status)
+		return (0);
+	if ((f->dlv = deliver_open(f->acct, err)) == NULL ||
+	    fetch_recover(f, err) == -1)
+		return (-1);
+	return (0);
+}
+
+static int
+fetch_connect(struct fetch *f, const char *key, struct error *err)
 {
 	const struct account	*a = f->acct;
 	u_int			 port;
@@ -667,6 +710,8 @@ fetch_connect(struct fetch *f, struct error *err)
 	f->conn->deadline = f->started + a->session_timeout;
 	f->conn->session_timeout = a->session_timeout;
 	pop3_init(&f->pop3, f->conn, a);
+	if (fetch_prepare(f, key, err) == -1)
+		return (-1);
 	if (a->tls && !a->tls_starttls &&
 	    tls_start(f->conn, a, TLS_VERIFY, err) == -1)
 		return (-1);
@@ -680,20 +725,6 @@ fetch_connect(struct fetch *f, struct error *err)
 		return (-1);
 	fetch_limits(f);
 	return (0);
-}
-
-/* UIDs the server no longer has are forgotten: they cannot come back. */
-static void
-fetch_retain(struct fetch *f)
-{
-	const char	**uids;
-	u_int		  i;
-
-	uids = xcalloc(f->count + 1, sizeof *uids);
-	for (i = 0; i < f->count; i++)
-		uids[i] = f->msgs[i + 1].uid;
-	state_retain(f->state, uids, f->count);
-	free(uids);
 }
 
 /* Makes what was delivered durable and records it; the order matters. */
@@ -712,33 +743,31 @@ fetch_status(struct fetch *f, struct error *err)
 	u_int	i;
 
 	for (i = 1; i <= f->count; i++) {
-		if (!state_seen(f->state, f->msgs[i].uid, NULL))
+		if (!state_seen(f->state, fetch_uid(f, i), NULL))
 			f->res->new++;
 	}
 	return (pop3_quit(&f->pop3, err));
 }
 
-static const char *
-fetch_known(void *arg, const char *uid)
-{
-	struct fetch	*f = arg;
-
-	return (f->state != NULL ? state_known(f->state, uid) : NULL);
-}
-
 static int
-fetch_session(struct fetch *f, struct error *err)
+fetch_session(struct fetch *f, const char *key, struct error *err)
 {
 	struct error	 err2;
 	u_int		 i;
 
-	if (fetch_connect(f, err) == -1 ||
-	    pop3_scan(&f->pop3, &f->msgs, &f->count, fetch_known, f,
-	    err) == -1)
+	if (fetch_connect(f, key, err) == -1 ||
+	    pop3_scan(&f->pop3, f->state, f->opts->fetch_all ||
+	    !f->acct->only_new, &f->list, err) == -1)
 		return (-1);
+	f->count = pop3_list_count(f->list);
 	f->res->messages = f->count;
 	if (f->opts->status)
 		return (fetch_status(f, err));
+	/*
+	 * UIDs the server no longer has, which the scan did not claim, are
+	 * forgotten: they cannot come back.  Before any is recorded anew.
+	 */
+	state_retain_claimed(f->state);
 	fetch_plan(f);
 	if (fetch_filter(f, err) == -1)
 		goto fail;
@@ -752,7 +781,6 @@ fetch_session(struct fetch *f, struct error *err)
 		return (pop3_quit(&f->pop3, err));
 	}
 
-	fetch_retain(f);
 	if (fetch_transfer(f, err) == -1)
 		goto fail;
 	if (fetch_record(f, err) == -1) {
@@ -821,14 +849,7 @@ fetch_account(const struct account *acct, const struct fetch_opts *opts,
 	if (!opts->status && (lockfd = lock_acquire(acct->state_dir, key,
 	    FETCH_LOCK_WAIT, err)) == -1)
 		goto out;
-	if ((f.state = state_open(acct->state_dir, key, err)) == NULL)
-		goto out;
-	if (!opts->dry_run && !opts->status) {
-		if ((f.dlv = deliver_open(acct, err)) == NULL ||
-		    fetch_recover(&f, err) == -1)
-			goto out;
-	}
-	rc = fetch_session(&f, err);
+	rc = fetch_session(&f, key, err);
 
 out:
 	if (f.conn != NULL)
@@ -839,7 +860,7 @@ out:
 		state_close(f.state);
 	if (lockfd != -1)
 		lock_release(lockfd);
-	pop3_scan_free(f.msgs);
+	pop3_list_free(f.list);
 	free(f.plan);
 	free(f.fetchq);
 	free(f.deleq);

@@ -13,6 +13,7 @@
 #ifndef STATE_H
 #define STATE_H
 
+#include <stdint.h>
 #include <time.h>
 
 #include "util/error.h"
@@ -31,11 +32,15 @@ struct state	*state_open(const char *dir, const char *key, struct error *);
 /* 1 when uid was delivered before, with its first fetch time in *when. */
 int	 state_seen(struct state *, const char *uid, time_t *when);
 /*
- * The state's own copy of uid when the state file holds it, else NULL; it
- * lasts until state_close, so that a listing of the server need not keep
- * a second copy of every UID seen before.
+ * For a listing of the server: claims uid as still there, for
+ * state_retain_claimed, setting *dup when it was claimed before (two
+ * messages with one UID).  Gives a handle, not 0, when the state file holds
+ * uid: state_uid turns it into the state's own copy, which lasts until
+ * state_close, so that a listing need not keep a second copy of every UID
+ * seen before, nor more than 4 bytes for it.
  */
-const char	*state_known(struct state *, const char *uid);
+uint32_t	 state_claim(struct state *, const char *uid, int *dup);
+const char	*state_uid(struct state *, uint32_t handle);
 /* Records uid as delivered at when (in memory until state_save). */
 void	 state_mark(struct state *, const char *uid, time_t when);
 /*
@@ -46,6 +51,8 @@ void	 state_doom(struct state *, const char *uid, time_t when);
 int	 state_doomed(struct state *, const char *uid);
 /* Forgets every UID not in the list: the server no longer has them. */
 void	 state_retain(struct state *, const char *const *uids, size_t n);
+/* Forgets every UID not claimed since the state was opened. */
+void	 state_retain_claimed(struct state *);
 /* Appends a pending entry to the journal, before delivery of uid begins. */
 int	 state_journal(struct state *, const char *uid, const char *receipt,
 	    struct error *);

@@ -301,3 +301,41 @@ empty_scan_answers() {
 	cp "$MSGS/1.eml" "$MSGS/2.eml" "$BATS_TEST_TMPDIR/want/"
 	assert_maildir_equals "$BATS_TEST_TMPDIR/want"
 }
+
+@test "pipelined, nothing to delete: QUIT goes out behind the last RETR, answered after the syncs" {
+	# The server answers nothing until QUIT is in: a client that waits
+	# for the messages before it sends QUIT times out.
+	{
+		sc_login PIPELINING
+		echo "C: STAT"
+		echo "S: +OK 2 200"
+		echo "C: UIDL"
+		echo "S: +OK"
+		echo "S: 1 uid-1"
+		echo "S: 2 uid-2"
+		echo "S: ."
+		echo "C: LIST"
+		echo "S: +OK"
+		echo "S: 1 100"
+		echo "S: 2 100"
+		echo "S: ."
+		echo "C: RETR 1"
+		echo "C: RETR 2"
+		echo "C: QUIT"
+		echo "S: +OK 100 octets"
+		echo "MSG $MSGS/1.eml"
+		echo "S: +OK 100 octets"
+		echo "MSG $MSGS/2.eml"
+		echo "S: +OK bye"
+		echo "EXPECT-EOF"
+	} >"$SC"
+	fake_start "$SC"
+	rc_fake f plain "keep on" "timeout 5" | rc_write
+	pf
+	assert_success
+	fake_wait
+	assert_equal "$FAKE_STATUS" 0
+	assert_equal "$(maildir_count)" 2
+	# Both recorded before QUIT was read.
+	assert_equal "$(cat "$STATE_DIR"/*.state | grep -c '^uid-[12]')" 2
+}

@@ -80,6 +80,29 @@ setup() {
 	assert_output --partial "1 skipped"
 }
 
+@test "max_size holds for messages seen before, with only_new off and with -A" {
+	msg "$SRC/small.eml" small 100
+	msg "$BATS_TEST_TMPDIR/big.eml" big 5000
+	dovecot_add_message "$SRC/small.eml"
+	dovecot_add_message "$BATS_TEST_TMPDIR/big.eml"
+	rc_dovecot dv tls "received_header off" "keep on" | rc_write
+	pf
+	assert_success
+	assert_equal "$(maildir_count)" 2
+	rc_dovecot dv tls "received_header off" "keep on" "only_new off" \
+	    "max_size 2K" | rc_write
+	pf
+	assert_success
+	assert_equal "$(maildir_count)" 3
+	assert_equal "$(grep -c 'over max_size' <<<"$output")" 1
+	rc_dovecot dv tls "received_header off" "keep on" "max_size 2K" |
+	    rc_write
+	pf -A
+	assert_success
+	assert_equal "$(maildir_count)" 4
+	assert_equal "$(grep -c 'over max_size' <<<"$output")" 1
+}
+
 @test "kill_size: a bigger message is deleted unread" {
 	msg "$SRC/small.eml" small 100
 	msg "$BATS_TEST_TMPDIR/big.eml" big 5000

@@ -42,12 +42,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	};
 	struct account		 acct;
 	struct pop3		 p;
-	struct pop3_msg		*msgs = NULL;
+	struct pop3_list	*list = NULL;
 	struct pop3_resp	 r;
 	struct conn		*c;
 	struct error		 err;
 	unsigned long long	 wire;
-	u_int			 count = 0, i;
+	u_int			 i;
 	int			 in[2], out[2];
 
 	if (size < 1 || size > 512 * 1024)
@@ -80,11 +80,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pop3_init(&p, c, &acct);
 	if (pop3_greeting(&p, &err) == -1 || pop3_capa(&p, &err) == -1 ||
 	    auth_login(&p, &err) == -1 ||
-	    pop3_scan(&p, &msgs, &count, NULL, NULL, &err) == -1)
+	    pop3_scan(&p, NULL, 0, &list, &err) == -1)
 		goto end;
-	for (i = 1; i <= count && i <= 64; i++) {
+	for (i = 1; i <= pop3_list_count(list) && i <= 64; i++) {
 		if (pop3_response(&p, &r, &err) == -1 || !r.ok ||
-		    pop3_body(&p, sink, NULL, msgs[i].size * 2 + 65536, &wire,
+		    pop3_body(&p, sink, NULL, pop3_list_size(list, i) * 2 + 65536, &wire,
 		    &err) == -1)
 			break;
 	}
@@ -92,7 +92,7 @@ end:
 	/* cmd/ prints errors as they are. */
 	fuzzconn_printable(err.what);
 	fuzzconn_printable(err.hint);
-	pop3_scan_free(msgs);
+	pop3_list_free(list);
 	conn_free(c);
 done:
 	if (in[0] != -1)

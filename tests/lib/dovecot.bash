@@ -29,6 +29,11 @@
 # message for any user U lands in $DOVECOT_DIR/mail/U (dovecot_maildir U),
 # with a Return-Path line and no other header added.
 #
+# DOVECOT_MAIL_FORMAT=mdbox, set before dovecot_start, keeps the mail in
+# Dovecot's own multi-message format instead of a Maildir: messages go in
+# with dovecot_import (a Maildir's worth at a time), dovecot_clear and
+# dovecot_count work on it; DOVECOT_MAILDIR is then its root, no Maildir.
+#
 # The directory is not under the bats temp dirs because those are 0700 and
 # the mail processes run as the unprivileged dovecot user.
 
@@ -108,7 +113,7 @@ _dovecot_write_conf() {
 	auth_mechanisms = $mechanisms
 	auth_verbose = yes
 	auth_failure_delay = 0
-	mail_location = maildir:$DOVECOT_DIR/mail/%u
+	mail_location = ${DOVECOT_MAIL_FORMAT:-maildir}:$DOVECOT_DIR/mail/%u
 	mail_fsync = never
 	pop3_uidl_format = %08Xv%08Xu
 	CONF
@@ -243,8 +248,9 @@ dovecot_start() {
 	export DOVECOT_DIR DOVECOT_CONF DOVECOT_PORT DOVECOT_PORTS DOVECOT_MAILDIR
 	export DOVECOT_USER DOVECOT_PASS
 
-	mkdir -p "$DOVECOT_DIR/run" "$DOVECOT_DIR/state" \
-	    "$DOVECOT_MAILDIR"/{new,cur,tmp}
+	mkdir -p "$DOVECOT_DIR/run" "$DOVECOT_DIR/state" "$DOVECOT_MAILDIR"
+	[[ ${DOVECOT_MAIL_FORMAT:-maildir} != maildir ]] ||
+	    mkdir -p "$DOVECOT_MAILDIR"/{new,cur,tmp}
 	printf '%s:{PLAIN}%s\n' "$DOVECOT_USER" "$DOVECOT_PASS" >"$DOVECOT_DIR/passwd"
 	chmod 644 "$DOVECOT_DIR/passwd"
 	_dovecot_chown "$DOVECOT_DIR/mail"
@@ -346,8 +352,21 @@ dovecot_add_dir() {
 
 # Empties the mailbox (between tests sharing one server).
 dovecot_clear() {
+	if [[ ${DOVECOT_MAIL_FORMAT:-maildir} != maildir ]]; then
+		rm -rf "$DOVECOT_MAILDIR"
+		mkdir -p "$DOVECOT_MAILDIR"
+		_dovecot_chown "$DOVECOT_MAILDIR"
+		return
+	fi
 	find "$DOVECOT_MAILDIR/new" "$DOVECOT_MAILDIR/cur" \
 	    "$DOVECOT_MAILDIR/tmp" -type f -delete
+}
+
+# Moves the messages of Maildir DIR into the mailbox (any format), in order.
+dovecot_import() {
+	_dovecot_chown "$1"
+	doveadm -c "$DOVECOT_CONF" import -u "$DOVECOT_USER" "maildir:$1" \
+	    "" all && rm -rf "$1"
 }
 
 # The Maildir where LMTP delivers for user U.
@@ -356,5 +375,10 @@ dovecot_maildir() {
 }
 
 dovecot_count() {
+	if [[ ${DOVECOT_MAIL_FORMAT:-maildir} != maildir ]]; then
+		doveadm -c "$DOVECOT_CONF" -f flow mailbox status \
+		    -u "$DOVECOT_USER" messages INBOX | sed 's/.*messages=//'
+		return
+	fi
 	find "$DOVECOT_MAILDIR/new" "$DOVECOT_MAILDIR/cur" -type f | wc -l
 }

@@ -5,11 +5,14 @@
  */
 #include <sys/types.h>
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "net/conn.h"
 #include "pop3/pop3.h"
+#include "state/state.h"
 #include "util/log.h"
 #include "test.h"
 
@@ -56,13 +59,17 @@ test_safe(void)
 	CHECK(strlen(buf) < 8);
 }
 
-/* Runs pop3_scan against what the server is scripted to say. */
+/*
+ * Runs pop3_scan against what the server is scripted to say, with the state
+ * st (or none); the listing in *listp when listp is not NULL.
+ */
 static int
-scan(const char *server, u_int *count, struct error *err)
+scan_state(const char *server, struct state *st, int known_sizes,
+    struct pop3_list **listp, u_int *count, struct error *err)
 {
 	struct account	 acct;
 	struct pop3	 p;
-	struct pop3_msg	*msgs = NULL;
+	struct pop3_list *list = NULL;
 	struct conn	*c;
 	int		 in[2], out[2], rc;
 
@@ -76,12 +83,21 @@ scan(const char *server, u_int *count, struct error *err)
 	c = conn_new(in[0], out[1], 5, "the server");
 	pop3_init(&p, c, &acct);
 	err_clear(err);
-	rc = pop3_scan(&p, &msgs, count, NULL, NULL, err);
-	if (rc == 0)
-		pop3_scan_free(msgs);
+	rc = pop3_scan(&p, st, known_sizes, &list, err);
+	*count = pop3_list_count(list);
+	if (listp != NULL)
+		*listp = list;
+	else
+		pop3_list_free(list);
 	conn_free(c);
 	close(out[0]);
 	return (rc);
+}
+
+static int
+scan(const char *server, u_int *count, struct error *err)
+{
+	return (scan_state(server, NULL, 0, NULL, count, err));
 }
 
 static void
@@ -133,72 +149,100 @@ test_scan(void)
 	    err.code == ERR_TEMP);
 }
 
-static const char	*known_uids[] = { "abc", "ghi" };
-
-static const char *
-known(void *arg, const char *uid)
-{
-	size_t	i;
-
-	(void)arg;
-	for (i = 0; i < sizeof known_uids / sizeof known_uids[0]; i++) {
-		if (strcmp(uid, known_uids[i]) == 0)
-			return (known_uids[i]);
-	}
-	return (NULL);
-}
-
 /*
- * A UID the state already holds is pointed to, not copied; the others are
- * the listing's own; a UID given twice is refused either way.
+ * A UID the state already holds is pointed to, not copied, and claimed for
+ * state_retain_claimed; the others are the listing's own.  A UID given
+ * twice is refused either way: the state's as it comes, the others once
+ * listed.  A size past 32 bits is kept whole.
  */
 static void
-test_scan_known(void)
+test_scan_state(void)
 {
-	const char	*server = "+OK 3 30\r\n+OK\r\n1 abc\r\n2 def\r\n"
-			    "3 ghi\r\n.\r\n+OK\r\n1 10\r\n2 20\r\n3 30\r\n.\r\n";
-	const char	*dup = "+OK 2 20\r\n+OK\r\n1 ghi\r\n2 ghi\r\n.\r\n"
-			    "+OK\r\n1 10\r\n2 10\r\n.\r\n";
-	struct account	 acct;
-	struct pop3	 p;
-	struct pop3_msg	*msgs = NULL;
-	struct conn	*c;
+	const char	*server = "+OK 4 30\r\n+OK\r\n1 abc\r\n2 def\r\n"
+			    "3 ghi\r\n4 old\r\n.\r\n+OK\r\n1 10\r\n"
+			    "2 5000000000\r\n3 30\r\n4 4294967295\r\n.\r\n";
+	const char	*dups[] = {
+		/* one the state holds, twice */
+		"+OK 2 20\r\n+OK\r\n1 ghi\r\n2 ghi\r\n.\r\n"
+		    "+OK\r\n1 10\r\n2 10\r\n.\r\n",
+		/* one it does not */
+		"+OK 3 20\r\n+OK\r\n1 new\r\n2 abc\r\n3 new\r\n.\r\n"
+		    "+OK\r\n1 10\r\n2 10\r\n3 10\r\n.\r\n",
+	};
+	struct pop3_list *list = NULL;
+	struct state	*st;
 	struct error	 err;
-	u_int		 n = 0;
-	int		 in[2], out[2], pass;
+	char		 tmpl[] = "/tmp/popfetch-test.XXXXXX", path[512];
+	FILE		*fp;
+	u_int		 n = 0, i;
 
-	memset(&acct, 0, sizeof acct);
-	acct.pipelining = PIPELINING_ON;
-	for (pass = 0; pass < 2; pass++) {
-		const char	*text = pass == 0 ? server : dup;
-
-		if (pipe(in) == -1 || pipe(out) == -1 ||
-		    write(in[1], text, strlen(text)) != (ssize_t)strlen(text)) {
-			CHECK(0);
-			return;
-		}
-		close(in[1]);
-		c = conn_new(in[0], out[1], 5, "the server");
-		pop3_init(&p, c, &acct);
-		err_clear(&err);
-		if (pass == 0) {
-			CHECK(pop3_scan(&p, &msgs, &n, known, NULL, &err) == 0);
-			if (msgs != NULL && n == 3) {
-				CHECK(msgs[1].uid == known_uids[0]);
-				CHECK_STR(msgs[2].uid, "def");
-				CHECK(msgs[3].uid == known_uids[1]);
-				CHECK(msgs[3].size == 30);
-			} else
-				CHECK(0);
-			pop3_scan_free(msgs);
-		} else {
-			CHECK(pop3_scan(&p, &msgs, &n, known, NULL, &err) == -1);
-			CHECK(err.code == ERR_PROTO);
-			CHECK(strstr(err.what, "same UID") != NULL);
-		}
-		conn_free(c);
-		close(out[0]);
+	if (mkdtemp(tmpl) == NULL ||
+	    state_path(path, sizeof path, tmpl, "k", ".state") == -1 ||
+	    (fp = fopen(path, "w")) == NULL) {
+		CHECK(0);
+		return;
 	}
+	fputs("popfetch-state 1\nabc\t1\nghi\t3\ngone\t2\n", fp);
+	fclose(fp);
+	err_clear(&err);
+	st = state_open(tmpl, "k", &err);
+	CHECK(st != NULL);
+	if (st == NULL)
+		return;
+	CHECK(scan_state(server, st, 1, &list, &n, &err) == 0);
+	if (list != NULL && n == 4) {
+		CHECK_STR(pop3_list_uid(list, 1), "abc");
+		CHECK_STR(pop3_list_uid(list, 2), "def");
+		CHECK_STR(pop3_list_uid(list, 3), "ghi");
+		CHECK_STR(pop3_list_uid(list, 4), "old");
+		/* The state's own copy: found by its address. */
+		CHECK(state_uid(st, state_claim(st, "abc", &(int){0})) ==
+		    pop3_list_uid(list, 1));
+		CHECK(pop3_list_size(list, 1) == 10);
+		CHECK(pop3_list_size(list, 2) == 5000000000ULL);
+		CHECK(pop3_list_size(list, 3) == 30);
+		CHECK(pop3_list_size(list, 4) == 4294967295ULL);
+	} else
+		CHECK(0);
+	/* The listing claimed abc and ghi: gone is forgotten. */
+	state_retain_claimed(st);
+	CHECK(state_seen(st, "abc", NULL) == 1);
+	CHECK(state_seen(st, "ghi", NULL) == 1);
+	CHECK(state_seen(st, "gone", NULL) == 0);
+	pop3_list_free(list);
+	state_close(st);
+
+	/* Sizes of the state's UIDs not asked for: not kept. */
+	st = state_open(tmpl, "k", &err);
+	CHECK(st != NULL);
+	if (st == NULL)
+		return;
+	list = NULL;
+	CHECK(scan_state(server, st, 0, &list, &n, &err) == 0);
+	if (list != NULL && n == 4) {
+		CHECK_STR(pop3_list_uid(list, 3), "ghi");
+		CHECK(pop3_list_size(list, 1) == 0);
+		CHECK(pop3_list_size(list, 2) == 5000000000ULL);
+		CHECK(pop3_list_size(list, 3) == 0);
+		CHECK(pop3_list_size(list, 4) == 4294967295ULL);
+	} else
+		CHECK(0);
+	pop3_list_free(list);
+	state_close(st);
+
+	for (i = 0; i < sizeof dups / sizeof dups[0]; i++) {
+		st = state_open(tmpl, "k", &err);
+		CHECK(st != NULL);
+		if (st == NULL)
+			return;
+		err_clear(&err);
+		CHECK(scan_state(dups[i], st, 0, NULL, &n, &err) == -1);
+		CHECK(err.code == ERR_PROTO);
+		CHECK(strstr(err.what, "same UID") != NULL);
+		state_close(st);
+	}
+	(void)unlink(path);
+	(void)rmdir(tmpl);
 }
 
 static void
@@ -224,7 +268,7 @@ main(void)
 	test_parse();
 	test_safe();
 	test_scan();
-	test_scan_known();
+	test_scan_state();
 	test_long_line();
 	return (TEST_DONE());
 }

@@ -377,40 +377,58 @@ test_sorted(void)
 }
 
 /*
- * state_known gives the state's own copy of a UID of the file, which then
- * finds its record by address; one dropped by state_retain and fetched
- * again is found in the tree.
+ * state_claim gives a handle for a UID of the file, which state_uid turns
+ * into the state's own copy, which then finds its record by address; a
+ * second claim says it is a duplicate; one dropped by state_retain and
+ * fetched again is found in the tree.  A first fetch time past 2106 is
+ * kept as its last second.
  */
 static void
-test_known(void)
+test_claim(void)
 {
 	struct state	*st;
 	struct error	 err;
 	time_t		 when;
 	const char	*a, *b, *keep[] = { "a" };
+	uint32_t	 ha, hb;
+	int		 dup;
 
 	put_file(file("known@h:1", ".state"), "popfetch-state 1\na\t1\n"
-	    "b\t2\n", 0);
+	    "b\t2\nz\t99999999999\n", 0);
 	err_clear(&err);
 	st = state_open(dir, "known@h:1", &err);
 	CHECK(st != NULL);
 	if (st == NULL)
 		return;
-	a = state_known(st, "a");
-	b = state_known(st, "b");
-	CHECK(a != NULL && strcmp(a, "a") == 0);
-	CHECK(b != NULL && strcmp(b, "b") == 0);
-	CHECK(state_known(st, "c") == NULL);
+	ha = state_claim(st, "a", &dup);
+	CHECK(ha != 0 && dup == 0);
+	hb = state_claim(st, "b", &dup);
+	CHECK(hb != 0 && hb != ha && dup == 0);
+	CHECK(state_claim(st, "b", &dup) == hb && dup == 1);
+	a = state_uid(st, ha);
+	b = state_uid(st, hb);
+	CHECK_STR(a, "a");
+	CHECK_STR(b, "b");
+	CHECK(state_claim(st, "c", &dup) == 0 && dup == 0);
 	CHECK(state_seen(st, a, &when) == 1 && when == 1);
 	CHECK(state_seen(st, b, &when) == 1 && when == 2);
+	CHECK(state_seen(st, "z", &when) == 1 && when == 4294967295LL);
 	state_mark(st, "c", 3);
-	CHECK(state_known(st, "c") == NULL);	/* the tree's may go */
+	/* The tree's may go: no handle, but claimed all the same. */
+	CHECK(state_claim(st, "c", &dup) == 0 && dup == 0);
+	CHECK(state_claim(st, "c", &dup) == 0 && dup == 1);
+	/* Claimed: a, b, c; z was not, so it goes. */
+	state_retain_claimed(st);
+	CHECK(state_seen(st, "z", NULL) == 0);
+	CHECK(state_seen(st, "c", NULL) == 1);
 	state_retain(st, keep, 1);
 	CHECK(state_seen(st, b, NULL) == 0);
-	CHECK(state_known(st, "b") == NULL);
+	CHECK(state_seen(st, "c", NULL) == 0);
+	CHECK(state_claim(st, "b", &dup) == 0);
 	state_mark(st, b, 4);
 	CHECK(state_seen(st, b, &when) == 1 && when == 4);
 	CHECK(state_seen(st, "b", &when) == 1 && when == 4);
+	CHECK(state_save(st, &err) == 0);
 	state_close(st);
 }
 
@@ -596,6 +614,7 @@ test_append(void)
 	const char	*path = file("app@h:1", ".state"), *keep[] = {
 	    "a", "c", "aa", "z", "m", "n" };
 	char		 expect[512];
+	int		 dup;
 
 	if ((st = open_key("app@h:1")) == NULL)
 		return;
@@ -639,7 +658,8 @@ test_append(void)
 	CHECK(state_seen(st, "m", &when) == 1 && when == 13);
 	CHECK(state_seen(st, "a", &when) == 1 && when == 1);
 	CHECK(state_doomed(st, "n") == 1 && state_doomed(st, "m") == 0);
-	CHECK(state_known(st, "b") != NULL);
+	CHECK(state_claim(st, "b", &dup) != 0 && !dup);	/* sorted part */
+	CHECK(state_claim(st, "z", &dup) == 0 && !dup);	/* the tail's */
 	/* Loaded from the tail: never appended again. */
 	state_mark(st, "zz", 27);
 	CHECK(save(st) == 0);
@@ -898,7 +918,7 @@ main(void)
 	test_corrupt();
 	test_empty();
 	test_sorted();
-	test_known();
+	test_claim();
 	test_many();
 	test_kill();
 	test_append();
