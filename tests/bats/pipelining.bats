@@ -25,6 +25,22 @@ teardown() {
 	fake_stop
 }
 
+# STAT, UIDL and LIST of two messages of SIZE bytes each, uid-1 and uid-2.
+listing2() {
+	echo "C: STAT"
+	echo "S: +OK 2 $((2 * $1))"
+	echo "C: UIDL"
+	echo "S: +OK"
+	echo "S: 1 uid-1"
+	echo "S: 2 uid-2"
+	echo "S: ."
+	echo "C: LIST"
+	echo "S: +OK"
+	echo "S: 1 $1"
+	echo "S: 2 $1"
+	echo "S: ."
+}
+
 listing4() {
 	sc_listing "uid-1:$MSGS/1.eml" "uid-2:$MSGS/2.eml" \
 	    "uid-3:$MSGS/3.eml" "uid-4:$MSGS/4.eml"
@@ -130,18 +146,7 @@ for i in range(20000):
     sys.stdout.write("%099d\n" % i)' >"$BATS_TEST_TMPDIR/huge.eml"
 	{
 		sc_login PIPELINING
-		echo "C: STAT"
-		echo "S: +OK 2 120"
-		echo "C: UIDL"
-		echo "S: +OK"
-		echo "S: 1 uid-1"
-		echo "S: 2 uid-2"
-		echo "S: ."
-		echo "C: LIST"
-		echo "S: +OK"
-		echo "S: 1 60"
-		echo "S: 2 60"
-		echo "S: ."
+		listing2 60
 		echo "ANY-ORDER"
 		echo "C: RETR 1"
 		echo "S: +OK 60 octets"
@@ -272,18 +277,7 @@ empty_scan_answers() {
 	# message 1 before asking for message 2 times out.
 	{
 		sc_login PIPELINING
-		echo "C: STAT"
-		echo "S: +OK 2 10000000"
-		echo "C: UIDL"
-		echo "S: +OK"
-		echo "S: 1 uid-1"
-		echo "S: 2 uid-2"
-		echo "S: ."
-		echo "C: LIST"
-		echo "S: +OK"
-		echo "S: 1 5000000"
-		echo "S: 2 5000000"
-		echo "S: ."
+		listing2 5000000
 		echo "C: RETR 1"
 		echo "C: RETR 2"
 		echo "S: +OK 5000000 octets"
@@ -307,18 +301,7 @@ empty_scan_answers() {
 	# for the messages before it sends QUIT times out.
 	{
 		sc_login PIPELINING
-		echo "C: STAT"
-		echo "S: +OK 2 200"
-		echo "C: UIDL"
-		echo "S: +OK"
-		echo "S: 1 uid-1"
-		echo "S: 2 uid-2"
-		echo "S: ."
-		echo "C: LIST"
-		echo "S: +OK"
-		echo "S: 1 100"
-		echo "S: 2 100"
-		echo "S: ."
+		listing2 100
 		echo "C: RETR 1"
 		echo "C: RETR 2"
 		echo "C: QUIT"
