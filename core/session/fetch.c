@@ -151,7 +151,7 @@ fetch_plan_one(struct fetch *f, u_int i)
 {
 	const struct account	*a = f->acct;
 	const char		*uid = fetch_uid(f, i);
-	unsigned long long	 size = fetch_size(f, i);
+	unsigned long long	 size;
 	time_t			 first;
 	int			 seen, del_ok = f->opts->keep != 1;
 
@@ -165,6 +165,8 @@ fetch_plan_one(struct fetch *f, u_int i)
 	}
 	if (!seen || f->opts->fetch_all || !a->only_new)
 		f->plan[i] |= PLAN_FETCH;
+	/* Asked only of a message to fetch: pop3_scan kept its size. */
+	size = (f->plan[i] & PLAN_FETCH) ? fetch_size(f, i) : 0;
 
 	if ((f->plan[i] & PLAN_FETCH) && a->kill_size != 0 &&
 	    size > a->kill_size) {
