@@ -14,7 +14,11 @@
  *   FAULT_PATH    only calls on a path (or an fd whose path) contains this
  *   FAULT_SKIP    but not on one whose path contains one of these
  *                 (comma-separated)
- *   FAULT_TRACE   set: each matching call is named on stderr, with its count
+ *   FAULT_TRACE   set: each matching call is named on stderr, with its count;
+ *                 with "send" in FAULT_CALLS, each write to a socket is named
+ *                 too, by the first word of each line it carries ("send
+ *                 DELE,QUIT"), so that the trace orders a run's commands
+ *                 among its syncs (a socket write is never failed)
  *   FAULT_NTH     the matching call that fails (1 is the first); 0 or unset:
  *                 none, only counted
  *   FAULT_ERRNO   ENOSPC (default), EIO, EDQUOT, EFBIG
@@ -215,10 +219,37 @@ time(time_t *t)
 	return (r);
 }
 
+/* FAULT_TRACE with "send": the commands a socket write carries, by name. */
+static void
+fault_send(int fd, const void *buf, size_t len)
+{
+	const char	*p = buf, *end = p + len;
+	char		 words[256];
+	struct stat	 sb;
+	size_t		 o = 0, n;
+
+	if (!fault_ready || !fault_trace || !fault_kind("send") ||
+	    fstat(fd, &sb) == -1 || !S_ISSOCK(sb.st_mode))
+		return;
+	while (p < end && o + 16 < sizeof words) {
+		if (o > 0)
+			words[o++] = ',';
+		/* The command word only: never a password. */
+		for (n = 0; p + n < end && n < 8 && p[n] >= 'A' && p[n] <= 'Z';
+		    n++)
+			words[o++] = p[n];
+		while (p < end && *p++ != '\n')
+			;
+	}
+	words[o] = '\0';
+	fprintf(stderr, "fault -: send %s\n", words);
+}
+
 ssize_t
 write(int fd, const void *buf, size_t len)
 {
 	REAL(write);
+	fault_send(fd, buf, len);
 	if (fault_hit("write", NULL, fd)) {
 		if (getenv("FAULT_SHORT") != NULL && len > 1) {
 			int	saved = errno;
