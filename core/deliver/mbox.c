@@ -618,9 +618,11 @@ fail:
 static int
 mbox_sync(struct deliver *d, struct error *err)
 {
-	/* Each commit fsynced its message. */
-	(void)d;
+	struct mbox	*mb = d->priv;
+
+	/* Each commit fsynced its message; the batch's markers now. */
 	(void)err;
+	commitlog_sync(&mb->cl);
 	return (0);
 }
 
