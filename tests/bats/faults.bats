@@ -613,3 +613,22 @@ traced() {
 	rc_dovecot dv plain | rc_write
 	traced ""
 }
+
+@test "mbox: a file it creates has its directory synced before the state records what went into it" {
+	local inbox=$BATS_TEST_TMPDIR/mail/inbox
+	mkdir "${inbox%/*}"
+	rc_dovecot dv plain "delivery mbox $inbox" | rc_write
+	fresh
+	trace_run
+	assert_mbox_holds "$inbox" "$THREE"/*
+	run awk -v dir="${inbox%/*}" '
+	    $3 == "fsync" && $4 == dir { synced = 1 }
+	    ($3 == "write" || $3 == "rename") && $4 ~ /\.state(\.tmp)?$/ &&
+		!synced { print "line " NR ": " $0; exit 1 }
+	    END { if (!synced) { print "never synced"; exit 1 } }' \
+	    "$BATS_TEST_TMPDIR/trace"
+	if ((status != 0)); then
+		cat "$BATS_TEST_TMPDIR/trace"
+		fail "the directory of the new mbox not synced: $output"
+	fi
+}
