@@ -3,12 +3,13 @@
  * kind on a matching file fails with the chosen errno, so that every write,
  * sync and rename of a delivery or of the state can be made to fail in turn.
  *
- *   FAULT_CALLS   calls to count, comma-separated: write, fsync (and
- *                 syncfs), rename, open (creating or for writing),
+ *   FAULT_CALLS   calls to count, comma-separated: write, fsync,
+ *                 syncfs, rename, open (creating or for writing),
  *                 ftruncate (and truncate), mkdir, link, unlink, poll
  *                 (answers 0 at once, as if its timeout had passed), dlopen
  *                 (as if the library were not installed); default all of
- *                 them but unlink, poll and dlopen.  A path relative to a
+ *                 them but syncfs (a Maildir falls back to an fsync per
+ *                 file), unlink, poll and dlopen.  A path relative to a
  *                 directory descriptor (openat, renameat) is matched as
  *                 that directory's path, a slash, and the name.
  *   FAULT_PATH    only calls on a path (or an fd whose path) contains this
@@ -326,7 +327,7 @@ int
 syncfs(int fd)
 {
 	REAL(syncfs);
-	if (fault_hit("fsync", NULL, fd))
+	if (fault_hit("syncfs", NULL, fd))
 		return (-1);
 	return (real(fd));
 }
