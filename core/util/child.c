@@ -152,11 +152,11 @@ child_write(struct child *c, const char *buf, size_t len, struct error *err)
 	int		left;
 
 	while (len > 0 && c->in != -1) {
-		n = write(c->in, buf, len);
-		if (n == -1 && errno == EINTR && intr_signo != 0) {
+		if (intr_signo != 0) {
 			child_kill(c);
 			return (intr_check(err));
 		}
+		n = write(c->in, buf, len);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno == EAGAIN) {

@@ -183,6 +183,42 @@ add() {
 	dovecot_add_message "$f"
 }
 
+# A filter that reads nothing and does not end.
+deaf_filter() {
+	FILTER=$BATS_TEST_TMPDIR/filter.sh
+	printf '#!/bin/sh\nexec sleep 30\n' >"$FILTER"
+	chmod +x "$FILTER"
+}
+
+# big_headers FILE: a message with 200 KiB of headers, more than a pipe holds.
+big_headers() {
+	local i
+	{
+		printf 'From: sender@example.org\nSubject: big\n'
+		for i in $(seq 2000); do
+			printf 'X-Long-%d: %0100d\n' "$i" 0
+		done
+		printf '\nbody\n'
+	} >"$1"
+}
+
+# stop_filtering: popfetch in the background, SIGTERM once the filter runs;
+# STATUS and ELAPSED say how it ended.
+stop_filtering() {
+	"$POPFETCH" -f "$RC" >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+	local pid=$! tries=200 start
+	until pgrep -f "sleep 30" -P "$pid" >/dev/null ||
+	    grep -q hangs "$FILTER_LOG" 2>/dev/null || ((tries-- == 0)); do
+		sleep 0.05
+	done
+	sleep 0.3
+	start=$SECONDS
+	kill -TERM "$pid"
+	STATUS=0
+	wait "$pid" || STATUS=$?
+	ELAPSED=$((SECONDS - start))
+}
+
 @test "filter: 0 fetches, 99 deletes unread, 98 leaves it on the server" {
 	write_filter
 	add fetch-me "$SRC"
@@ -283,16 +319,8 @@ add() {
 }
 
 @test "filter: one that reads nothing of 200 KiB of headers and never ends is killed at timeout; fetched" {
-	FILTER=$BATS_TEST_TMPDIR/filter.sh
-	printf '#!/bin/sh\nexec sleep 30\n' >"$FILTER"
-	chmod +x "$FILTER"
-	{
-		printf 'From: sender@example.org\nSubject: big\n'
-		for i in $(seq 2000); do
-			printf 'X-Long-%d: %0100d\n' "$i" 0
-		done
-		printf '\nbody\n'
-	} >"$SRC/big.eml"
+	deaf_filter
+	big_headers "$SRC/big.eml"
 	dovecot_add_message "$SRC/big.eml"
 	rc_dovecot dv tls "received_header off" "keep on" "timeout 2" \
 	    "filter $FILTER" | rc_write
@@ -308,18 +336,23 @@ add() {
 	write_filter
 	add hangs
 	rc_dovecot dv tls "received_header off" "filter $FILTER" | rc_write
-	"$POPFETCH" -f "$RC" >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
-	local pid=$! tries=200 status=0 start
-	until grep -q hangs "$FILTER_LOG" 2>/dev/null || ((tries-- == 0)); do
-		sleep 0.05
-	done
-	start=$SECONDS
-	kill -TERM "$pid"
-	wait "$pid" || status=$?
-	assert_equal "$status" 75
-	((SECONDS - start <= 3)) || fail "took $((SECONDS - start)) s to stop"
+	stop_filtering
+	assert_equal "$STATUS" 75
+	((ELAPSED <= 3)) || fail "took $ELAPSED s to stop"
 	grep -q "stopped by signal" "$BATS_TEST_TMPDIR/out" ||
 	    fail "$(cat "$BATS_TEST_TMPDIR/out")"
+	assert_equal "$(maildir_count)" 0
+	assert_equal "$(dovecot_count)" 1
+}
+
+@test "filter: SIGTERM while one that reads nothing holds up its headers: 75 at once" {
+	deaf_filter
+	big_headers "$BATS_TEST_TMPDIR/big.eml"
+	dovecot_add_message "$BATS_TEST_TMPDIR/big.eml"
+	rc_dovecot dv tls "received_header off" "filter $FILTER" | rc_write
+	stop_filtering
+	assert_equal "$STATUS" 75
+	((ELAPSED <= 3)) || fail "took $ELAPSED s to stop"
 	assert_equal "$(maildir_count)" 0
 	assert_equal "$(dovecot_count)" 1
 }
