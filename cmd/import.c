@@ -60,9 +60,24 @@ void
 import_keyv(struct import *im, const char *key, char *const *v)
 {
 	struct words	 w;
+	const u_char	*p;
 	char		*line;
 	size_t		 i;
 
+	/*
+	 * A CR or LF in a value (a fetchmail "\n" in a quoted password)
+	 * would start a line of its own, any key at all: passwordeval, mda.
+	 * Such a value, which no server or program wants, is left out.
+	 */
+	for (i = 0; v[i] != NULL; i++) {
+		for (p = (const u_char *)v[i]; *p != '\0'; p++) {
+			if ((*p < 0x20 && *p != '\t') || *p == 0x7f) {
+				import_comment(im, "not carried over: %s: its "
+				    "value holds a control character", key);
+				return;
+			}
+		}
+	}
 	w.v = xcalloc(2, sizeof *w.v);
 	w.v[0] = xstrdup(key);
 	w.n = 1;
