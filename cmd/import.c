@@ -45,10 +45,15 @@ import_comment(struct import *im, const char *fmt, ...)
 		return;
 	}
 	va_end(ap);
-	/* A value quoted from the file must not end the comment early. */
+	/*
+	 * A value quoted from the file must not end the comment early, nor
+	 * bring a terminal's control sequences into the text.
+	 */
 	for (p = s; *p != '\0'; p++) {
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
+		else if ((*(u_char *)p < 0x20 && *p != '\t') || *p == 0x7f)
+			*p = '?';
 	}
 	import_puts(im, "# ");
 	import_puts(im, s);
@@ -165,6 +170,7 @@ import_defaults(struct import *im)
 void
 import_account(struct import *im, const char *name, const char *parents)
 {
+	const u_char	*p;
 	char	 base[64], buf[80];
 	size_t	 n;
 	int	 k;
@@ -186,6 +192,15 @@ import_account(struct import *im, const char *name, const char *parents)
 	im->names = xreallocarray(im->names, im->naccounts + 1,
 	    sizeof *im->names);
 	im->names[im->naccounts++] = xstrdup(buf);
+	for (p = (const u_char *)parents; p != NULL && *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f) {
+			import_comment(im, "not carried over: the accounts %s "
+			    "starts from: their names hold a control "
+			    "character", buf);
+			parents = NULL;
+			break;
+		}
+	}
 	import_puts(im, "\naccount ");
 	import_puts(im, buf);
 	if (parents != NULL) {

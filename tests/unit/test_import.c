@@ -141,6 +141,8 @@ main(int argc, char *argv[])
 	    "password \"a\\x0dmda sh\"\n");
 	no_injection("mpop", "account a\nhost pop.example.org\nuser x\n"
 	    "password \"a\rmda sh\"\n");
+	no_injection("mpop", "account b\nhost pop.example.org\nuser x\n"
+	    "account a : b\x1b[2Jc\nhost pop.example.org\nuser y\n");
 	no_injection("getmail", "[retriever]\ntype = SimplePOP3Retriever\n"
 	    "server = pop.example.org\nusername = x\npassword = a\x1b[2J\n");
 
