@@ -301,11 +301,15 @@ smtp_starttls(struct smtp *s, struct error *err)
 	(void)conn_discard(s->conn);
 	/*
 	 * The account's trust settings, checked against the mail server's
-	 * name; a pinned fingerprint is the POP server's, not this one's.
+	 * name; a pinned fingerprint and a client certificate are the POP
+	 * server's, not this one's: the certificate would tell a relay who
+	 * the user is.
 	 */
 	ta = *s->acct;
 	ta.host = s->acct->smtp_host;
 	ta.tls_fingerprint = NULL;
+	ta.tls_cert_file = NULL;
+	ta.tls_key_file = NULL;
 	if (tls_start(s->conn, &ta, TLS_VERIFY, err) == -1)
 		return (smtp_lost(s, err));
 	return (smtp_hello(s, err));

@@ -308,6 +308,21 @@ three() {
 	assert_equal "$(sed '/^## TLS$/q' "$SMTP_LOG" | grep -c '^MAIL FROM:')" 0
 }
 
+@test "smtp_tls starttls: the POP account's client certificate is not offered to the mail server" {
+	three
+	smtp_start --tls-cert "$CERTS_DIR/server.pem" \
+	    --tls-key "$CERTS_DIR/server-key.pem" \
+	    --tls-client-ca "$CERTS_DIR/ca.pem"
+	rc_smtp smtp "smtp_tls starttls" "tls_cert_file $CERTS_DIR/client.pem" \
+	    "tls_key_file $CERTS_DIR/client-key.pem"
+	pf
+	assert_success
+	assert_equal "$(ls "$SMTP_MAILDIR/new" | wc -l)" 3
+	grep -q '^## TLS$' "$SMTP_LOG"
+	run grep -c '^## CLIENT-CERT' "$SMTP_LOG"
+	assert_output 0
+}
+
 @test "smtp_tls starttls to a certificate from an unknown CA: 69, nothing sent, nothing deleted" {
 	three
 	smtp_start --tls-cert "$CERTS_DIR/self.pem" \

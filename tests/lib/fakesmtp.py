@@ -16,6 +16,8 @@ logged to --log (the message bodies as "## DATA n bytes").
                          counted over every connection); default: all
   --split                send each reply a byte at a time, with pauses
   --tls-cert F --tls-key F  offer STARTTLS with this certificate
+  --tls-client-ca F      ask for a client certificate from that CA during the
+                         handshake; one presented is logged "## CLIENT-CERT"
   --auth "MECH..."       offer AUTH with these mechanisms (PLAIN, LOGIN,
                          CRAM-MD5, SCRAM-SHA-256, XOAUTH2) and require a login
                          before MAIL; --auth-tls: offer it only after STARTTLS
@@ -57,6 +59,7 @@ def main():
     ap.add_argument("--on", default="")
     ap.add_argument("--split", action="store_true")
     ap.add_argument("--tls-cert", default="")
+    ap.add_argument("--tls-client-ca", default="")
     ap.add_argument("--tls-key", default="")
     ap.add_argument("--auth", default="")
     ap.add_argument("--auth-tls", action="store_true")
@@ -217,6 +220,9 @@ def serve(c, args, log):
                 send("220 2.0.0 go ahead")
                 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
                 ctx.load_cert_chain(args.tls_cert, args.tls_key)
+                if args.tls_client_ca:
+                    ctx.load_verify_locations(args.tls_client_ca)
+                    ctx.verify_mode = ssl.CERT_OPTIONAL
                 try:
                     c = ctx.wrap_socket(c, server_side=True)
                 except (ssl.SSLError, OSError) as e:
@@ -226,6 +232,8 @@ def serve(c, args, log):
                 tls = True
                 mail = rcpt = False
                 log.write("## TLS\n")
+                if c.getpeercert():
+                    log.write("## CLIENT-CERT\n")
             elif verb == "HELO":
                 send("250 fake")
             elif verb == "AUTH" and args.auth and not authed:
