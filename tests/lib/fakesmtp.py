@@ -24,6 +24,9 @@ logged to --log (the message bodies as "## DATA n bytes").
 Faults: greet421, greet554, mail451, mail550, rcpt450, rcpt550, data451,
 data554 (the reply to DATA), end451, end554 (the reply after the final
 dot), dropdata (close the connection in the middle of the message),
+dropend (take the message, then close the connection without a reply, as a
+server or link that fails between its commit and its 250), hangend (take
+it, then never answer, until the client hangs up),
 bigline (a 1 MiB line as the reply to EHLO/LHLO), auth454, auth535,
 auth538 (the answer to AUTH whatever was sent), authloop (challenges that
 never end), authbad (a challenge that is not base64), scrambadsig (a wrong
@@ -159,6 +162,19 @@ def auth_check(args, mech, first, ask, log):
         answer(("v=" + b64(ssig)).encode())
         return True
     return False
+
+
+def save(args, body):
+    """Writes a message taken into the Maildir; returns its number."""
+    with lock:
+        counter["saved"] += 1
+        n = counter["saved"]
+    name = "%d.fake%d-%d" % (time.time(), os.getpid(), n)
+    path = os.path.join(args.maildir, "tmp", name)
+    with open(path, "wb") as out:
+        out.write(b"".join(body))
+    os.rename(path, os.path.join(args.maildir, "new", name))
+    return n
 
 
 def serve(c, args, log):
@@ -320,21 +336,21 @@ def serve(c, args, log):
                         log.write("## DROP\n")
                         return
                 log.write("## DATA %d bytes\n" % size)
+                if faulty(args, "dropend", n) or faulty(args, "hangend", n):
+                    save(args, body)
+                    if faulty(args, "hangend", n):
+                        log.write("## HANG\n")
+                        while f.read(4096):
+                            pass
+                    log.write("## DROP\n")
+                    return
                 if faulty(args, "end451", n):
                     send("451 4.3.0 fake: disk full, later")
                     continue
                 if faulty(args, "end554", n):
                     send("554 5.6.0 fake: message refused")
                     continue
-                with lock:
-                    counter["saved"] += 1
-                    name = "%d.fake%d-%d" % (time.time(), os.getpid(),
-                                              counter["saved"])
-                path = os.path.join(args.maildir, "tmp", name)
-                with open(path, "wb") as out:
-                    out.write(b"".join(body))
-                os.rename(path, os.path.join(args.maildir, "new", name))
-                send("250 2.0.0 queued as fake%d" % counter["saved"])
+                send("250 2.0.0 queued as fake%d" % save(args, body))
             elif verb == "RSET":
                 mail = rcpt = False
                 send("250 2.0.0 reset")
