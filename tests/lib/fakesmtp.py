@@ -23,7 +23,8 @@ logged to --log (the message bodies as "## DATA n bytes").
 
 Faults: greet421, greet554, mail451, mail550, rcpt450, rcpt550, data451,
 data554 (the reply to DATA), end451, end554 (the reply after the final
-dot), dropdata (close the connection in the middle of the message),
+dot), drop354 (close the connection instead of answering DATA),
+dropdata (close the connection in the middle of the message),
 dropend (take the message, then close the connection without a reply, as a
 server or link that fails between its commit and its 250), hangend (take
 it, then never answer, until the client hangs up),
@@ -310,6 +311,9 @@ def serve(c, args, log):
                     send("554 5.5.1 fake: no valid recipients")
                     continue
                 mail = rcpt = False
+                if faulty(args, "drop354", n):
+                    log.write("## DROP\n")
+                    return
                 if faulty(args, "data451", n):
                     send("451 4.3.0 fake: no DATA now")
                     continue
