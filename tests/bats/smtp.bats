@@ -259,7 +259,8 @@ three_twice() {
 }
 
 # lost_after_dot KIND FAULT [rc lines...]: message 2 of three is taken by
-# the server, which then gives no reply (FAULT dropend or hangend).
+# the server, which then gives no reply (FAULT dropend, hangend or endbad);
+# the first run's output in FIRST_OUTPUT.
 lost_after_dot() {
 	local kind=$1 fault=$2 opt= n
 	shift 2
@@ -272,6 +273,7 @@ lost_after_dot() {
 	assert_output --regexp "message 2 \(UID [^)]+\) stays on the server"
 	assert_output --partial "may arrive twice"
 	assert_output --partial '"skipped":1,"unconfirmed":1,'
+	FIRST_OUTPUT=$output
 	# Each message went out once: the second was not sent again; the
 	# connection was opened again for the third.
 	assert_equal "$(grep -c '^MAIL FROM:' "$SMTP_LOG")" 3
@@ -302,6 +304,12 @@ lost_after_dot() {
 
 @test "no reply after the final dot in 'timeout': not sent again in the run, 75" {
 	lost_after_dot smtp hangend "timeout 2"
+}
+
+@test "a line that is no reply after the final dot: not sent again in the run, 75" {
+	lost_after_dot smtp endbad
+	[[ $FIRST_OUTPUT == *"sent a bad reply: hello, this is no reply after the end of the message"* ]] ||
+	    fail "$FIRST_OUTPUT"
 }
 
 @test "the link lost after the final dot twice: one reopening, nothing sent again, 75" {

@@ -27,7 +27,8 @@ dot), drop354 (close the connection instead of answering DATA),
 dropdata (close the connection in the middle of the message),
 dropend (take the message, then close the connection without a reply, as a
 server or link that fails between its commit and its 250), hangend (take
-it, then never answer, until the client hangs up),
+it, then never answer, until the client hangs up), endbad (take it, then
+answer with a line that is no reply),
 bigline (a 1 MiB line as the reply to EHLO/LHLO), auth454, auth535,
 auth538 (the answer to AUTH whatever was sent), authloop (challenges that
 never end), authbad (a challenge that is not base64), scrambadsig (a wrong
@@ -340,6 +341,10 @@ def serve(c, args, log):
                         log.write("## DROP\n")
                         return
                 log.write("## DATA %d bytes\n" % size)
+                if faulty(args, "endbad", n):
+                    save(args, body)
+                    send("hello, this is no reply")
+                    continue
                 if faulty(args, "dropend", n) or faulty(args, "hangend", n):
                     save(args, body)
                     if faulty(args, "hangend", n):
