@@ -312,6 +312,27 @@ lost_after_dot() {
 	    fail "$FIRST_OUTPUT"
 }
 
+@test "the link lost after the final dot of a message sent again after a drop: 75, not sent a third time" {
+	three
+	smtp_start --fault drop354 --on 1 --fault dropend --on 2
+	rc_smtp smtp
+	pf --json
+	assert_equal "$status" 75
+	assert_output --regexp "message 1 \(UID [^)]+\) stays on the server.*may arrive twice"
+	assert_output --partial "is gone"
+	assert_output --partial '"unconfirmed":1,'
+	assert_equal "$(grep -c '^## CONNECT' "$SMTP_LOG")" 2
+	assert_equal "$(grep -c '^## DATA' "$SMTP_LOG")" 1
+	assert_equal "$(dovecot_count)" 3
+	smtp_start
+	rc_smtp smtp
+	pf
+	assert_success
+	three_twice 1 "$BATS_TEST_TMPDIR/want"
+	assert_maildir_equals "$BATS_TEST_TMPDIR/want" "$SMTP_MAILDIR"
+	assert_equal "$(dovecot_count)" 0
+}
+
 @test "the link lost after the final dot twice: one reopening, nothing sent again, 75" {
 	three
 	smtp_start --fault dropend --on 1,2

@@ -13,7 +13,9 @@ logged to --log (the message bodies as "## DATA n bytes").
   --size N               offer SIZE N
   --fault KIND           misbehave (see below), on the messages --on names
   --on N[,N...]          which messages (1 = the first MAIL of the run,
-                         counted over every connection); default: all
+                         counted over every connection); default: all.
+                         --fault and --on may be given again, in pairs:
+                         "--fault drop354 --on 1 --fault dropend --on 2"
   --split                send each reply a byte at a time, with pauses
   --tls-cert F --tls-key F  offer STARTTLS with this certificate
   --auth "MECH..."       offer AUTH with these mechanisms (PLAIN, LOGIN,
@@ -58,8 +60,8 @@ def main():
     ap.add_argument("--lmtp", action="store_true")
     ap.add_argument("--no-pipelining", action="store_true")
     ap.add_argument("--size", type=int, default=0)
-    ap.add_argument("--fault", default="")
-    ap.add_argument("--on", default="")
+    ap.add_argument("--fault", action="append", default=[])
+    ap.add_argument("--on", action="append", default=[])
     ap.add_argument("--split", action="store_true")
     ap.add_argument("--tls-cert", default="")
     ap.add_argument("--tls-key", default="")
@@ -68,7 +70,11 @@ def main():
     ap.add_argument("--user", default="")
     ap.add_argument("--password", default="")
     args = ap.parse_args()
-    args.on = set(int(x) for x in args.on.split(",") if x)
+    args.faults = [(kind, set(int(x) for x in on.split(",") if x))
+                   for kind, on in zip(args.fault, args.on + [""] *
+                                       len(args.fault))]
+    # The faults of the whole session (the greeting, AUTH) take the first.
+    args.fault = args.fault[0] if args.fault else ""
     for d in ("new", "cur", "tmp"):
         os.makedirs(os.path.join(args.maildir, d), exist_ok=True)
     log = open(args.log, "a", buffering=1)
@@ -88,7 +94,7 @@ def main():
 
 
 def faulty(args, kind, n):
-    return args.fault == kind and (not args.on or n in args.on)
+    return any(k == kind and (not on or n in on) for k, on in args.faults)
 
 
 def b64(data):
