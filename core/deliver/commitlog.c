@@ -127,6 +127,20 @@ commitlog_add(struct commitlog *cl, const char *marker)
 	if (write(cl->fd, line, COMMITLOG_MARKER_LEN + 1) !=
 	    COMMITLOG_MARKER_LEN + 1)
 		commitlog_broken(cl);
+	else
+		cl->unsynced = 1;
+}
+
+void
+commitlog_sync(struct commitlog *cl)
+{
+	if (cl->fd == -1 || !cl->unsynced)
+		return;
+	if (fsync(cl->fd) == -1) {
+		commitlog_broken(cl);
+		return;
+	}
+	cl->unsynced = 0;
 }
 
 void

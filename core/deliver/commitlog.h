@@ -7,9 +7,11 @@
  * One log per account (KEY.SUFFIX beside the state, under the account's
  * lock).  It is read once, for recovery, and emptied by the first delivery
  * of a run: the engine has recovered the journal and saved the state by
- * then (deliver.h), so no entry in it is wanted any more.  Like the
- * journal it is not fsynced: it has to outlive a kill -9, and a power cut
- * that loses a line gives a duplicate, never a loss.
+ * then (deliver.h), so no entry in it is wanted any more.  A method's sync
+ * fsyncs it, once a batch, before the engine saves the state: a journal
+ * that a power cut brings back then finds the lines of the messages it
+ * names.  Between syncs a power cut may lose lines, which gives
+ * duplicates, never a loss.
  */
 #ifndef COMMITLOG_H
 #define COMMITLOG_H
@@ -25,6 +27,7 @@ struct commitlog {
 	char	 path[PATH_MAX];
 	int	 fd;		/* -1 until the first delivery */
 	int	 broken;	/* warned once; recovery may give duplicates */
+	int	 unsynced;	/* lines added since the last sync */
 	char	*old;		/* the log an interrupted run left */
 	size_t	 oldlen;
 	int	 oldread;
@@ -42,6 +45,8 @@ int	commitlog_has(struct commitlog *, const char *);
 void	commitlog_start(struct commitlog *);
 /* Records marker: its message is safe. */
 void	commitlog_add(struct commitlog *, const char *);
+/* Makes the lines added since the last call durable; warns on failure. */
+void	commitlog_sync(struct commitlog *);
 void	commitlog_free(struct commitlog *);
 
 #endif

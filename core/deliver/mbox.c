@@ -34,6 +34,7 @@
 #include "deliver/envelope.h"
 #include "deliver/mbox.h"
 #include "util/log.h"
+#include "util/mkdirs.h"
 #include "util/xmalloc.h"
 
 #define MBOX_BUFSIZE		65536
@@ -90,15 +91,39 @@ mbox_date(time_t when, char *buf, size_t len)
 	    tm.tm_min, tm.tm_sec, tm.tm_year + 1900);
 }
 
-/* Opens the mbox, creating it 0600; only a regular file will do. */
+/*
+ * Opens the mbox, creating it 0600; only a regular file will do.  A file
+ * made here has its directory fsynced: its name would otherwise be durable
+ * only by luck, and a power cut could take it with mail the server has
+ * deleted.
+ */
 static int
 mbox_openfile(struct mbox *mb, struct error *err)
 {
 	struct stat	sb;
-	int		fd;
+	int		fd, try;
 
-	fd = open(mb->path, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW |
-	    O_CLOEXEC, 0600);
+	for (try = 0; try < 2; try++) {
+		fd = open(mb->path, O_RDWR | O_APPEND | O_NOFOLLOW |
+		    O_CLOEXEC);
+		if (fd != -1 || errno != ENOENT)
+			break;
+		fd = open(mb->path, O_RDWR | O_APPEND | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd != -1) {
+			if (mkdirs_syncparent(mb->path) == -1) {
+				err_setsys(err, ERR_IO, "cannot sync the "
+				    "directory of mbox %s", mb->path);
+				deliver_hint(err, mb->path, errno);
+				(void)close(fd);
+				return (-1);
+			}
+			break;
+		}
+		/* Made by another program meanwhile: open that one. */
+		if (errno != EEXIST)
+			break;
+	}
 	if (fd == -1) {
 		err_setsys(err, ERR_IO, "cannot open mbox %s", mb->path);
 		deliver_hint(err, mb->path, errno);
@@ -618,9 +643,11 @@ fail:
 static int
 mbox_sync(struct deliver *d, struct error *err)
 {
-	/* Each commit fsynced its message. */
-	(void)d;
+	struct mbox	*mb = d->priv;
+
+	/* Each commit fsynced its message; the batch's markers now. */
 	(void)err;
+	commitlog_sync(&mb->cl);
 	return (0);
 }
 

@@ -415,9 +415,14 @@ out:
 static int
 mda_sync(struct deliver *d, struct error *err)
 {
-	/* The MDA made the message durable, or should have, before exit 0. */
-	(void)d;
+	struct mda	*md = d->priv;
+
+	/*
+	 * The MDA made the message durable, or should have, before exit 0;
+	 * the batch's markers now.
+	 */
 	(void)err;
+	commitlog_sync(&md->cl);
 	return (0);
 }
 

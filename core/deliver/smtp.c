@@ -895,9 +895,11 @@ out:
 static int
 smtp_sync(struct deliver *d, struct error *err)
 {
-	/* The server made each message durable before its 250. */
-	(void)d;
+	struct smtp	*s = d->priv;
+
+	/* The server made each message durable before its 250; the markers. */
 	(void)err;
+	commitlog_sync(&s->cl);
 	return (0);
 }
 

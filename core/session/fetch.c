@@ -115,6 +115,18 @@ fetch_recover_one(void *arg, const char *uid, const char *receipt)
 	struct error	 err;
 	int		 rc;
 
+	/*
+	 * A UID the state holds was delivered: its entry outlived the save
+	 * that recorded it (a power cut can undo the journal's removal).  Its
+	 * method is not asked, for without the receipt's commit-log line an
+	 * mbox takes the whole message for a half one and cuts it, and the
+	 * server may have deleted it since.
+	 */
+	if (state_seen(f->state, uid, NULL)) {
+		log_trace("message UID %s of an interrupted run is recorded "
+		    "already", uid);
+		return (0);
+	}
 	err_clear(&err);
 	if ((rc = deliver_recover(f->dlv, receipt, &err)) == -1) {
 		log_warnx("cannot check message UID %s of an interrupted run: "

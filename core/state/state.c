@@ -122,6 +122,7 @@ struct state {
 	int			 jfd;
 	int			 jexists;	/* a journal file is on disk */
 	int			 jbroken;	/* a journal write was cut short */
+	int			 dirsync;	/* a rename or unlink to make durable */
 };
 
 static int
@@ -953,13 +954,34 @@ fail:
 	return (-1);
 }
 
-/* The state file written anew: temp file, fsync, rename, directory fsync. */
+static int
+state_syncdir(struct state *st, struct error *err)
+{
+	int	dfd;
+
+	if ((dfd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return (err_setsys(err, ERR_IO, "cannot open state directory "
+		    "%s", st->dir));
+	if (fsync(dfd) == -1) {
+		err_setsys(err, ERR_IO, "cannot sync state directory %s",
+		    st->dir);
+		(void)close(dfd);
+		return (-1);
+	}
+	(void)close(dfd);
+	return (0);
+}
+
+/*
+ * The state file written anew: temp file, fsync, rename; the directory
+ * fsync that makes the rename durable is state_save's, after the journal's
+ * removal, so that one covers both.
+ */
 static int
 state_rewrite(struct state *st, struct error *err)
 {
 	struct state_out	 o;
 	struct state_uid	*e;
-	int			 dfd;
 
 	/* Until it is done, a later save must not append to either file. */
 	st->rewrite = 1;
@@ -971,16 +993,7 @@ state_rewrite(struct state *st, struct error *err)
 		(void)unlink(st->tmppath);
 		return (-1);
 	}
-	if ((dfd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return (err_setsys(err, ERR_IO, "cannot open state directory "
-		    "%s", st->dir));
-	if (fsync(dfd) == -1) {
-		err_setsys(err, ERR_IO, "cannot sync state directory %s",
-		    st->dir);
-		(void)close(dfd);
-		return (-1);
-	}
-	(void)close(dfd);
+	st->dirsync = 1;
 
 	RB_FOREACH(e, state_tree, &st->uids)
 		e->infile = 1;
@@ -1084,16 +1097,28 @@ state_save(struct state *st, struct error *err)
 	st->dirty = 0;
 
 	/*
-	 * The journal's removal need not be durable: entries that come back
-	 * are for UIDs the state now holds, and recovering them is harmless.
+	 * The journal goes once the state naming its deliveries is durable,
+	 * and its removal is made durable before the caller goes on to QUIT:
+	 * a journal a power cut brought back after the server deleted the
+	 * mail would have recovery look again at deliveries whose proof (a
+	 * commit log emptied by the next run) may be gone.  After a rename,
+	 * one directory fsync covers both; should the unlink outlast the
+	 * rename in a power cut before it, the server still has the mail.
 	 */
 	if (st->jfd != -1) {
 		(void)close(st->jfd);
 		st->jfd = -1;
 	}
-	if (unlink(st->jpath) == -1 && errno != ENOENT)
+	if (unlink(st->jpath) == 0)
+		st->dirsync = 1;
+	else if (errno != ENOENT)
 		return (err_setsys(err, ERR_IO, "cannot remove state journal "
 		    "%s", st->jpath));
+	if (st->dirsync) {
+		if (state_syncdir(st, err) == -1)
+			return (-1);
+		st->dirsync = 0;
+	}
 	st->jexists = 0;
 	st->jbroken = 0;
 	state_forget_pending(st);

@@ -59,7 +59,7 @@ int	 state_journal(struct state *, const char *uid, const char *receipt,
 /* Calls fn for each pending entry left by an interrupted run. */
 int	 state_pending(struct state *,
 	    int (*fn)(void *, const char *uid, const char *receipt), void *);
-/* Writes the state durably and empties the journal. */
+/* Writes the state durably, then removes the journal, durably too. */
 int	 state_save(struct state *, struct error *);
 void	 state_close(struct state *);
 

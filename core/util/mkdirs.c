@@ -40,6 +40,12 @@ mkdirs_sync_parent(const char *path, size_t len)
 }
 
 int
+mkdirs_syncparent(const char *path)
+{
+	return (mkdirs_sync_parent(path, strlen(path)));
+}
+
+int
 mkdirs(const char *path, mode_t mode, struct error *err)
 {
 	char		 buf[PATH_MAX];

@@ -10,5 +10,10 @@
  * directory it creates is made durable in its parent.  ERR_IO on failure.
  */
 int	mkdirs(const char *path, mode_t mode, struct error *);
+/*
+ * Fsyncs the directory that holds path, so that a file just made there
+ * outlives a power cut; -1 with errno set on failure.
+ */
+int	mkdirs_syncparent(const char *path);
 
 #endif

@@ -553,3 +553,82 @@ faulted_fast() {
 		assert_equal "$(dovecot_count)" 0
 	done
 }
+
+# --- the order of the syncs --------------------------------------------------
+
+# trace_run: a run (keep off) traced by the library, each write, sync,
+# rename and unlink under the test's directory and each command sent, in
+# order, into $BATS_TEST_TMPDIR/trace.
+trace_run() {
+	run timeout -k 5 120 env LD_PRELOAD="$SHIM" \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+	    FAULT_TRACE=1 FAULT_CALLS=write,fsync,rename,unlink,send \
+	    FAULT_PATH="$BATS_TEST_TMPDIR" "$POPFETCH" -f "$RC"
+	assert_success
+	assert_equal "$(dovecot_count)" 0
+	printf '%s\n' "$output" | grep '^fault ' >"$BATS_TEST_TMPDIR/trace"
+}
+
+# traced SUFFIX: trace_run, then checks that every line the run appended to the commit log
+# KEY.SUFFIX (none for a Maildir) was synced before the state file was
+# next written, and that the journal's removal was made durable (its
+# directory synced after the unlink) before QUIT went out.
+traced() {
+	fresh
+	trace_run
+	run awk -v suffix="$1" -v dir="$STATE_DIR" '
+	    function bad(why) { print "line " NR ": " why ": " $0; err = 1 }
+	    $3 == "write" && suffix != "" && $4 ~ ("\\." suffix "$") {
+		marks++; unsynced = 1 }
+	    $3 == "fsync" && suffix != "" && $4 ~ ("\\." suffix "$") {
+		unsynced = 0 }
+	    ($3 == "write" || $3 == "rename") && $4 ~ /\.state(\.tmp)?$/ &&
+		unsynced { bad("the state saved before the commit log synced") }
+	    $3 == "unlink" && $4 ~ /\.journal$/ { gone++; jpending = 1 }
+	    $3 == "fsync" && $4 == dir { jpending = 0 }
+	    $3 == "send" && $4 ~ /QUIT/ {
+		quit = 1
+		if (jpending) bad("QUIT before the journal'"'"'s removal was synced")
+	    }
+	    END {
+		if (suffix != "" && marks == 0) { print "no commit log line"; err = 1 }
+		if (!gone) { print "no journal removed"; err = 1 }
+		if (!quit) { print "no QUIT"; err = 1 }
+		exit err
+	    }' "$BATS_TEST_TMPDIR/trace"
+	if ((status != 0)); then
+		cat "$BATS_TEST_TMPDIR/trace"
+		fail "$1: $output"
+	fi
+}
+
+@test "the commit log is synced before the state is saved, the journal's removal before QUIT: mbox, MDA, LMTP, Maildir" {
+	rc_dovecot dv plain "delivery mbox $MBOX" | rc_write
+	traced mbox
+	store_mda | rc_write
+	traced mda
+	rc_dovecot dv plain "delivery lmtp $DOVECOT_LMTP_SOCKET" "recipient dest" |
+	    rc_write
+	traced lmtp
+	rc_dovecot dv plain | rc_write
+	traced ""
+}
+
+@test "mbox: a file it creates has its directory synced before the state records what went into it" {
+	local inbox=$BATS_TEST_TMPDIR/mail/inbox
+	mkdir "${inbox%/*}"
+	rc_dovecot dv plain "delivery mbox $inbox" | rc_write
+	fresh
+	trace_run
+	assert_mbox_holds "$inbox" "$THREE"/*
+	run awk -v dir="${inbox%/*}" '
+	    $3 == "fsync" && $4 == dir { synced = 1 }
+	    ($3 == "write" || $3 == "rename") && $4 ~ /\.state(\.tmp)?$/ &&
+		!synced { print "line " NR ": " $0; exit 1 }
+	    END { if (!synced) { print "never synced"; exit 1 } }' \
+	    "$BATS_TEST_TMPDIR/trace"
+	if ((status != 0)); then
+		cat "$BATS_TEST_TMPDIR/trace"
+		fail "the directory of the new mbox not synced: $output"
+	fi
+}

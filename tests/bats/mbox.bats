@@ -160,3 +160,44 @@ os.unlink(sys.argv[1] + ".lock")' "$MBOX" >"$BATS_TEST_TMPDIR/locker" &
 	# starts with ">From": these messages have none.
 	assert_mbox_holds "$MBOX" "$many"/* "$many"/* "$pm"/*
 }
+
+# power_cut_journal MBOX STATE: the journal a power cut can bring back when
+# its removal was lost, naming the last message of MBOX (its offset, device,
+# inode and From_ line's time, as the receipt has them) under the last UID
+# of STATE, with a marker the commit log does not hold, as if its append
+# was lost too.
+power_cut_journal() {
+	local mbox=$1 state=$2
+	python3 -c 'import os, sys, time
+mbox, uid, journal = sys.argv[1:4]
+data = open(mbox, "rb").read()
+off = data.rfind(b"\nFrom ") + 1
+line = data[off:data.index(b"\n", off)].decode()
+when = int(time.mktime(time.strptime(line.split(" ", 2)[2],
+    "%a %b %d %H:%M:%S %Y")))
+st = os.stat(mbox)
+with open(journal, "a") as f:
+    f.write("P\t%s\t%d:%d:%d:%d:%s\n" % (uid, off, st.st_dev, st.st_ino,
+        when, os.urandom(8).hex()))' "$mbox" "$(tail -1 "$state" | cut -f1)" \
+	    "${state%.state}.journal"
+	: >"${state%.state}.mbox"
+}
+
+@test "a power cut after a delivery brings the journal back without the commit log's marker: the message stays in the mbox, once" {
+	local msg=$BATS_TEST_TMPDIR/power.eml state
+	printf 'From: someone@example.org\nSubject: power cut\n\nstill here\n' \
+	    >"$msg"
+	dovecot_add_message "$msg"
+	rc_mbox
+	pf
+	assert_success
+	assert_equal "$(dovecot_count)" 0
+	state=$(echo "$STATE_DIR"/*.state)
+	# The mbox holds the whole message and the state its UID; the server
+	# has deleted it.
+	power_cut_journal "$MBOX" "$state"
+	pf
+	assert_success
+	assert_mbox_holds "$MBOX" "$msg"
+	[[ ! -e ${state%.state}.journal ]] || fail "the journal is still there"
+}

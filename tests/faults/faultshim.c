@@ -3,15 +3,23 @@
  * kind on a matching file fails with the chosen errno, so that every write,
  * sync and rename of a delivery or of the state can be made to fail in turn.
  *
- *   FAULT_CALLS   calls to count, comma-separated: write, fsync, rename,
- *                 open (creating or for writing), ftruncate, mkdir, link,
- *                 poll (answers 0 at once, as if its timeout had passed),
- *                 dlopen (as if the library were not installed); default
- *                 all of them but dlopen
+ *   FAULT_CALLS   calls to count, comma-separated: write, fsync,
+ *                 syncfs, rename, open (creating or for writing),
+ *                 ftruncate (and truncate), mkdir, link, unlink, poll
+ *                 (answers 0 at once, as if its timeout had passed), dlopen
+ *                 (as if the library were not installed); default all of
+ *                 them but syncfs (a Maildir falls back to an fsync per
+ *                 file), unlink, poll and dlopen.  A path relative to a
+ *                 directory descriptor (openat, renameat) is matched as
+ *                 that directory's path, a slash, and the name.
  *   FAULT_PATH    only calls on a path (or an fd whose path) contains this
  *   FAULT_SKIP    but not on one whose path contains one of these
  *                 (comma-separated)
- *   FAULT_TRACE   set: each matching call is named on stderr, with its count
+ *   FAULT_TRACE   set: each matching call is named on stderr, with its count;
+ *                 with "send" in FAULT_CALLS, each write to a socket is named
+ *                 too, by the first word of each line it carries ("send
+ *                 DELE,QUIT"), so that the trace orders a run's commands
+ *                 among its syncs (a socket write is never failed)
  *   FAULT_NTH     the matching call that fails (1 is the first); 0 or unset:
  *                 none, only counted
  *   FAULT_ERRNO   ENOSPC (default), EIO, EDQUOT, EFBIG
@@ -135,6 +143,25 @@ fault_skipped(const char *path)
 	return (0);
 }
 
+static int	fault_hit(const char *, const char *, int);
+
+/* For the *at calls: a relative path is matched as DIR/path. */
+static int
+fault_hit_at(const char *kind, int dfd, const char *path)
+{
+	char	buf[2048], dir[1024], link[64];
+	ssize_t	n;
+
+	if (path[0] == '/' || dfd == AT_FDCWD)
+		return (fault_hit(kind, path, -1));
+	snprintf(link, sizeof link, "/proc/self/fd/%d", dfd);
+	if ((n = readlink(link, dir, sizeof dir - 1)) == -1)
+		return (fault_hit(kind, path, -1));
+	dir[n] = '\0';
+	snprintf(buf, sizeof buf, "%s/%s", dir, path);
+	return (fault_hit(kind, buf, -1));
+}
+
 /* Whether this call is the one to fail; counts it when it matches. */
 static int
 fault_hit(const char *kind, const char *path, int fd)
@@ -193,10 +220,37 @@ time(time_t *t)
 	return (r);
 }
 
+/* FAULT_TRACE with "send": the commands a socket write carries, by name. */
+static void
+fault_send(int fd, const void *buf, size_t len)
+{
+	const char	*p = buf, *end = p + len;
+	char		 words[256];
+	struct stat	 sb;
+	size_t		 o = 0, n;
+
+	if (!fault_ready || !fault_trace || !fault_kind("send") ||
+	    fstat(fd, &sb) == -1 || !S_ISSOCK(sb.st_mode))
+		return;
+	while (p < end && o + 16 < sizeof words) {
+		if (o > 0)
+			words[o++] = ',';
+		/* The command word only: never a password. */
+		for (n = 0; p + n < end && n < 8 && p[n] >= 'A' && p[n] <= 'Z';
+		    n++)
+			words[o++] = p[n];
+		while (p < end && *p++ != '\n')
+			;
+	}
+	words[o] = '\0';
+	fprintf(stderr, "fault -: send %s\n", words);
+}
+
 ssize_t
 write(int fd, const void *buf, size_t len)
 {
 	REAL(write);
+	fault_send(fd, buf, len);
 	if (fault_hit("write", NULL, fd)) {
 		if (getenv("FAULT_SHORT") != NULL && len > 1) {
 			int	saved = errno;
@@ -270,6 +324,51 @@ fdatasync(int fd)
 }
 
 int
+syncfs(int fd)
+{
+	REAL(syncfs);
+	if (fault_hit("syncfs", NULL, fd))
+		return (-1);
+	return (real(fd));
+}
+
+int
+truncate(const char *path, off_t len)
+{
+	REAL(truncate);
+	if (fault_hit("ftruncate", path, -1))
+		return (-1);
+	return (real(path, len));
+}
+
+int
+truncate64(const char *path, off64_t len)
+{
+	REAL(truncate64);
+	if (fault_hit("ftruncate", path, -1))
+		return (-1);
+	return (real(path, len));
+}
+
+int
+unlink(const char *path)
+{
+	REAL(unlink);
+	if (fault_hit("unlink", path, -1))
+		return (-1);
+	return (real(path));
+}
+
+int
+unlinkat(int dfd, const char *path, int flags)
+{
+	REAL(unlinkat);
+	if (fault_hit_at("unlink", dfd, path))
+		return (-1);
+	return (real(dfd, path, flags));
+}
+
+int
 ftruncate(int fd, off_t len)
 {
 	REAL(ftruncate);
@@ -300,7 +399,7 @@ int
 renameat(int dfd, const char *from, int tdfd, const char *to)
 {
 	REAL(renameat);
-	if (fault_hit("rename", to, -1))
+	if (fault_hit_at("rename", tdfd, to))
 		return (-1);
 	return (real(dfd, from, tdfd, to));
 }
@@ -318,7 +417,7 @@ int
 linkat(int fd, const char *from, int tfd, const char *to, int flags)
 {
 	REAL(linkat);
-	if (fault_hit("link", to, -1))
+	if (fault_hit_at("link", tfd, to))
 		return (-1);
 	return (real(fd, from, tfd, to, flags));
 }
@@ -353,11 +452,11 @@ dlopen(const char *name, int flags)
 } while (0)
 
 static int
-fault_opening(const char *path, int flags)
+fault_opening(int dfd, const char *path, int flags)
 {
 	if ((flags & (O_CREAT | O_WRONLY | O_RDWR | O_TMPFILE)) == 0)
 		return (0);
-	return (fault_hit("open", path, -1));
+	return (fault_hit_at("open", dfd, path));
 }
 
 int
@@ -367,7 +466,7 @@ open(const char *path, int flags, ...)
 
 	REAL(open);
 	OPEN_MODE(flags, mode);
-	if (fault_opening(path, flags))
+	if (fault_opening(AT_FDCWD, path, flags))
 		return (-1);
 	return (real(path, flags, mode));
 }
@@ -379,7 +478,7 @@ openat(int dfd, const char *path, int flags, ...)
 
 	REAL(openat);
 	OPEN_MODE(flags, mode);
-	if (fault_opening(path, flags))
+	if (fault_opening(dfd, path, flags))
 		return (-1);
 	return (real(dfd, path, flags, mode));
 }
@@ -391,7 +490,7 @@ open64(const char *path, int flags, ...)
 
 	REAL(open64);
 	OPEN_MODE(flags, mode);
-	if (fault_opening(path, flags))
+	if (fault_opening(AT_FDCWD, path, flags))
 		return (-1);
 	return (real(path, flags, mode));
 }
@@ -403,7 +502,7 @@ openat64(int dfd, const char *path, int flags, ...)
 
 	REAL(openat64);
 	OPEN_MODE(flags, mode);
-	if (fault_opening(path, flags))
+	if (fault_opening(dfd, path, flags))
 		return (-1);
 	return (real(dfd, path, flags, mode));
 }
