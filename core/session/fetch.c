@@ -750,6 +750,7 @@ static int
 fetch_quit(struct fetch *f, struct error *err)
 {
 	const char	**uids;
+	char		  hint[sizeof err->hint];
 	u_int		  i, n = 0;
 	int		  rc = -1;
 
@@ -769,10 +770,11 @@ fetch_quit(struct fetch *f, struct error *err)
 	f->res->deleted = f->deleted;
 	state_quit_done(f->state, uids, n);
 	if (state_save(f->state, err) == -1) {
-		if (err->hint[0] == '\0')
-			err_hint(err, "the server deleted what it was asked "
-			    "to; the next run tells from its listing which "
-			    "UIDs it may give to new messages");
+		/* After the save's own hint, if any. */
+		(void)strlcpy(hint, err->hint, sizeof hint);
+		err_hint(err, "%s%sthe server deleted what it was asked to; "
+		    "the next run tells from its listing which UIDs are free",
+		    hint, hint[0] != '\0' ? "; " : "");
 		goto out;
 	}
 	rc = 0;
