@@ -8,10 +8,10 @@
  *
  * A save that only adds UIDs appends their lines to the file and syncs it:
  * 10 lines, not the whole 2.8 MB of 100,000 UIDs.  Anything else (a UID
- * dropped, a verdict on a UID of the file, a first save, a tail that would
- * pass both 1,024 lines and an eighth of the sorted part) writes the file
- * anew, sorted, by merging the two: temp file, fsync, rename, fsync of the
- * directory.
+ * dropped, a verdict or a count of absences on a UID of the file, a first
+ * save, a tail that would pass both 1,024 lines and an eighth of the sorted
+ * part) writes the file anew, sorted, by merging the two: temp file, fsync,
+ * rename, fsync of the directory.
  *
  * An append cut short (kill -9, full disk, power cut) can leave a last line
  * without its newline, maybe NUL bytes: it is ignored, and the next save
