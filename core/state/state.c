@@ -75,7 +75,7 @@ struct state_rec {
 	uint32_t		 keep : 1;	/* claimed by the listing */
 	uint32_t		 doomed : 1;	/* delete on sight, unfetched */
 	uint32_t		 gone : 1;	/* dropped */
-	uint32_t		 absent : 2;	/* listings in a row without it */
+	uint32_t		 absent : 2;	/* listings in a row lacking it */
 };
 
 /* Offsets in 27 bits: 128 MiB, above a million UIDs of 70 bytes. */
@@ -129,10 +129,10 @@ struct state {
 	int			 jexists;	/* a journal file is on disk */
 	int			 jbroken;	/* a journal write was cut short */
 
-	char			*quit;		/* KEY.quit's UIDs, NUL after each */
+	char			*quit;		/* its UIDs, NUL-separated */
 	size_t			 nquit;
 	int			 qexists;	/* KEY.quit is on disk */
-	int			 qok;		/* it says QUIT was answered +OK */
+	int			 qok;		/* it says QUIT got +OK */
 	int			 qdone;		/* what it names is recorded */
 };
 

@@ -9,6 +9,8 @@
  * starts.
  * The journal survives a kill -9 of popfetch; the next state_open() hands its
  * entries to the caller as pending, to be checked with deliver_recover().
+ * And KEY.quit, the UIDs a QUIT is to delete, while that is not recorded
+ * (state_quitting).
  */
 #ifndef STATE_H
 #define STATE_H
