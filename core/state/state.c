@@ -75,7 +75,7 @@ struct state_rec {
 	uint32_t		 keep : 1;	/* claimed by the listing */
 	uint32_t		 doomed : 1;	/* delete on sight, unfetched */
 	uint32_t		 gone : 1;	/* dropped */
-	uint32_t		 absent : 2;	/* listings in a row lacking it */
+	uint32_t		 absent : 2;	/* listings missed in a row */
 };
 
 /* Offsets in 27 bits: 128 MiB, above a million UIDs of 70 bytes. */
