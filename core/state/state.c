@@ -1244,8 +1244,13 @@ state_quitting(struct state *st, const char *const *uids, size_t n,
 	if (fd == -1)
 		return (err_setsys(err, ERR_IO, "cannot create %s",
 		    st->qpath));
+	/* It names these now, whatever it named before. */
 	st->qexists = 1;
 	st->qdone = 0;
+	st->qok = 0;
+	free(st->quit);
+	st->quit = NULL;
+	st->nquit = 0;
 	state_out_init(&o, fd);
 	for (i = 0; i < n; i++) {
 		/* A newline in one would make two lines of it. */
