@@ -36,6 +36,7 @@
 #define PLAN_FETCH		0x01
 #define PLAN_DELETE		0x02	/* delete without fetching */
 #define PLAN_DELETE_AFTER	0x04	/* delete once delivered */
+#define PLAN_DELETED		0x08	/* DELE answered +OK */
 
 enum fetch_cmd_kind {
 	CMD_RETR,
@@ -544,6 +545,7 @@ fetch_dele(struct fetch *f, u_int num, struct error *err)
 	}
 	log_verbose("message %u (UID %s) marked for deletion", num,
 	    fetch_uid(f, num));
+	f->plan[num] |= PLAN_DELETED;
 	f->deleted++;
 	return (0);
 }
@@ -758,6 +760,49 @@ fetch_record(struct fetch *f, struct error *err)
 	return (state_save(f->state, err));
 }
 
+/*
+ * QUIT, when the server deletes what DELE marked.  Those UIDs are named
+ * beside the state first, and forgotten once QUIT is answered +OK: the
+ * server may give them to new messages, which must not pass for the ones
+ * delivered (or condemned) before.
+ */
+static int
+fetch_quit(struct fetch *f, struct error *err)
+{
+	const char	**uids;
+	char		  hint[sizeof err->hint];
+	u_int		  i, n = 0;
+	int		  rc = -1;
+
+	if (f->deleted == 0)
+		return (pop3_quit(&f->pop3, err));
+	uids = xcalloc(f->deleted, sizeof *uids);
+	for (i = 0; i < f->ndele && n < f->deleted; i++) {
+		if (f->plan[f->deleq[i]] & PLAN_DELETED)
+			uids[n++] = fetch_uid(f, f->deleq[i]);
+	}
+	if (state_quitting(f->state, uids, n, err) == -1) {
+		pop3_state(&f->pop3, POP3_FAILED);
+		goto out;
+	}
+	if (pop3_quit(&f->pop3, err) == -1)
+		goto out;
+	f->res->deleted = f->deleted;
+	state_quit_done(f->state, uids, n);
+	if (state_save(f->state, err) == -1) {
+		/* After the save's own hint, if any. */
+		(void)strlcpy(hint, err->hint, sizeof hint);
+		err_hint(err, "%s%sthe server deleted what it was asked to; "
+		    "the next run tells from its listing which UIDs are free",
+		    hint, hint[0] != '\0' ? "; " : "");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(uids);
+	return (rc);
+}
+
 /* -s: how many messages are new, and nothing else; QUIT deletes nothing. */
 static int
 fetch_status(struct fetch *f, struct error *err)
@@ -786,8 +831,9 @@ fetch_session(struct fetch *f, const char *key, struct error *err)
 	if (f->opts->status)
 		return (fetch_status(f, err));
 	/*
-	 * UIDs the server no longer has, which the scan did not claim, are
-	 * forgotten: they cannot come back.  Before any is recorded anew.
+	 * UIDs the scan did not claim are one listing nearer to being
+	 * forgotten, and a QUIT the last run did not record is settled.
+	 * Before any UID is recorded anew.
 	 */
 	state_retain_claimed(f->state);
 	fetch_plan(f);
@@ -809,7 +855,7 @@ fetch_session(struct fetch *f, const char *key, struct error *err)
 		pop3_state(&f->pop3, POP3_FAILED);
 		return (-1);
 	}
-	if (pop3_quit(&f->pop3, err) == -1)
+	if (fetch_quit(f, err) == -1)
 		return (-1);
 	f->res->deleted = f->deleted;
 	if (f->filter_failed > 0) {

@@ -8,10 +8,10 @@
  *
  * A save that only adds UIDs appends their lines to the file and syncs it:
  * 10 lines, not the whole 2.8 MB of 100,000 UIDs.  Anything else (a UID
- * dropped, a verdict on a UID of the file, a first save, a tail that would
- * pass both 1,024 lines and an eighth of the sorted part) writes the file
- * anew, sorted, by merging the two: temp file, fsync, rename, fsync of the
- * directory.
+ * dropped, a verdict or a count of absences on a UID of the file, a first
+ * save, a tail that would pass both 1,024 lines and an eighth of the sorted
+ * part) writes the file anew, sorted, by merging the two: temp file, fsync,
+ * rename, fsync of the directory.
  *
  * An append cut short (kill -9, full disk, power cut) can leave a last line
  * without its newline, maybe NUL bytes: it is ignored, and the next save
@@ -71,14 +71,19 @@ state_key(const struct account *acct, char *buf, size_t len)
  */
 struct state_rec {
 	uint32_t		 when;		/* first fetch */
-	uint32_t		 off : 28;	/* of the UID in the arena */
+	uint32_t		 off : 27;	/* of the UID in the arena */
 	uint32_t		 keep : 1;	/* claimed by the listing */
 	uint32_t		 doomed : 1;	/* delete on sight, unfetched */
-	uint32_t		 gone : 1;	/* dropped by state_retain */
+	uint32_t		 gone : 1;	/* dropped */
+	uint32_t		 absent : 2;	/* listings missed in a row */
 };
 
-/* Offsets in 28 bits: far above a million UIDs of 70 bytes. */
-#define STATE_ARENA_MAX		(1U << 28)
+/* Offsets in 27 bits: 128 MiB, above a million UIDs of 70 bytes. */
+#define STATE_ARENA_MAX		(1U << 27)
+
+/* The count of absences fits its field, and its flag is one digit. */
+_Static_assert(STATE_ABSENT_MAX >= 1 && STATE_ABSENT_MAX <= 4,
+    "STATE_ABSENT_MAX does not fit struct state_rec");
 
 struct state_uid {
 	RB_ENTRY(state_uid)	 entry;
@@ -98,6 +103,7 @@ struct state {
 	char			 path[PATH_MAX];	/* DIR/KEY.state */
 	char			 tmppath[PATH_MAX];	/* DIR/.KEY.state.tmp */
 	char			 jpath[PATH_MAX];	/* DIR/KEY.journal */
+	char			 qpath[PATH_MAX];	/* DIR/KEY.quit */
 
 	char			*arena;		/* the file's UIDs */
 	size_t			 arenalen;
@@ -123,6 +129,12 @@ struct state {
 	int			 jexists;	/* a journal file is on disk */
 	int			 jbroken;	/* a journal write was cut short */
 	int			 dirsync;	/* a rename or unlink to make durable */
+
+	char			*quit;		/* its UIDs, NUL-separated */
+	size_t			 nquit;
+	int			 qexists;	/* KEY.quit is on disk */
+	int			 qok;		/* it says QUIT got +OK */
+	int			 qdone;		/* what it names is recorded */
 };
 
 static int
@@ -276,19 +288,55 @@ state_insert(struct state *st, const char *uid, time_t when)
 	return (e);
 }
 
+static int
+state_inarena(const struct state *st, const struct state_rec *r)
+{
+	return (r >= st->recs && r < st->recs + st->nrecs);
+}
+
+/* The tree node of a record not in the arena. */
+static struct state_uid *
+state_node(struct state_rec *r)
+{
+	return ((struct state_uid *)(void *)((char *)r -
+	    offsetof(struct state_uid, r)));
+}
+
 /* Whether a line of the state file has r: every record of the arena does. */
 static int
 state_infile(const struct state *st, const struct state_rec *r)
 {
-	if (r >= st->recs && r < st->recs + st->nrecs)
+	if (state_inarena(st, r))
 		return (1);
 	return (((const struct state_uid *)(const void *)((const char *)r -
 	    offsetof(struct state_uid, r)))->infile);
 }
 
+/* Forgets r: the arena's is marked, the tree's freed. */
+static void
+state_drop(struct state *st, struct state_rec *r)
+{
+	struct state_uid	*e;
+
+	if (state_inarena(st, r)) {
+		r->gone = 1;
+		st->rewrite = 1;
+	} else {
+		e = state_node(r);
+		if (e->infile)
+			st->rewrite = 1;
+		else
+			st->nnew--;
+		RB_REMOVE(state_tree, &st->uids, e);
+		free(e);
+	}
+	st->dirty = 1;
+}
+
 /* A UID of the file, at the end of the arena and of the records. */
 static int
-state_append(struct state *st, const char *uid, time_t when, int doomed)
+state_append(struct state *st, const char *uid, time_t when, int doomed,
+    u_int absent)
 {
 	struct state_rec	*r;
 	size_t			 len = strlen(uid) + 1;
@@ -310,6 +358,7 @@ state_append(struct state *st, const char *uid, time_t when, int doomed)
 	r->off = (uint32_t)st->arenalen;
 	r->when = state_when(when);
 	r->doomed = doomed;
+	r->absent = absent;
 	st->arenalen += len;
 	return (0);
 }
@@ -349,6 +398,7 @@ state_load_line(struct state *st, char *line, size_t lineno, int *intail,
 	struct state_uid	*e;
 	char			*tab, *flag;
 	long long		 when;
+	u_int			 absent = 0;
 	int			 doomed = 0, c;
 
 	/* The UID's bytes checked as uid_valid does, in the one pass. */
@@ -362,13 +412,20 @@ state_load_line(struct state *st, char *line, size_t lineno, int *intail,
 	if (tab == line || tab - line > UID_MAX_LEN)
 		return (state_corrupt(st, lineno, "not a valid UID", err));
 	*tab = '\0';
-	/* An optional third field: D, a message to delete unfetched. */
+	/*
+	 * An optional third field: D, a message to delete unfetched; or An,
+	 * missing from the last n listings (1 to STATE_ABSENT_MAX - 1).
+	 */
 	if ((flag = strchr(tab + 1, '\t')) != NULL) {
 		*flag++ = '\0';
-		if (strcmp(flag, "D") != 0)
+		if (strcmp(flag, "D") == 0)
+			doomed = 1;
+		else if (flag[0] == 'A' && flag[1] >= '1' &&
+		    flag[1] < '0' + STATE_ABSENT_MAX && flag[2] == '\0')
+			absent = (u_int)(flag[1] - '0');
+		else
 			return (state_corrupt(st, lineno, "unknown flag",
 			    err));
-		doomed = 1;
 	}
 	if (state_load_when(tab + 1, &when) == -1)
 		return (state_corrupt(st, lineno, "fetch time is not a "
@@ -386,7 +443,7 @@ state_load_line(struct state *st, char *line, size_t lineno, int *intail,
 		*intail = 1;
 	}
 	if (!*intail) {
-		if (state_append(st, line, (time_t)when, doomed) == -1)
+		if (state_append(st, line, (time_t)when, doomed, absent) == -1)
 			return (state_corrupt(st, lineno, "too many UIDs",
 			    err));
 		return (0);
@@ -395,6 +452,7 @@ state_load_line(struct state *st, char *line, size_t lineno, int *intail,
 	    (e = state_insert(st, line, (time_t)when)) == NULL)
 		return (state_corrupt(st, lineno, "duplicate UID", err));
 	e->r.doomed = doomed;
+	e->r.absent = absent;
 	e->infile = 1;
 	st->ftail++;
 	return (0);
@@ -572,6 +630,66 @@ out:
 	return (rv);
 }
 
+/*
+ * KEY.quit: a UID a line, those whose DELE the server accepted in a run
+ * that did not record what its QUIT did, and STATE_QUIT_OK once QUIT was
+ * answered +OK (a space: no UID looks like it).  Like the journal's, a
+ * damaged line costs only itself (a wrong guess about that UID, if the
+ * server gives it to a new message), and a last line not ended was never
+ * whole.
+ */
+#define STATE_QUIT_OK	"QUIT +OK"
+
+static int
+state_load_quit(struct state *st, struct error *err)
+{
+	FILE	*fp;
+	char	*line = NULL;
+	size_t	 size = 0, lineno = 0, len, have = 0, room = 0;
+	ssize_t	 n;
+	int	 rv = -1;
+
+	if ((fp = fopen(st->qpath, "re")) == NULL) {
+		if (errno == ENOENT)
+			return (0);
+		return (err_setsys(err, ERR_IO, "cannot open %s", st->qpath));
+	}
+	st->qexists = 1;
+	while ((n = getline(&line, &size, fp)) != -1) {
+		lineno++;
+		if (line[n - 1] != '\n')
+			break;
+		line[n - 1] = '\0';
+		len = (size_t)n;
+		if (strcmp(line, STATE_QUIT_OK) == 0) {
+			st->qok = 1;
+			continue;
+		}
+		if (strlen(line) != len - 1 || !uid_valid(line)) {
+			log_warnx("%s:%zu: damaged line ignored", st->qpath,
+			    lineno);
+			continue;
+		}
+		if (room - have < len) {
+			st->quit = xreallocarray(st->quit, 2, room + len);
+			room = 2 * (room + len);
+		}
+		memcpy(st->quit + have, line, len);
+		have += len;
+		st->nquit++;
+	}
+	if (ferror(fp)) {
+		err_setsys(err, ERR_IO, "cannot read %s", st->qpath);
+		goto out;
+	}
+	rv = 0;
+
+out:
+	free(line);
+	(void)fclose(fp);
+	return (rv);
+}
+
 struct state *
 state_open(const char *dir, const char *key, struct error *err)
 {
@@ -587,7 +705,9 @@ state_open(const char *dir, const char *key, struct error *err)
 	    state_path_make(st->tmppath, sizeof st->tmppath, dir, ".", key,
 	    ".state.tmp") == -1 ||
 	    state_path_make(st->jpath, sizeof st->jpath, dir, "", key,
-	    ".journal") == -1) {
+	    ".journal") == -1 ||
+	    state_path_make(st->qpath, sizeof st->qpath, dir, "", key,
+	    ".quit") == -1) {
 		err_set(err, ERR_CONFIG, "state directory %s: path too long",
 		    dir);
 		goto fail;
@@ -596,7 +716,8 @@ state_open(const char *dir, const char *key, struct error *err)
 		goto fail;
 	if (state_load(st, err) == -1)
 		goto fail;
-	if (state_load_journal(st, err) == -1)
+	if (state_load_journal(st, err) == -1 ||
+	    state_load_quit(st, err) == -1)
 		goto fail;
 	log_trace("state %s: %zu pending from an interrupted run",
 	    st->path, st->npending);
@@ -706,29 +827,77 @@ state_retain(struct state *st, const char *const *uids, size_t n)
 	state_retain_claimed(st);
 }
 
+/*
+ * The UIDs of KEY.quit, left by a run that could not record what its QUIT
+ * did.  With STATE_QUIT_OK they are gone.  Else this listing tells: the
+ * server deletes at QUIT all it was told to or nothing (RFC 1939's UPDATE),
+ * so if one of them is gone, it deleted them, and one listed is a new
+ * message given that UID; if all are listed, it never got to QUIT.
+ */
+static void
+state_quit_resolve(struct state *st)
+{
+	struct state_rec	*r;
+	const char		*uid;
+	size_t			 i;
+	int			 deleted = st->qok;
+
+	for (i = 0, uid = st->quit; i < st->nquit; i++,
+	    uid += strlen(uid) + 1) {
+		if ((r = state_find(st, uid)) != NULL && !r->keep)
+			deleted = 1;
+	}
+	for (i = 0, uid = st->quit; deleted && i < st->nquit; i++,
+	    uid += strlen(uid) + 1) {
+		if ((r = state_find(st, uid)) != NULL)
+			state_drop(st, r);
+	}
+	if (deleted)
+		log_trace("state %s: the last run's QUIT deleted what it "
+		    "named in %s", st->path, st->qpath);
+	free(st->quit);
+	st->quit = NULL;
+	st->nquit = 0;
+	st->qdone = 1;
+}
+
+/*
+ * One listing more with or without r.  A verdict belongs to the message
+ * the filter read: a condemned UID goes at its first absence, and should
+ * the message come back, the filter is asked again.
+ */
+static void
+state_absence(struct state *st, struct state_rec *r)
+{
+	if (r->keep)
+		r->absent = 0;
+	else if (r->doomed || r->absent + 1 >= STATE_ABSENT_MAX) {
+		state_drop(st, r);
+		return;
+	} else
+		r->absent++;
+	if (state_infile(st, r))
+		st->rewrite = 1;	/* its line changes */
+	st->dirty = 1;
+}
+
 void
 state_retain_claimed(struct state *st)
 {
 	struct state_uid	*e, *next;
+	struct state_rec	*r;
 	size_t			 i;
 
+	if (st->qexists && !st->qdone)
+		state_quit_resolve(st);
 	for (i = 0; i < st->nrecs; i++) {
-		if (!st->recs[i].keep && !st->recs[i].gone) {
-			st->recs[i].gone = 1;
-			st->dirty = 1;
-			st->rewrite = 1;
-		}
+		r = &st->recs[i];
+		if (!r->gone && (!r->keep || r->absent != 0))
+			state_absence(st, r);
 	}
 	RB_FOREACH_SAFE(e, state_tree, &st->uids, next) {
-		if (e->r.keep)
-			continue;
-		if (e->infile)
-			st->rewrite = 1;
-		else
-			st->nnew--;
-		RB_REMOVE(state_tree, &st->uids, e);
-		free(e);
-		st->dirty = 1;
+		if (!e->r.keep || e->r.absent != 0)
+			state_absence(st, &e->r);
 	}
 }
 
@@ -874,8 +1043,16 @@ state_out_line(struct state_out *o, const char *uid,
 
 	if (STATE_WBUF - o->len < STATE_LINE_MAX && state_out_flush(o) == -1)
 		return (-1);
-	n = snprintf(o->buf + o->len, STATE_WBUF - o->len, "%s\t%lld%s\n",
-	    uid, (long long)r->when, r->doomed ? "\tD" : "");
+	if (r->doomed)
+		n = snprintf(o->buf + o->len, STATE_WBUF - o->len,
+		    "%s\t%lld\tD\n", uid, (long long)r->when);
+	else if (r->absent != 0)
+		n = snprintf(o->buf + o->len, STATE_WBUF - o->len,
+		    "%s\t%lld\tA%u\n", uid, (long long)r->when,
+		    (u_int)r->absent);
+	else
+		n = snprintf(o->buf + o->len, STATE_WBUF - o->len,
+		    "%s\t%lld\n", uid, (long long)r->when);
 	if (n < 0 || (size_t)n >= STATE_WBUF - o->len) {
 		errno = EOVERFLOW;
 		return (-1);
@@ -1067,6 +1244,105 @@ out:
 	return (rv);
 }
 
+int
+state_quitting(struct state *st, const char *const *uids, size_t n,
+    struct error *err)
+{
+	struct state_out	 o;
+	size_t			 i, len;
+	int			 fd, dfd;
+
+	fd = open(st->qpath, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd == -1)
+		return (err_setsys(err, ERR_IO, "cannot create %s",
+		    st->qpath));
+	/* It names these now, whatever it named before. */
+	st->qexists = 1;
+	st->qdone = 0;
+	st->qok = 0;
+	free(st->quit);
+	st->quit = NULL;
+	st->nquit = 0;
+	state_out_init(&o, fd);
+	for (i = 0; i < n; i++) {
+		/* A newline in one would make two lines of it. */
+		if (!uid_valid(uids[i]))
+			continue;
+		len = strlen(uids[i]);
+		if (STATE_WBUF - o.len < len + 1 && state_out_flush(&o) == -1)
+			goto fail;
+		memcpy(o.buf + o.len, uids[i], len);
+		o.buf[o.len + len] = '\n';
+		o.len += len + 1;
+	}
+	if (state_out_flush(&o) == -1 || fsync(fd) == -1)
+		goto fail;
+	free(o.buf);
+	o.buf = NULL;
+	if (close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	/* Its name too must outlive a power cut. */
+	if ((dfd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return (err_setsys(err, ERR_IO, "cannot open state directory "
+		    "%s", st->dir));
+	if (fsync(dfd) == -1) {
+		err_setsys(err, ERR_IO, "cannot sync state directory %s",
+		    st->dir);
+		(void)close(dfd);
+		return (-1);
+	}
+	(void)close(dfd);
+	return (0);
+
+fail:
+	state_write_error(st, st->qpath, err);
+	free(o.buf);
+	if (fd != -1)
+		(void)close(fd);
+	return (-1);
+}
+
+void
+state_quit_done(struct state *st, const char *const *uids, size_t n)
+{
+	struct state_rec	*r;
+	size_t			 i;
+	int			 fd;
+
+	/*
+	 * Said in KEY.quit first, for the next run should this one not save
+	 * (killed, the disk failing).  Not synced: after a power cut the
+	 * listing is asked instead.
+	 */
+	fd = open(st->qpath, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1 || state_write_all(fd, STATE_QUIT_OK "\n",
+	    strlen(STATE_QUIT_OK "\n")) == -1)
+		log_warn("cannot write %s", st->qpath);
+	if (fd != -1)
+		(void)close(fd);
+	for (i = 0; i < n; i++) {
+		if ((r = state_find(st, uids[i])) != NULL)
+			state_drop(st, r);
+	}
+	st->qdone = 1;
+}
+
+/* KEY.quit goes once what it names is recorded in the state file. */
+static int
+state_quit_clear(struct state *st, struct error *err)
+{
+	if (!st->qexists || !st->qdone)
+		return (0);
+	if (unlink(st->qpath) == -1 && errno != ENOENT)
+		return (err_setsys(err, ERR_IO, "cannot remove %s",
+		    st->qpath));
+	st->qexists = 0;
+	return (0);
+}
+
 /*
  * Call this between deliveries, never during one: it empties the journal,
  * which must still announce a delivery that is under way.
@@ -1077,7 +1353,7 @@ state_save(struct state *st, struct error *err)
 	int	r = 1;
 
 	if (!st->dirty && !st->jexists)
-		return (0);
+		return (state_quit_clear(st, err));
 
 	/*
 	 * A tail of at most an eighth keeps the file mostly sorted.  With
@@ -1095,6 +1371,8 @@ state_save(struct state *st, struct error *err)
 	if (r == 1 && state_rewrite(st, err) == -1)
 		return (-1);
 	st->dirty = 0;
+	if (state_quit_clear(st, err) == -1)
+		return (-1);
 
 	/*
 	 * The journal goes once the state naming its deliveries is durable,
@@ -1140,6 +1418,7 @@ state_close(struct state *st)
 	}
 	free(st->arena);
 	free(st->recs);
+	free(st->quit);
 	state_forget_pending(st);
 	free(st->dir);
 	free(st);

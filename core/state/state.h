@@ -9,6 +9,8 @@
  * starts.
  * The journal survives a kill -9 of popfetch; the next state_open() hands its
  * entries to the caller as pending, to be checked with deliver_recover().
+ * And KEY.quit, the UIDs a QUIT is to delete, while that is not recorded
+ * (state_quitting).
  */
 #ifndef STATE_H
 #define STATE_H
@@ -49,10 +51,36 @@ void	 state_mark(struct state *, const char *uid, time_t when);
  */
 void	 state_doom(struct state *, const char *uid, time_t when);
 int	 state_doomed(struct state *, const char *uid);
-/* Forgets every UID not in the list: the server no longer has them. */
+/*
+ * A listing without a UID forgets it only when it is the STATE_ABSENT_MAX'th
+ * in a row without it (the count is kept in the state file): a server that
+ * leaves messages out of one listing must not have them all fetched again.
+ * A condemned UID goes at once, its verdict with its message.
+ */
+#define STATE_ABSENT_MAX	3
+/* A listing of these UIDs; see state_retain_claimed. */
 void	 state_retain(struct state *, const char *const *uids, size_t n);
-/* Forgets every UID not claimed since the state was opened. */
+/*
+ * The listing is what state_claim claimed since the state was opened: each
+ * UID not claimed is one absence nearer to being forgotten, and KEY.quit,
+ * if a run left one, is settled (see state_quitting).
+ */
 void	 state_retain_claimed(struct state *);
+/*
+ * Before QUIT: names the UIDs whose DELE the server accepted in KEY.quit,
+ * synced.  Should this run not record what QUIT did (killed, its answer
+ * lost, the save after it failed), the next run's listing settles it: one
+ * of them gone means QUIT deleted them all, so that one listed again is a
+ * new message given its UID; all of them listed means QUIT deleted nothing.
+ */
+int	 state_quitting(struct state *, const char *const *uids, size_t n,
+	    struct error *);
+/*
+ * QUIT was answered +OK: those UIDs are forgotten at once, with their
+ * verdicts, as the server may give them to new messages; state_save makes
+ * it durable, then removes KEY.quit.
+ */
+void	 state_quit_done(struct state *, const char *const *uids, size_t n);
 /* Appends a pending entry to the journal, before delivery of uid begins. */
 int	 state_journal(struct state *, const char *uid, const char *receipt,
 	    struct error *);

@@ -1,10 +1,13 @@
 /*
- * The state file and its journal, as left on disk by an earlier run or by
- * anyone who can write the state directory: the input up to its first NUL
- * is the state file, the rest the journal.  Loading and walking the pending
- * entries must never go out of bounds; a state that loaded, with its
- * pending UIDs marked, must save and load again holding them, with the
- * journal emptied; and once more after a UID is appended.
+ * The state file, its journal and KEY.quit, as left on disk by an earlier
+ * run or by anyone who can write the state directory: the input up to its
+ * first NUL is the state file, up to the second the journal, the rest
+ * KEY.quit.  Loading and walking the pending entries must never go out of
+ * bounds; a state that loaded, with its pending UIDs marked, must save and
+ * load again holding them, with the journal emptied; and once more after a
+ * listing of the pending UIDs (which counts the others' absences, whatever
+ * flags they had, and settles KEY.quit, which the save then removes) and a
+ * UID appended.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -37,6 +40,7 @@ fuzz_state_cleanup(void)
 {
 	fuzz_state_rm(".state");
 	fuzz_state_rm(".journal");
+	fuzz_state_rm(".quit");
 	(void)rmdir(fuzz_dir);
 }
 
@@ -110,17 +114,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct error	 e;
 	struct state	*st, *again;
-	const uint8_t	*nul;
-	size_t		 i, n;
+	const uint8_t	*nul, *nul2 = NULL;
+	char		 qpath[256];
+	size_t		 i, n, m;
+	int		 dup;
 
 	fuzz_state_init();
 	nul = memchr(data, '\0', size);
 	n = nul != NULL ? (size_t)(nul - data) : size;
 	fuzz_state_write(".state", data, n);
-	if (nul != NULL)
-		fuzz_state_write(".journal", nul + 1, size - n - 1);
-	else
-		fuzz_state_rm(".journal");
+	fuzz_state_rm(".journal");
+	fuzz_state_rm(".quit");
+	if (nul != NULL) {
+		nul2 = memchr(nul + 1, '\0', size - n - 1);
+		m = nul2 != NULL ? (size_t)(nul2 - nul - 1) : size - n - 1;
+		fuzz_state_write(".journal", nul + 1, m);
+		if (nul2 != NULL)
+			fuzz_state_write(".quit", nul2 + 1,
+			    size - n - m - 2);
+	}
 	err_clear(&e);
 	if ((st = state_open(fuzz_dir, FUZZ_KEY, &e)) == NULL)
 		return (0);
@@ -139,19 +151,27 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	state_close(st);
 	/*
-	 * One more UID, appended past whatever tail the file has (a torn
-	 * last line is cut off first): the file loads a third time, with
-	 * no line twice, holding it and the pending ones.
+	 * A listing of the pending UIDs, then one more UID, appended past
+	 * whatever tail the file has (a torn last line is cut off first), or
+	 * the file written anew with the counts of absences: it loads a
+	 * third time, with no line twice, holding the new UID and, unless
+	 * KEY.quit named them, the pending ones; KEY.quit is gone.
 	 */
+	for (i = 0; i < fuzz_nuids; i++)
+		(void)state_claim(again, fuzz_uids[i], &dup);
+	state_retain_claimed(again);
 	state_mark(again, "~fuzz", 2);
 	if (state_save(again, &e) == -1)
 		abort();
 	state_close(again);
+	if (state_path(qpath, sizeof qpath, fuzz_dir, FUZZ_KEY, ".quit") ==
+	    -1 || access(qpath, F_OK) == 0)
+		abort();
 	if ((again = state_open(fuzz_dir, FUZZ_KEY, &e)) == NULL)
 		abort();
 	if (!state_seen(again, "~fuzz", NULL))
 		abort();
-	for (i = 0; i < fuzz_nuids; i++) {
+	for (i = 0; nul2 == NULL && i < fuzz_nuids; i++) {
 		if (!state_seen(again, fuzz_uids[i], NULL))
 			abort();
 	}

@@ -182,7 +182,7 @@ test_scan_state(void)
 		CHECK(0);
 		return;
 	}
-	fputs("popfetch-state 1\nabc\t1\nghi\t3\ngone\t2\n", fp);
+	fputs("popfetch-state 1\nabc\t1\nghi\t3\ngone\t2\tA2\n", fp);
 	fclose(fp);
 	err_clear(&err);
 	st = state_open(tmpl, "k", &err);
@@ -204,7 +204,10 @@ test_scan_state(void)
 		CHECK(pop3_list_size(list, 4) == 4294967295ULL);
 	} else
 		CHECK(0);
-	/* The listing claimed abc and ghi: gone is forgotten. */
+	/*
+	 * The listing claimed abc and ghi: gone, missing from the two
+	 * listings before, is forgotten.
+	 */
 	state_retain_claimed(st);
 	CHECK(state_seen(st, "abc", NULL) == 1);
 	CHECK(state_seen(st, "ghi", NULL) == 1);

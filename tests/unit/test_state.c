@@ -97,6 +97,16 @@ collect(void *arg, const char *uid, const char *receipt)
 	return (0);
 }
 
+/* Listings without the UIDs not in uids, until they are forgotten. */
+static void
+retain_gone(struct state *st, const char *const *uids, size_t n)
+{
+	int	i;
+
+	for (i = 0; i < STATE_ABSENT_MAX; i++)
+		state_retain(st, uids, n);
+}
+
 static void
 test_path(void)
 {
@@ -115,6 +125,7 @@ test_round_trip(void)
 	struct error	 err;
 	time_t		 when;
 	const char	*uids[] = { "b", "x" };
+	int		 i;
 
 	err_clear(&err);
 	st = state_open(dir, KEY, &err);
@@ -147,6 +158,12 @@ test_round_trip(void)
 	CHECK(state_seen(st, "d", &when) == 0);
 	CHECK(state_seen(st, "bad\tuid", &when) == 0);
 
+	/* Not listed: seen still, until the last listing in a row. */
+	for (i = 1; i < STATE_ABSENT_MAX; i++) {
+		state_retain(st, uids, 2);
+		CHECK(state_seen(st, "a", &when) == 1 && when == 100);
+		CHECK(state_seen(st, "c", NULL) == 1);
+	}
 	state_retain(st, uids, 2);
 	CHECK(state_seen(st, "a", NULL) == 0);
 	CHECK(state_seen(st, "b", NULL) == 1);
@@ -163,7 +180,7 @@ test_round_trip(void)
 	CHECK(state_seen(st, "a", NULL) == 0);
 	CHECK(state_seen(st, "b", &when) == 1 && when == 200);
 	CHECK(state_seen(st, "x", &when) == 1 && when == 400);
-	state_retain(st, NULL, 0);
+	retain_gone(st, NULL, 0);
 	CHECK(state_seen(st, "b", NULL) == 0);
 	state_close(st);
 }
@@ -350,7 +367,7 @@ test_sorted(void)
 	state_mark(st, "c", 3);
 	state_mark(st, "a", 99);	/* seen before: its time stays */
 	/* d and f are no longer on the server; then d is fetched anew. */
-	state_retain(st, uids, 4);
+	retain_gone(st, uids, 4);
 	CHECK(state_seen(st, "d", NULL) == 0);
 	CHECK(state_seen(st, "f", NULL) == 0);
 	CHECK(state_seen(st, "b", NULL) == 1);
@@ -394,7 +411,7 @@ test_claim(void)
 	int		 dup;
 
 	put_file(file("known@h:1", ".state"), "popfetch-state 1\na\t1\n"
-	    "b\t2\nz\t99999999999\n", 0);
+	    "b\t2\nz\t99999999999\tA2\n", 0);
 	err_clear(&err);
 	st = state_open(dir, "known@h:1", &err);
 	CHECK(st != NULL);
@@ -417,11 +434,11 @@ test_claim(void)
 	/* The tree's may go: no handle, but claimed all the same. */
 	CHECK(state_claim(st, "c", &dup) == 0 && dup == 0);
 	CHECK(state_claim(st, "c", &dup) == 0 && dup == 1);
-	/* Claimed: a, b, c; z was not, so it goes. */
+	/* Claimed: a, b, c; z was not, a third time, so it goes. */
 	state_retain_claimed(st);
 	CHECK(state_seen(st, "z", NULL) == 0);
 	CHECK(state_seen(st, "c", NULL) == 1);
-	state_retain(st, keep, 1);
+	retain_gone(st, keep, 1);
 	CHECK(state_seen(st, b, NULL) == 0);
 	CHECK(state_seen(st, "c", NULL) == 0);
 	CHECK(state_claim(st, "b", &dup) == 0);
@@ -668,7 +685,7 @@ test_append(void)
 	CHECK_STR(slurp(path), expect);
 
 	/* One dropped: written anew, sorted, without it. */
-	state_retain(st, keep, 6);
+	retain_gone(st, keep, 6);
 	CHECK(save(st) == 0);
 	CHECK(file_ino(path, NULL) != ino);
 	CHECK_STR(slurp(path), "popfetch-state 1\na\t1\naa\t10\nc\t3\n"
@@ -701,6 +718,217 @@ test_tail_damage(void)
 	    "line 5: fetch time");
 	test_corrupt_one("popfetch-state 1\na\t1\nc\t3\nb\t2\tE\n",
 	    "line 4: unknown flag");
+}
+
+/* The count of absences: 1 to STATE_ABSENT_MAX - 1, one digit, alone. */
+static void
+test_absent_damage(void)
+{
+	const char	*bad[] = { "A", "A0", "A3", "A9", "A1x", "A11", "a1",
+	    "D\tA1", "A1\tD", "DA1", "A-1", "A\t" };
+	char		 text[128];
+	size_t		 i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(text, sizeof text, "popfetch-state 1\na\t1\n"
+		    "b\t2\t%s\n", bad[i]);
+		test_corrupt_one(text, "line 3: unknown flag");
+	}
+	/* In the tail alike. */
+	test_corrupt_one("popfetch-state 1\nb\t1\na\t2\tA3\n",
+	    "line 3: unknown flag");
+}
+
+/*
+ * A UID the listing leaves out is forgotten only at the STATE_ABSENT_MAX'th
+ * listing in a row without it, the count kept in its line; back before
+ * that, it is as it was, its first fetch time too.  A condemned one goes
+ * at its first absence.
+ */
+static void
+test_absent(void)
+{
+	struct state	*st;
+	time_t		 when;
+	const char	*path = file("abs@h:1", ".state");
+	const char	*a[] = { "a" }, *ab[] = { "a", "b" };
+	ino_t		 ino;
+
+	put_file(path, "popfetch-state 1\na\t1\nb\t2\nc\t3\tD\n", 0);
+	if ((st = open_key("abs@h:1")) == NULL)
+		return;
+	state_mark(st, "n", 9);		/* a new one, not listed */
+	state_retain(st, a, 1);
+	CHECK(state_seen(st, "b", &when) == 1 && when == 2);
+	CHECK(state_seen(st, "n", &when) == 1 && when == 9);
+	CHECK(state_seen(st, "c", NULL) == 0);
+	CHECK(save(st) == 0);
+	CHECK_STR(slurp(path), "popfetch-state 1\na\t1\nb\t2\tA1\n"
+	    "n\t9\tA1\n");
+	state_close(st);
+
+	/* Another listing without b: A2; then b is back, n is not. */
+	if ((st = open_key("abs@h:1")) == NULL)
+		return;
+	state_retain(st, a, 1);
+	CHECK(save(st) == 0);
+	CHECK_STR(slurp(path), "popfetch-state 1\na\t1\nb\t2\tA2\n"
+	    "n\t9\tA2\n");
+	state_close(st);
+	if ((st = open_key("abs@h:1")) == NULL)
+		return;
+	state_retain(st, ab, 2);
+	CHECK(state_seen(st, "b", &when) == 1 && when == 2);
+	CHECK(state_seen(st, "n", NULL) == 0);
+	CHECK(save(st) == 0);
+	CHECK_STR(slurp(path), "popfetch-state 1\na\t1\nb\t2\n");
+	state_close(st);
+
+	/* Listed as before: nothing changes, nothing is written. */
+	ino = file_ino(path, NULL);
+	if ((st = open_key("abs@h:1")) == NULL)
+		return;
+	state_retain(st, ab, 2);
+	CHECK(save(st) == 0);
+	CHECK(file_ino(path, NULL) == ino);
+	/* Three listings in a row without b: forgotten. */
+	retain_gone(st, a, 1);
+	CHECK(state_seen(st, "b", NULL) == 0);
+	CHECK(save(st) == 0);
+	CHECK_STR(slurp(path), "popfetch-state 1\na\t1\n");
+	state_close(st);
+}
+
+/*
+ * KEY.quit names the UIDs whose DELE was accepted before QUIT.  QUIT
+ * answered +OK: they are forgotten, verdicts too, and the file goes with
+ * the save; if that save is not made, the file says so.  A run that never
+ * learnt what QUIT did leaves the file as it was: the next listing settles
+ * it, all of them there meaning nothing was deleted, one gone meaning all
+ * were and one listed is a new message.
+ */
+static void
+test_quit(void)
+{
+	struct state	*st;
+	struct error	 err;
+	const char	*abc[] = { "a", "b", "c" }, *bc[] = { "b", "c" };
+	const char	*ac[] = { "a", "c" }, *c[] = { "c" };
+	const char	*gone[] = { "a", "b" };
+	char		 path[PATH_MAX], qpath[PATH_MAX];
+
+	/* file() gives one buffer for all. */
+	strlcpy(path, file("quit@h:1", ".state"), sizeof path);
+	strlcpy(qpath, file("quit@h:1", ".quit"), sizeof qpath);
+	err_clear(&err);
+
+	/* QUIT answered +OK. */
+	put_file(path, "popfetch-state 1\na\t1\nb\t2\tD\nc\t3\n", 0);
+	if ((st = open_key("quit@h:1")) == NULL)
+		return;
+	state_retain(st, abc, 3);
+	CHECK(state_quitting(st, gone, 2, &err) == 0);
+	CHECK_STR(slurp(qpath), "a\nb\n");
+	CHECK(file_mode(qpath) == 0600);
+	state_quit_done(st, gone, 2);
+	CHECK(state_seen(st, "a", NULL) == 0);
+	CHECK(state_seen(st, "b", NULL) == 0 && state_doomed(st, "b") == 0);
+	CHECK(save(st) == 0);
+	CHECK(access(qpath, F_OK) == -1);
+	CHECK_STR(slurp(path), "popfetch-state 1\nc\t3\n");
+	state_close(st);
+
+	/* QUIT answered +OK, the save after it lost: gone, though listed. */
+	put_file(path, "popfetch-state 1\na\t1\nb\t2\tD\nc\t3\n", 0);
+	if ((st = open_key("quit@h:1")) == NULL)
+		return;
+	state_retain(st, abc, 3);
+	CHECK(state_quitting(st, gone, 2, &err) == 0);
+	state_quit_done(st, gone, 2);
+	state_close(st);
+	CHECK_STR(slurp(qpath), "a\nb\nQUIT +OK\n");
+	if ((st = open_key("quit@h:1")) == NULL)
+		return;
+	state_retain(st, abc, 3);
+	CHECK(state_seen(st, "a", NULL) == 0);
+	CHECK(state_seen(st, "b", NULL) == 0 && state_doomed(st, "b") == 0);
+	CHECK(save(st) == 0);
+	CHECK(access(qpath, F_OK) == -1);
+	CHECK_STR(slurp(path), "popfetch-state 1\nc\t3\n");
+	state_close(st);
+
+	/* QUIT's answer lost; the server did not get to it. */
+	put_file(path, "popfetch-state 1\na\t1\nb\t2\tD\nc\t3\n", 0);
+	if ((st = open_key("quit@h:1")) == NULL)
+		return;
+	state_retain(st, abc, 3);
+	CHECK(state_quitting(st, gone, 2, &err) == 0);
+	state_close(st);
+	if ((st = open_key("quit@h:1")) == NULL)
+		return;
+	/* Not settled before a listing, whatever is saved. */
+	state_mark(st, "d", 4);
+	CHECK(save(st) == 0);
+	CHECK(access(qpath, F_OK) == 0);
+	state_retain(st, abc, 3);
+	CHECK(state_seen(st, "a", NULL) == 1);
+	CHECK(state_doomed(st, "b") == 1);
+	CHECK(save(st) == 0);
+	CHECK(access(qpath, F_OK) == -1);
+	CHECK_STR(slurp(path), "popfetch-state 1\na\t1\nb\t2\tD\nc\t3\n"
+	    "d\t4\tA1\n");
+	state_close(st);
+
+	/* QUIT's answer lost; it deleted both, then b was given anew. */
+	put_file(path, "popfetch-state 1\na\t1\nb\t2\tD\nc\t3\n", 0);
+	if ((st = open_key("quit@h:1")) == NULL)
+		return;
+	state_retain(st, abc, 3);
+	CHECK(state_quitting(st, gone, 2, &err) == 0);
+	state_close(st);
+	if ((st = open_key("quit@h:1")) == NULL)
+		return;
+	state_retain(st, bc, 2);
+	CHECK(state_seen(st, "a", NULL) == 0);
+	CHECK(state_seen(st, "b", NULL) == 0 && state_doomed(st, "b") == 0);
+	CHECK(state_seen(st, "c", NULL) == 1);
+	CHECK(save(st) == 0);
+	CHECK(access(qpath, F_OK) == -1);
+	CHECK_STR(slurp(path), "popfetch-state 1\nc\t3\n");
+	state_close(st);
+
+	/* Both gone: forgotten at once, not one absence at a time. */
+	put_file(path, "popfetch-state 1\na\t1\nb\t2\nc\t3\n", 0);
+	put_file(qpath, "a\nb\n", 0);
+	if ((st = open_key("quit@h:1")) == NULL)
+		return;
+	state_retain(st, c, 1);
+	CHECK(state_seen(st, "a", NULL) == 0 && state_seen(st, "b", NULL) == 0);
+	CHECK(save(st) == 0);
+	CHECK(access(qpath, F_OK) == -1);
+	state_close(st);
+
+	/*
+	 * A damaged line costs only itself, a last line not ended was never
+	 * written whole; UIDs the state no longer has say nothing.
+	 */
+	put_file(path, "popfetch-state 1\na\t1\nb\t2\nc\t3\n", 0);
+	put_file(qpath, "x\nbad uid\nb\na", 0);
+	if ((st = open_key("quit@h:1")) == NULL)
+		return;
+	state_retain(st, abc, 3);
+	CHECK(state_seen(st, "b", NULL) == 1 && state_seen(st, "a", NULL) == 1);
+	CHECK(save(st) == 0);
+	CHECK(access(qpath, F_OK) == -1);
+	CHECK_STR(slurp(path), "popfetch-state 1\na\t1\nb\t2\nc\t3\n");
+	state_close(st);
+	put_file(qpath, "b\nx\n", 0);
+	if ((st = open_key("quit@h:1")) == NULL)
+		return;
+	state_retain(st, ac, 2);
+	CHECK(state_seen(st, "b", NULL) == 0);
+	CHECK(state_seen(st, "a", NULL) == 1);
+	state_close(st);
 }
 
 /* torn KEY TAIL LEN: a state file whose last line was cut short. */
@@ -923,6 +1151,9 @@ main(void)
 	test_kill();
 	test_append();
 	test_tail_damage();
+	test_absent_damage();
+	test_absent();
+	test_quit();
 	test_torn();
 	test_compact();
 	test_lock();
