@@ -61,6 +61,24 @@ netrc_skip_macdef(struct netrc *n)
 	n->off = end != NULL ? (size_t)(end - n->buf) + 2 : n->len;
 }
 
+/* Whether any token of the file is the keyword password. */
+static int
+netrc_has_password(struct netrc *n)
+{
+	int	found = 0;
+
+	n->off = 0;
+	while (netrc_token(n)) {
+		if (strcmp(n->tok, "password") == 0) {
+			found = 1;
+			break;
+		}
+	}
+	n->off = 0;
+	explicit_bzero(n->tok, sizeof n->tok);
+	return (found);
+}
+
 static int
 netrc_read(const char *path, struct netrc *n, struct error *err)
 {
@@ -96,9 +114,12 @@ netrc_read(const char *path, struct netrc *n, struct error *err)
 		n->len += r;
 	}
 	n->buf[n->len] = '\0';
-	/* Like fetchrc: a password others can read is not a secret. */
-	if ((sb.st_mode & 077) != 0 && memmem(n->buf, n->len, "password",
-	    8) != NULL) {
+	/*
+	 * Like fetchrc: a password others can read is not a secret. The
+	 * tokens are looked at, not the text, so that every spelling the
+	 * parser reads as the keyword ("pass\word") counts.
+	 */
+	if ((sb.st_mode & 077) != 0 && netrc_has_password(n)) {
 		err_set(err, ERR_CONFIG, "%s is readable by others and holds "
 		    "a password", path);
 		err_hint(err, "chmod 600 %s", path);

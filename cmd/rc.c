@@ -1257,6 +1257,17 @@ rc_load_more(const char *path, const char *name, const char *more,
 		err_set(err, ERR_CONFIG, "%s is not a regular file", path);
 		goto out;
 	}
+	/*
+	 * Its passwordeval, filter and mda commands run as the user: a file
+	 * someone else may write is someone else's commands.
+	 */
+	if ((sb.st_uid != getuid() && sb.st_uid != 0) ||
+	    (sb.st_mode & 022) != 0) {
+		err_set(err, ERR_CONFIG, "%s may be written by someone other "
+		    "than its owner, or is not owned by the user: chmod go-w "
+		    "%s", path, path);
+		goto out;
+	}
 	if (rc_read(&p, path, f, err) == -1)
 		goto out;
 	if (p.password && (sb.st_mode & 077) != 0) {

@@ -23,6 +23,11 @@
 #define PKCE_ANSWER	"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n" \
 	"Connection: close\r\n\r\npopfetch has the authorization: this window " \
 	"may be closed.\r\n"
+#define PKCE_REFUSED	"HTTP/1.0 400 Bad Request\r\nContent-Type: " \
+	"text/plain\r\nConnection: close\r\n\r\nnot the answer popfetch " \
+	"waits for\r\n"
+
+static char	*pkce_get(const char *, const char *);
 
 /* len bytes as base64url without padding (RFC 7636 appendix A). */
 static int
@@ -129,7 +134,7 @@ int
 oauth_pkce_accept(struct oauth_pkce *pk, char **query, struct error *err)
 {
 	struct pollfd	 pfd;
-	char		 buf[PKCE_REQUEST_MAX + 1], *q, *end;
+	char		 buf[PKCE_REQUEST_MAX + 1], *q, *end, *state = NULL;
 	size_t		 len = 0;
 	ssize_t		 n;
 	int		 fd, rv = -1;
@@ -148,16 +153,27 @@ oauth_pkce_accept(struct oauth_pkce *pk, char **query, struct error *err)
 		len += (size_t)n;
 	}
 	buf[len] = '\0';
-	if (strncmp(buf, "GET /", 5) != 0 || (end = strpbrk(buf + 4, " \r\n"))
-	    == NULL)
-		goto out;
+	/*
+	 * Any local process can connect: only the redirect, to our path and
+	 * with the state we sent, ends the wait; anything else is refused
+	 * and the listener waits on, so that no one can abort it.
+	 */
+	if (strncmp(buf, "GET /?", 6) != 0 || (end = strpbrk(buf + 4,
+	    " \r\n")) == NULL)
+		goto refuse;
 	*end = '\0';
-	if ((q = strchr(buf + 4, '?')) == NULL)
-		goto out;
+	q = buf + 6;
+	state = pkce_get(q, "state");
+	if (state == NULL || strcmp(state, pk->state) != 0)
+		goto refuse;
 	(void)write(fd, PKCE_ANSWER, sizeof PKCE_ANSWER - 1);
-	*query = xstrdup(q + 1);
+	*query = xstrdup(q);
 	rv = 0;
+	goto out;
+refuse:
+	(void)write(fd, PKCE_REFUSED, sizeof PKCE_REFUSED - 1);
 out:
+	free(state);
 	(void)close(fd);
 	if (rv == -1)
 		rv = 0;		/* not the browser: wait for the next one */

@@ -436,6 +436,28 @@ start_authorize() {
 	grep -q '"refresh_token":"rt-1"' "$(FAKE_PORT=1 token_file)"
 }
 
+@test "--authorize by code: a local request with the wrong state is answered 400, the browser's still taken" {
+	FAKE_PORT=1 rc_fake f tls "auth xoauth2" "oauth_provider custom" \
+	    "oauth_client_id popfetch-test" "oauth_auth_url $AS_URL/authorize" \
+	    "oauth_token_url $AS_URL/token" "oauth_scope mail" |
+	    sed '/^password /d' | rc_write
+	start_authorize
+	local port=${AUTH_URL#*redirect_uri=http%3A%2F%2F127.0.0.1%3A}
+	port=${port%%%2F*}
+	run curl -s -o /dev/null -w '%{http_code}' \
+	    "http://127.0.0.1:$port/?code=evil&state=wrong"
+	assert_output 400
+	run curl -s -o /dev/null -w '%{http_code}' \
+	    "http://127.0.0.1:$port/elsewhere?state=x"
+	assert_output 400
+	run browser "$AUTH_URL" follow
+	assert_output --partial "popfetch has the authorization"
+	exec 4>&-
+	wait "$AUTH_PID"
+	run cat "$BATS_TEST_TMPDIR/auth.out"
+	assert_output --partial "f is authorized"
+}
+
 @test "--authorize by code: the address pasted by hand; a wrong state refused" {
 	FAKE_PORT=1 rc_fake f tls "auth xoauth2" "oauth_provider custom" \
 	    "oauth_client_id popfetch-test" "oauth_auth_url $AS_URL/authorize" \

@@ -117,6 +117,16 @@ block() {
 	assert_failure 78
 }
 
+@test "rc file writable by the group, no password in it: 78, its mda never run" {
+	block | sed '/^password /d' | sed "s|^mda .*||" >"$RC"
+	echo "passwordeval touch $BATS_TEST_TMPDIR/ran" >>"$RC"
+	chmod 620 "$RC"
+	pf
+	assert_failure 78
+	assert_output --partial "chmod go-w $RC"
+	[[ ! -e $BATS_TEST_TMPDIR/ran ]]
+}
+
 @test "rc file that does not exist: 78" {
 	RC=$BATS_TEST_TMPDIR/no-such-fetchrc
 	pf

@@ -187,6 +187,12 @@ test_netrc(const char *dir)
 	CHECK(netrc_lookup(path, "h", "u", &login, &pw, &err) == -1);
 	CHECK(err.code == ERR_CONFIG);
 	CHECK(strstr(err.hint, "chmod 600") != NULL);
+	/* Any spelling the parser reads as the keyword counts. */
+	path = put(dir, "netrc", "machine h login u \"pass\\word\" p\n",
+	    0644);
+	err_clear(&err);
+	CHECK(netrc_lookup(path, "h", "u", &login, &pw, &err) == -1);
+	CHECK(err.code == ERR_CONFIG);
 	path = put(dir, "netrc", "machine h login u\n", 0644);
 	CHECK(netrc_lookup(path, "h", "u", &login, &pw, &err) == 0);
 }
