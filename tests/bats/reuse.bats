@@ -66,7 +66,7 @@ write_filter() {
 	cat >"$FILTER" <<-'EOS'
 	#!/bin/sh
 	case $(cat) in
-	*"Subject: delete-me"*) exit 1;;
+	*"Subject: delete-me"*) exit 99;;
 	esac
 	exit 0
 	EOS
