@@ -6,7 +6,9 @@
 Listens on 127.0.0.1 (a free port, written to --port-file), takes messages
 and writes each one it accepts into DIR/new as a file, dot-unstuffed with
 LF line ends, as a Maildir server would.  Everything the client sends is
-logged to --log (the message bodies as "## DATA n bytes").
+logged to --log (the message bodies as "## DATA n bytes", each message
+stored as "## STORED n NAME", n its MAIL's number; "## CLOSE" when a
+connection ends).
 
   --lmtp                 speak LMTP (LHLO, one reply per recipient)
   --no-pipelining        do not offer PIPELINING
@@ -14,6 +16,10 @@ logged to --log (the message bodies as "## DATA n bytes").
   --fault KIND           misbehave (see below), on the messages --on names
   --on N[,N...]          which messages (1 = the first MAIL of the run,
                          counted over every connection); default: all
+  --plan FILE            instead of --fault/--on, each MAIL draws its fault
+                         from FILE, read anew at every MAIL: a line
+                         "seed S", then lines "KIND PROBABILITY"; the draw
+                         depends only on S and the MAIL's number
   --split                send each reply a byte at a time, with pauses
   --tls-cert F --tls-key F  offer STARTTLS with this certificate
   --auth "MECH..."       offer AUTH with these mechanisms (PLAIN, LOGIN,
@@ -24,6 +30,8 @@ logged to --log (the message bodies as "## DATA n bytes").
 Faults: greet421, greet554, mail451, mail550, rcpt450, rcpt550, data451,
 data554 (the reply to DATA), end451, end554 (the reply after the final
 dot), dropdata (close the connection in the middle of the message),
+enddrop (store the message, then close without a reply: the client cannot
+know it arrived), endslow (store it, wait half a second, then reply),
 bigline (a 1 MiB line as the reply to EHLO/LHLO), auth454, auth535,
 auth538 (the answer to AUTH whatever was sent), authloop (challenges that
 never end), authbad (a challenge that is not base64), scrambadsig (a wrong
@@ -35,6 +43,7 @@ import base64
 import hashlib
 import hmac
 import os
+import random
 import socket
 import ssl
 import sys
@@ -55,6 +64,7 @@ def main():
     ap.add_argument("--size", type=int, default=0)
     ap.add_argument("--fault", default="")
     ap.add_argument("--on", default="")
+    ap.add_argument("--plan", default="")
     ap.add_argument("--split", action="store_true")
     ap.add_argument("--tls-cert", default="")
     ap.add_argument("--tls-key", default="")
@@ -64,6 +74,7 @@ def main():
     ap.add_argument("--password", default="")
     args = ap.parse_args()
     args.on = set(int(x) for x in args.on.split(",") if x)
+    args.drawn = {}
     for d in ("new", "cur", "tmp"):
         os.makedirs(os.path.join(args.maildir, d), exist_ok=True)
     log = open(args.log, "a", buffering=1)
@@ -82,7 +93,33 @@ def main():
                          daemon=True).start()
 
 
+def planned(path, n):
+    """The fault --plan draws for the nth MAIL, or ""."""
+    seed, odds = "", []
+    try:
+        with open(path) as f:
+            for line in f:
+                words = line.split()
+                if len(words) == 2 and words[0] == "seed":
+                    seed = words[1]
+                elif len(words) == 2:
+                    odds.append((words[0], float(words[1])))
+    except OSError:
+        return ""
+    r = random.Random("%s-%d" % (seed, n)).random()
+    for kind, p in odds:
+        if r < p:
+            return kind
+        r -= p
+    return ""
+
+
 def faulty(args, kind, n):
+    if args.plan:
+        with lock:
+            if n not in args.drawn:
+                args.drawn[n] = planned(args.plan, n)
+        return args.drawn[n] == kind
     return args.fault == kind and (not args.on or n in args.on)
 
 
@@ -334,6 +371,12 @@ def serve(c, args, log):
                 with open(path, "wb") as out:
                     out.write(b"".join(body))
                 os.rename(path, os.path.join(args.maildir, "new", name))
+                log.write("## STORED %d %s\n" % (n, name))
+                if faulty(args, "enddrop", n):
+                    log.write("## DROP\n")
+                    return
+                if faulty(args, "endslow", n):
+                    time.sleep(0.5)
                 send("250 2.0.0 queued as fake%d" % counter["saved"])
             elif verb == "RSET":
                 mail = rcpt = False
@@ -352,6 +395,7 @@ def serve(c, args, log):
             c.close()
         except OSError:
             pass
+        log.write("## CLOSE\n")
 
 
 if __name__ == "__main__":
