@@ -181,6 +181,28 @@ fault_hit(const char *kind, const char *path, int fd)
 	return (0);
 }
 
+/*
+ * The path a call of the *at family names: relative to a directory
+ * descriptor, as the Maildir's renames and opens are, it is joined to that
+ * directory's path, or FAULT_PATH would never match them.
+ */
+static const char *
+fault_at(int dfd, const char *path, char *buf, size_t len)
+{
+	char	link[64], dir[1024];
+	ssize_t	n;
+
+	if (path == NULL || path[0] == '/' || dfd == AT_FDCWD)
+		return (path);
+	snprintf(link, sizeof link, "/proc/self/fd/%d", dfd);
+	if ((n = readlink(link, dir, sizeof dir - 1)) == -1)
+		return (path);
+	dir[n] = '\0';
+	if ((size_t)snprintf(buf, len, "%s/%s", dir, path) >= len)
+		return (path);
+	return (buf);
+}
+
 #define REAL(name)	static __typeof__(name) *real; \
 	if (real == NULL) real = (__typeof__(name) *)dlsym(RTLD_NEXT, #name)
 
@@ -316,8 +338,10 @@ rename(const char *from, const char *to)
 int
 renameat(int dfd, const char *from, int tdfd, const char *to)
 {
+	char	buf[2048];
+
 	REAL(renameat);
-	if (fault_hit("rename", to, -1))
+	if (fault_hit("rename", fault_at(tdfd, to, buf, sizeof buf), -1))
 		return (-1);
 	return (real(dfd, from, tdfd, to));
 }
@@ -334,8 +358,10 @@ link(const char *from, const char *to)
 int
 linkat(int fd, const char *from, int tfd, const char *to, int flags)
 {
+	char	buf[2048];
+
 	REAL(linkat);
-	if (fault_hit("link", to, -1))
+	if (fault_hit("link", fault_at(tfd, to, buf, sizeof buf), -1))
 		return (-1);
 	return (real(fd, from, tfd, to, flags));
 }
@@ -392,11 +418,12 @@ open(const char *path, int flags, ...)
 int
 openat(int dfd, const char *path, int flags, ...)
 {
+	char	buf[2048];
 	mode_t	mode = 0;
 
 	REAL(openat);
 	OPEN_MODE(flags, mode);
-	if (fault_opening(path, flags))
+	if (fault_opening(fault_at(dfd, path, buf, sizeof buf), flags))
 		return (-1);
 	return (real(dfd, path, flags, mode));
 }
@@ -416,11 +443,12 @@ open64(const char *path, int flags, ...)
 int
 openat64(int dfd, const char *path, int flags, ...)
 {
+	char	buf[2048];
 	mode_t	mode = 0;
 
 	REAL(openat64);
 	OPEN_MODE(flags, mode);
-	if (fault_opening(path, flags))
+	if (fault_opening(fault_at(dfd, path, buf, sizeof buf), flags))
 		return (-1);
 	return (real(dfd, path, flags, mode));
 }
