@@ -373,7 +373,7 @@ def serve(c, args, log):
                 os.rename(path, os.path.join(args.maildir, "new", name))
                 log.write("## STORED %d %s\n" % (n, name))
                 if faulty(args, "enddrop", n):
-                    log.write("## DROP\n")
+                    log.write("## DROP AFTER STORED %d\n" % n)
                     return
                 if faulty(args, "endslow", n):
                     time.sleep(0.5)
