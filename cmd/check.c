@@ -139,6 +139,7 @@ check_account(const struct rc_account *ra, struct error *err)
 	const struct account	*a = &ra->acct;
 	struct stat		 sb;
 	char			 deliver[PATH_MAX + 64], keep[64];
+	char			 filter[PATH_MAX + 64] = "";
 	u_int			 port;
 
 	if (a->tls_trust_file != NULL &&
@@ -213,11 +214,16 @@ check_account(const struct rc_account *ra, struct error *err)
 		    "first fetch", a->keep_secs);
 	else
 		(void)strlcpy(keep, "delete once delivered", sizeof keep);
+	if (a->filter != NULL)
+		(void)snprintf(filter, sizeof filter, ", filter %s (%s)",
+		    a->filter[0], a->filter_exit == FILTER_EXIT_MPOP ?
+		    "filter_exit mpop: 0 fetch, 1 delete, 2 leave" :
+		    "0 fetch, 99 delete, 98 leave");
 	port = run_port(a);
-	printf("%s: %s port %u, %s, auth %s as %s, %s new mail into %s, %s\n",
+	printf("%s: %s port %u, %s, auth %s as %s, %s new mail into %s, %s%s\n",
 	    a->name, a->host, port, !a->tls ? "no TLS" : a->tls_starttls ?
 	    "STLS" : "TLS", rc_auth_word(a->auth), a->user,
-	    a->only_new ? "only" : "all", deliver, keep);
+	    a->only_new ? "only" : "all", deliver, keep, filter);
 	return (0);
 }
 

@@ -96,9 +96,10 @@ mpop_key(struct import *im, struct words *w, u_int line)
 		import_shell(im, "passwordeval", NULL, w->n == 2 ? v : cmd);
 		free(cmd);
 	} else if (strcmp(k, "filter") == 0) {
-		/* Exit 0, 1, 2: fetch, delete unread, skip, as popfetch's. */
+		/* Its exits 1 and 2 (delete unread, skip) are not popfetch's. */
 		cmd = words_join(w->v + 1);
 		import_shell(im, "filter", NULL, w->n == 2 ? v : cmd);
+		import_key(im, "filter_exit", "mpop", NULL);
 		free(cmd);
 	} else if (strcmp(k, "tls_certcheck") == 0)
 		import_key(im, "tls_verify", v, NULL);

@@ -33,6 +33,9 @@ static const char *const rc_auth[] = {
 /* The pipelining values, in the order of enum pipelining_mode. */
 static const char *const rc_pipelining[] = { "auto", "on", "off", NULL };
 
+/* The filter_exit values, in the order of enum filter_exit. */
+static const char *const rc_filter_exit[] = { "popfetch", "mpop", NULL };
+
 /* The smtp_tls values, in the order of enum smtp_tls_mode. */
 static const char *const rc_smtp_tls[] = { "auto", "off", "starttls", NULL };
 
@@ -139,6 +142,7 @@ static const struct rc_key {
 	{ KEY("max_messages", RCK_NUMBER, max_messages), .min = 1,
 	    .max = 1000000 },
 	{ KEY("filter", RCK_COMMAND, filter) },
+	{ KEY("filter_exit", RCK_ENUM, filter_exit), .words = rc_filter_exit },
 	{ KEY("received_header", RCK_ONOFF, received_header) },
 	{ KEY("syslog", RCK_ONOFF, syslog) },
 };
@@ -147,7 +151,8 @@ static const struct rc_key {
 _Static_assert(RC_NKEYS <= RC_KEYS_MAX, "raise RC_KEYS_MAX");
 /* Enum fields are written as int. */
 _Static_assert(sizeof(enum auth_method) == sizeof(int) &&
-    sizeof(enum pipelining_mode) == sizeof(int), "enum is not an int");
+    sizeof(enum pipelining_mode) == sizeof(int) &&
+    sizeof(enum filter_exit) == sizeof(int), "enum is not an int");
 
 static int
 rc_fail(const char *path, u_int line, struct error *err)
@@ -761,6 +766,7 @@ rc_account_new(void)
 	a->timeout = 60;
 	a->session_timeout = 1800;
 	a->pipelining = PIPELINING_AUTO;
+	a->filter_exit = FILTER_EXIT_POPFETCH;
 	a->received_header = 1;
 	return (ra);
 }

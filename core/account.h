@@ -47,6 +47,12 @@ enum keep_mode {
 	KEEP_DURATION,		/* delete keep_secs after first fetch */
 };
 
+/* What a filter's exit status means. */
+enum filter_exit {
+	FILTER_EXIT_POPFETCH = 0,	/* 0 fetch, 99 delete, 98 leave */
+	FILTER_EXIT_MPOP,		/* 0 fetch, 1 delete, 2 leave */
+};
+
 enum pipelining_mode {
 	PIPELINING_AUTO = 0,
 	PIPELINING_ON,
@@ -108,6 +114,7 @@ struct account {
 	unsigned long long	 kill_size;	/* 0: no limit */
 	u_int			 max_messages;	/* 0: no limit */
 	char			**filter;	/* argv, NULL: none */
+	enum filter_exit	 filter_exit;
 	int			 received_header;
 	int			 syslog;	/* lines to syslog (cmd/ only) */
 };

@@ -30,6 +30,8 @@
 #define FETCH_RECORD_EVERY	256
 #define FETCH_RECORD_SECS	2.0
 #define FETCH_SLACK		65536	/* what a message may exceed 2 x LIST by */
+#define FETCH_FILTER_DELETE	99	/* a filter's exit: delete unread */
+#define FETCH_FILTER_LEAVE	98	/* leave it on the server */
 
 #define PLAN_FETCH		0x01
 #define PLAN_DELETE		0x02	/* delete without fetching */
@@ -79,7 +81,7 @@ struct fetch {
 	u_int			 deleted;	/* DELE answered +OK */
 	u_int			 deferred;	/* left for a later run */
 	u_int			 recovered;	/* found by fetch_recover */
-	u_int			 filter_failed;	/* the filter gave no verdict */
+	u_int			 filter_failed;	/* fetched without a verdict */
 	unsigned long long	 msgbytes;	/* of the message being written */
 	double			 progress_at;	/* when progress was last told */
 	time_t			 started;	/* CLOCK_MONOTONIC, the session */
@@ -259,7 +261,14 @@ fetch_filter_sink(void *arg, const char *buf, size_t len, struct error *err)
 	return (child_write(arg, buf, len, err));
 }
 
-/* The filter's verdict on one message, from the headers TOP sent. */
+/*
+ * The filter's verdict on one message, from the headers TOP sent.  Its exit
+ * codes for delete and leave are ones no crash gives (Python's uncaught
+ * exception and sh -e exit 1): a filter that cannot run, is killed, hangs
+ * or exits with anything else gave no verdict, and the message is fetched
+ * as if there were no filter; the run then ends in an error.  Only
+ * filter_exit mpop reads 1 and 2 as mpop does.
+ */
 static int
 fetch_filter_one(struct fetch *f, u_int num, struct error *err)
 {
@@ -269,7 +278,7 @@ fetch_filter_one(struct fetch *f, u_int num, struct error *err)
 	struct child		 c;
 	char			 safe[512];
 	unsigned long long	 wire;
-	int			 status;
+	int			 status, mpop, started;
 
 	if (pop3_response(&f->pop3, &r, err) == -1)
 		return (-1);
@@ -282,21 +291,22 @@ fetch_filter_one(struct fetch *f, u_int num, struct error *err)
 		f->res->skipped++;
 		return (0);
 	}
-	if (child_start(&c, f->acct->filter, err) == -1) {
-		err_hint(err, "check the account's 'filter' command");
-		return (-1);
-	}
+	/* One that did not start takes no input: the headers are dropped. */
+	started = child_start(&c, f->acct->filter, f->acct->timeout,
+	    err) == 0;
 	if (pop3_body(&f->pop3, fetch_filter_sink, &c, size * 2 +
 	    FETCH_SLACK, &wire, err) == -1) {
 		child_kill(&c);
 		return (-1);
 	}
-	status = child_wait(&c, err);
-	switch (status) {
-	case 0:
+	status = started ? child_wait(&c, err) : -1;
+	/* Stopped by a signal, perhaps the one that killed the filter. */
+	if (intr_check(err) == -1)
+		return (-1);
+	mpop = f->acct->filter_exit == FILTER_EXIT_MPOP;
+	if (status == 0)
 		log_verbose("filter: fetch message %u (UID %s)", num, uid);
-		break;
-	case 1:
+	else if (status == (mpop ? 1 : FETCH_FILTER_DELETE)) {
 		log_verbose("filter: delete message %u (UID %s) unread", num,
 		    uid);
 		/* The verdict holds even if this session fails. */
@@ -304,25 +314,23 @@ fetch_filter_one(struct fetch *f, u_int num, struct error *err)
 		f->plan[num] &= ~(PLAN_FETCH | PLAN_DELETE_AFTER);
 		if (f->opts->keep != 1)
 			f->plan[num] |= PLAN_DELETE;
-		break;
-	case 2:
-		log_verbose("filter: skip message %u (UID %s)", num, uid);
+	} else if (status == (mpop ? 2 : FETCH_FILTER_LEAVE)) {
+		log_verbose("filter: leave message %u (UID %s) on the server",
+		    num, uid);
 		f->plan[num] &= ~(PLAN_FETCH | PLAN_DELETE_AFTER);
 		f->res->skipped++;
-		break;
-	default:
+	} else {
 		if (status == -1)
-			log_warnx("filter %s for message %u (UID %s); it "
-			    "stays on the server", err->what, num, uid);
+			log_warnx("filter on message %u (UID %s): %s; fetched "
+			    "all the same", num, uid, err->what);
 		else
-			log_warnx("filter %s exited with %d for message %u "
-			    "(UID %s), not 0, 1 or 2; it stays on the server",
-			    f->acct->filter[0], status, num, uid);
+			log_warnx("filter on message %u (UID %s): %s exited "
+			    "with %d, not 0, %d or %d; fetched all the same",
+			    num, uid, f->acct->filter[0], status,
+			    mpop ? 1 : FETCH_FILTER_DELETE,
+			    mpop ? 2 : FETCH_FILTER_LEAVE);
 		err_clear(err);
-		f->plan[num] &= ~(PLAN_FETCH | PLAN_DELETE_AFTER);
-		f->res->skipped++;
 		f->filter_failed++;
-		break;
 	}
 	return (0);
 }
@@ -793,11 +801,17 @@ fetch_session(struct fetch *f, const char *key, struct error *err)
 		return (-1);
 	f->res->deleted = f->deleted;
 	if (f->filter_failed > 0) {
-		err_set(err, ERR_IO, "the filter gave no verdict on %u "
-		    "message%s, which stayed on the server", f->filter_failed,
-		    f->filter_failed == 1 ? "" : "s");
-		err_hint(err, "a filter exits 0 to fetch, 1 to delete, 2 to "
-		    "skip");
+		/* A broken filter is the rc's to fix, like a missing one. */
+		err_set(err, ERR_CONFIG, "the filter gave no verdict on %u "
+		    "message%s, which %s fetched all the same",
+		    f->filter_failed, f->filter_failed == 1 ? "" : "s",
+		    f->filter_failed == 1 ? "was" : "were");
+		if (f->acct->filter_exit == FILTER_EXIT_MPOP)
+			err_hint(err, "a filter exits 0 to fetch, 1 to delete, "
+			    "2 to leave on the server (filter_exit mpop)");
+		else
+			err_hint(err, "a filter exits 0 to fetch, 99 to "
+			    "delete, 98 to leave on the server");
 		return (-1);
 	}
 	if (f->deferred > 0) {

@@ -13,6 +13,9 @@ struct child {
 	pid_t		 pid;
 	int		 in;		/* its stdin; -1 once it stopped reading */
 	const char	*name;		/* argv[0], for messages */
+	int		 secs;		/* how long it may take; 0: no bound */
+	double		 deadline;	/* CLOCK_MONOTONIC */
+	int		 timedout;	/* killed at the deadline */
 };
 
 /*
@@ -25,10 +28,20 @@ void	child_exec(char *const *argv, int in, int out, int errfd, int ep)
 	    __attribute__((noreturn));
 /* In the parent: 0 when the child's exec worked, else its errno. */
 int	child_execerr(int ep);
-int	child_start(struct child *, char *const *argv, struct error *);
-/* Feeds it; a child that stopped reading is not an error here. */
+/* Starts it, to read its input and exit within secs seconds (0: no bound). */
+int	child_start(struct child *, char *const *argv, int secs,
+	    struct error *);
+/*
+ * Feeds it.  A child that stopped reading is not an error here, nor one that
+ * stops taking input until its deadline: it is killed, and the rest dropped.
+ * -1 with err: a write error of ours, or a signal asked popfetch to stop.
+ */
 int	child_write(struct child *, const char *, size_t, struct error *);
-/* Closes its stdin and waits: its exit status, or -1 with err (a signal). */
+/*
+ * Closes its stdin and waits until its deadline: its exit status, or -1 with
+ * err when it has none (killed by a signal, or by us at the deadline) or a
+ * signal asked popfetch to stop (intr_signo set; the child is killed).
+ */
 int	child_wait(struct child *, struct error *);
 /* Kills and reaps it, after an error of ours. */
 void	child_kill(struct child *);

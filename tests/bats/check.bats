@@ -61,6 +61,19 @@ block() {
 	assert_output --partial "$RC:9: "
 }
 
+@test "--check: the filter and the exit codes it is read by" {
+	mkdir -p "$MAILDIR"/{tmp,new,cur}
+	{ block; echo "delivery maildir $MAILDIR"; echo "filter /bin/true"; } |
+	    rc_write
+	pf --check
+	assert_success
+	assert_output --partial "delete once delivered, filter /bin/true (0 fetch, 99 delete, 98 leave)"
+	echo "filter_exit mpop" >>"$RC"
+	pf --check
+	assert_success
+	assert_output --partial ", filter /bin/true (filter_exit mpop: 0 fetch, 1 delete, 2 leave)"
+}
+
 @test "--check: a filter not in PATH: 78 at its line" {
 	{ block; echo "delivery maildir $MAILDIR"; echo "filter nope-filter"; } |
 	    rc_write

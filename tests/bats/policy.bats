@@ -149,7 +149,9 @@ setup() {
 	assert_maildir_equals "$SRC"
 }
 
-# A filter that decides by the Subject, and logs what it was asked.
+# write_filter [DELETE SKIP]: a filter that decides by the Subject and logs
+# what it was asked; DELETE and SKIP are its exit codes for delete-me and
+# skip-me (popfetch's 99 and 98 unless given).
 write_filter() {
 	FILTER=$BATS_TEST_TMPDIR/filter.sh
 	FILTER_LOG=$BATS_TEST_TMPDIR/filter.log
@@ -162,43 +164,236 @@ write_filter() {
 	case \$in in *xxxxxxxx*) echo "BODY SEEN" >>"$FILTER_LOG";; esac
 	case \$subject in
 	fetch-me) exit 0;;
-	delete-me) exit 1;;
-	skip-me) exit 2;;
+	delete-me) exit ${1:-99};;
+	skip-me) exit ${2:-98};;
+	exit-*) exit \${subject#exit-};;
+	killed) kill -9 \$\$;;
+	hangs) exec sleep 30;;
 	*) exit 3;;
 	esac
 	EOS
 	chmod +x "$FILTER"
 }
 
-@test "filter: 0 fetches, 1 deletes unread, 2 skips, anything else keeps it and fails with 74" {
-	write_filter
-	msg "$SRC/f.eml" fetch-me
-	msg "$BATS_TEST_TMPDIR/d.eml" delete-me
-	msg "$BATS_TEST_TMPDIR/s.eml" skip-me
-	msg "$BATS_TEST_TMPDIR/b.eml" broken
-	local m
-	for m in "$SRC/f.eml" "$BATS_TEST_TMPDIR/d.eml" "$BATS_TEST_TMPDIR/s.eml" "$BATS_TEST_TMPDIR/b.eml"; do
-		dovecot_add_message "$m"
+# add SUBJECT [DIR]: a message with that subject on the server, its file in
+# DIR ($SRC, the messages expected in the Maildir) or aside.
+add() {
+	local f=${2:-$BATS_TEST_TMPDIR}/$1.eml
+	msg "$f" "$1"
+	dovecot_add_message "$f"
+}
+
+# A filter that reads nothing and does not end.
+deaf_filter() {
+	FILTER=$BATS_TEST_TMPDIR/filter.sh
+	printf '#!/bin/sh\nexec sleep 30\n' >"$FILTER"
+	chmod +x "$FILTER"
+}
+
+# big_headers FILE: a message with 200 KiB of headers, more than a pipe holds.
+big_headers() {
+	local i
+	{
+		printf 'From: sender@example.org\nSubject: big\n'
+		for i in $(seq 2000); do
+			printf 'X-Long-%d: %0100d\n' "$i" 0
+		done
+		printf '\nbody\n'
+	} >"$1"
+}
+
+# stop_filtering: popfetch in the background, SIGTERM once the filter runs;
+# STATUS and ELAPSED say how it ended.
+stop_filtering() {
+	"$POPFETCH" -f "$RC" >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+	local pid=$! tries=200 start
+	until pgrep -f "sleep 30" -P "$pid" >/dev/null ||
+	    grep -q hangs "$FILTER_LOG" 2>/dev/null || ((tries-- == 0)); do
+		sleep 0.05
 	done
+	sleep 0.3
+	start=$SECONDS
+	kill -TERM "$pid"
+	STATUS=0
+	wait "$pid" || STATUS=$?
+	ELAPSED=$((SECONDS - start))
+}
+
+@test "filter: 0 fetches, 99 deletes unread, 98 leaves it on the server" {
+	write_filter
+	add fetch-me "$SRC"
+	add delete-me
+	add skip-me
 	rc_dovecot dv tls "received_header off" "keep on" "filter $FILTER" |
 	    rc_write
 	pf
-	assert_failure 74
-	assert_output --partial "exited with 3"
-	assert_output --partial "filter gave no verdict on 1 message"
+	assert_success
+	assert_output --regexp "1 fetched \([^)]+\), 1 deleted, 1 skipped"
 	assert_maildir_equals "$SRC"
-	# delete-me is gone; skip-me, broken and (keep on) fetch-me stay.
-	assert_equal "$(dovecot_count)" 3
+	# delete-me is gone; skip-me and (keep on) fetch-me stay.
+	assert_equal "$(dovecot_count)" 2
 	refute grep -q "BODY SEEN" "$FILTER_LOG"
-	assert_equal "$(wc -l <"$FILTER_LOG")" 4
+	assert_equal "$(wc -l <"$FILTER_LOG")" 3
 }
 
-@test "filter: asked once per message; a skip is asked again, a fetch is not" {
+@test "filter: 99 deletes unread with keep off too" {
 	write_filter
-	msg "$SRC/f.eml" fetch-me
-	msg "$BATS_TEST_TMPDIR/s.eml" skip-me
-	dovecot_add_message "$SRC/f.eml"
-	dovecot_add_message "$BATS_TEST_TMPDIR/s.eml"
+	add delete-me
+	add fetch-me "$SRC"
+	rc_dovecot dv tls "received_header off" "filter $FILTER" | rc_write
+	pf
+	assert_success
+	assert_maildir_equals "$SRC"
+	assert_equal "$(dovecot_count)" 0
+}
+
+@test "filter: exit 1 and 2 are no verdict: fetched all the same, a warning each, and 78" {
+	write_filter
+	add exit-1 "$SRC"
+	add exit-2 "$SRC"
+	rc_dovecot dv tls "received_header off" "keep on" "filter $FILTER" |
+	    rc_write
+	pf
+	assert_failure 78
+	assert_output --regexp "dv: filter on message 1 \(UID [^)]+\): $FILTER exited with 1, not 0, 99 or 98; fetched all the same"
+	assert_output --regexp "dv: filter on message 2 \(UID [^)]+\): $FILTER exited with 2, not 0, 99 or 98; fetched all the same"
+	assert_output --partial "the filter gave no verdict on 2 messages, which were fetched all the same"
+	assert_output --partial "a filter exits 0 to fetch, 99 to delete, 98 to leave on the server"
+	assert_maildir_equals "$SRC"
+	assert_equal "$(dovecot_count)" 2
+	# Fetched is fetched: the next run neither asks nor fetches again.
+	pf
+	assert_success
+	assert_equal "$(wc -l <"$FILTER_LOG")" 2
+	assert_maildir_equals "$SRC"
+}
+
+@test "filter: a Python filter that raises on a Latin-1 header (exit 1), keep on: the message is fetched, not deleted" {
+	local py
+	py=$(command -v python3) || skip "no python3"
+	FILTER=$BATS_TEST_TMPDIR/filter.py
+	cat >"$FILTER" <<-EOS
+	#!$py
+	import sys
+	headers = sys.stdin.buffer.read().decode("utf-8")
+	sys.exit(99 if "Subject: spam" in headers else 0)
+	EOS
+	chmod +x "$FILTER"
+	printf 'From: sender@example.org\nSubject: caf\351\n\nbody\n' \
+	    >"$SRC/latin1.eml"
+	dovecot_add_message "$SRC/latin1.eml"
+	rc_dovecot dv tls "received_header off" "keep on" "filter $FILTER" |
+	    rc_write
+	pf
+	assert_failure 78
+	assert_output --partial "UnicodeDecodeError"
+	assert_output --regexp "dv: filter on message 1 \(UID [^)]+\): $FILTER exited with 1, not 0, 99 or 98; fetched all the same"
+	assert_maildir_equals "$SRC"
+	assert_equal "$(dovecot_count)" 1
+}
+
+@test "filter: killed by a signal, or exiting 3: fetched, and with keep off deleted once delivered" {
+	write_filter
+	add killed "$SRC"
+	add broken "$SRC"
+	rc_dovecot dv tls "received_header off" "filter $FILTER" | rc_write
+	pf
+	assert_failure 78
+	assert_output --regexp "dv: filter on message 1 \(UID [^)]+\): $FILTER was killed by signal 9; fetched all the same"
+	assert_output --regexp "dv: filter on message 2 \(UID [^)]+\): $FILTER exited with 3, not 0, 99 or 98; fetched"
+	assert_maildir_equals "$SRC"
+	assert_equal "$(dovecot_count)" 0
+}
+
+@test "filter: one that does not end within timeout is killed; the message is fetched" {
+	write_filter
+	add hangs "$SRC"
+	add fetch-me "$SRC"
+	rc_dovecot dv tls "received_header off" "keep on" "timeout 2" \
+	    "filter $FILTER" | rc_write
+	pf
+	assert_failure 78
+	assert_output --regexp "dv: filter on message 1 \(UID [^)]+\): $FILTER did not end within 2 seconds; fetched all the same"
+	assert_maildir_equals "$SRC"
+	assert_equal "$(dovecot_count)" 2
+}
+
+@test "filter: one that reads nothing of 200 KiB of headers and never ends is killed at timeout; fetched" {
+	deaf_filter
+	big_headers "$SRC/big.eml"
+	dovecot_add_message "$SRC/big.eml"
+	rc_dovecot dv tls "received_header off" "keep on" "timeout 2" \
+	    "filter $FILTER" | rc_write
+	local start=$SECONDS
+	pf
+	assert_failure 78
+	((SECONDS - start < 10)) || fail "took $((SECONDS - start)) s"
+	assert_output --regexp "dv: filter on message 1 \(UID [^)]+\): $FILTER did not end within 2 seconds; fetched all the same"
+	assert_maildir_equals "$SRC"
+}
+
+@test "filter: SIGTERM while it runs ends the run with 75 at once; the message stays, unread and not deleted" {
+	write_filter
+	add hangs
+	rc_dovecot dv tls "received_header off" "filter $FILTER" | rc_write
+	stop_filtering
+	assert_equal "$STATUS" 75
+	((ELAPSED <= 3)) || fail "took $ELAPSED s to stop"
+	grep -q "stopped by signal" "$BATS_TEST_TMPDIR/out" ||
+	    fail "$(cat "$BATS_TEST_TMPDIR/out")"
+	assert_equal "$(maildir_count)" 0
+	assert_equal "$(dovecot_count)" 1
+}
+
+@test "filter: SIGTERM while one that reads nothing holds up its headers: 75 at once" {
+	deaf_filter
+	big_headers "$BATS_TEST_TMPDIR/big.eml"
+	dovecot_add_message "$BATS_TEST_TMPDIR/big.eml"
+	rc_dovecot dv tls "received_header off" "filter $FILTER" | rc_write
+	stop_filtering
+	assert_equal "$STATUS" 75
+	((ELAPSED <= 3)) || fail "took $ELAPSED s to stop"
+	assert_equal "$(maildir_count)" 0
+	assert_equal "$(dovecot_count)" 1
+}
+
+@test "filter: a command that cannot run: every message fetched, a warning naming it, 78" {
+	add fetch-me "$SRC"
+	add other "$SRC"
+	rc_dovecot dv tls "received_header off" "keep on" \
+	    "filter /nonexistent/filter" | rc_write
+	pf
+	assert_failure 78
+	assert_output --regexp "dv: filter on message 1 \(UID [^)]+\): cannot run /nonexistent/filter: No such file or directory; fetched all the same"
+	assert_output --partial "the filter gave no verdict on 2 messages"
+	assert_maildir_equals "$SRC"
+	assert_equal "$(dovecot_count)" 2
+}
+
+@test "filter_exit mpop: 1 deletes unread, 2 leaves it, 99 is no verdict" {
+	write_filter 1 2
+	add fetch-me "$SRC"
+	add delete-me
+	add skip-me
+	add exit-99 "$SRC"
+	rc_dovecot dv tls "received_header off" "keep on" "filter $FILTER" \
+	    "filter_exit mpop" | rc_write
+	pf
+	assert_failure 78
+	assert_output --regexp "dv: filter on message 4 \(UID [^)]+\): $FILTER exited with 99, not 0, 1 or 2; fetched all the same"
+	assert_output --partial "a filter exits 0 to fetch, 1 to delete, 2 to leave on the server (filter_exit mpop)"
+	assert_maildir_equals "$SRC"
+	# delete-me is gone; skip-me and, kept, fetch-me and exit-99 stay.
+	assert_equal "$(dovecot_count)" 3
+	pf
+	assert_success
+	assert_equal "$(grep -c skip-me "$FILTER_LOG")" 2
+}
+
+@test "filter: asked once per message; one left on the server is asked again, a fetched one is not" {
+	write_filter
+	add fetch-me "$SRC"
+	add skip-me
 	rc_dovecot dv tls "received_header off" "keep on" "filter $FILTER" |
 	    rc_write
 	pf
@@ -213,8 +408,7 @@ write_filter() {
 
 @test "filter: a delete verdict is final, even when this run keeps the message" {
 	write_filter
-	msg "$BATS_TEST_TMPDIR/d.eml" delete-me
-	dovecot_add_message "$BATS_TEST_TMPDIR/d.eml"
+	add delete-me
 	rc_dovecot dv tls "received_header off" "filter $FILTER" | rc_write
 	pf -k
 	assert_success
@@ -224,16 +418,6 @@ write_filter() {
 	assert_equal "$(dovecot_count)" 0
 	assert_equal "$(grep -c delete-me "$FILTER_LOG")" 1
 	assert_equal "$(maildir_count)" 0
-}
-
-@test "filter: a command that cannot run is an error naming it" {
-	msg "$SRC/f.eml" fetch-me
-	dovecot_add_message "$SRC/f.eml"
-	rc_dovecot dv tls "filter /nonexistent/filter" | rc_write
-	pf
-	assert_failure 78
-	assert_output --partial "/nonexistent/filter"
-	assert_equal "$(dovecot_count)" 1
 }
 
 @test "keep DURATION: kept until that long after the first fetch, then deleted" {

@@ -241,6 +241,7 @@ test_values(void)
 	CHECK(a->received_header == 1);
 	CHECK(a->max_size == 0 && a->kill_size == 0 && a->max_messages == 0);
 	CHECK(a->filter == NULL);
+	CHECK(a->filter_exit == FILTER_EXIT_POPFETCH);
 	rc_free(rc);
 
 	rc = load("account a\nhost h\nkeep 7d\nmax_size 20M\nkill_size 512\n"
@@ -265,6 +266,14 @@ test_values(void)
 	CHECK(a->max_size == 3 * 1024);
 	CHECK(a->kill_size == 2ULL * 1024 * 1024 * 1024);
 	CHECK(a->filter != NULL && a->max_messages == 10);
+	rc_free(rc);
+
+	rc = load("account a\nhost h\nfilter f\nfilter_exit mpop\n"
+	    "account b : a\nfilter_exit popfetch\n");
+	if (rc == NULL)
+		return;
+	CHECK(rc->accounts[0]->acct.filter_exit == FILTER_EXIT_MPOP);
+	CHECK(rc->accounts[1]->acct.filter_exit == FILTER_EXIT_POPFETCH);
 	rc_free(rc);
 
 	rc = load("account a\nhost h\nfilter ~/bin/f ~/x\n");
@@ -547,6 +556,8 @@ test_errors(void)
 	    "fetchrc:3: max_messages '0' is too small (1-1000000)");
 	CHECK_STR(fails("account a\nhost h\nfilter\n"),
 	    "fetchrc:3: filter needs a command");
+	CHECK_STR(fails("account a\nhost h\nfilter_exit 1\n"),
+	    "fetchrc:3: filter_exit must be popfetch or mpop, not '1'");
 	CHECK_STR(fails("account a\nhost h\nreceived_header maybe\n"),
 	    "fetchrc:3: received_header must be on or off, not 'maybe'");
 	CHECK_STR(fails("account a\nhost h\nkeep 7\n"),
