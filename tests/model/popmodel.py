@@ -180,10 +180,19 @@ class Server:
         self.stopping = False
 
     def start(self):
-        threading.Thread(target=self._accept, daemon=True).start()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
 
     def stop(self):
+        """Ends the accept loop before the socket's descriptor is freed:
+        a loop still about to accept on that number would take the next
+        scenario's connections, served from this mailbox."""
         self.stopping = True
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.thread.join(5)
         try:
             self.sock.close()
         except OSError:
