@@ -45,10 +45,15 @@ import_comment(struct import *im, const char *fmt, ...)
 		return;
 	}
 	va_end(ap);
-	/* A value quoted from the file must not end the comment early. */
+	/*
+	 * A value quoted from the file must not end the comment early, nor
+	 * bring a terminal's control sequences into the text.
+	 */
 	for (p = s; *p != '\0'; p++) {
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
+		else if ((*(u_char *)p < 0x20 && *p != '\t') || *p == 0x7f)
+			*p = '?';
 	}
 	import_puts(im, "# ");
 	import_puts(im, s);
@@ -60,9 +65,24 @@ void
 import_keyv(struct import *im, const char *key, char *const *v)
 {
 	struct words	 w;
+	const u_char	*p;
 	char		*line;
 	size_t		 i;
 
+	/*
+	 * A CR or LF in a value (a fetchmail "\n" in a quoted password)
+	 * would start a line of its own, any key at all: passwordeval, mda.
+	 * Such a value, which no server or program wants, is left out.
+	 */
+	for (i = 0; v[i] != NULL; i++) {
+		for (p = (const u_char *)v[i]; *p != '\0'; p++) {
+			if ((*p < 0x20 && *p != '\t') || *p == 0x7f) {
+				import_comment(im, "not carried over: %s: its "
+				    "value holds a control character", key);
+				return;
+			}
+		}
+	}
 	w.v = xcalloc(2, sizeof *w.v);
 	w.v[0] = xstrdup(key);
 	w.n = 1;
@@ -150,6 +170,7 @@ import_defaults(struct import *im)
 void
 import_account(struct import *im, const char *name, const char *parents)
 {
+	const u_char	*p;
 	char	 base[64], buf[80];
 	size_t	 n;
 	int	 k;
@@ -171,6 +192,15 @@ import_account(struct import *im, const char *name, const char *parents)
 	im->names = xreallocarray(im->names, im->naccounts + 1,
 	    sizeof *im->names);
 	im->names[im->naccounts++] = xstrdup(buf);
+	for (p = (const u_char *)parents; p != NULL && *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f) {
+			import_comment(im, "not carried over: the accounts %s "
+			    "starts from: their names hold a control "
+			    "character", buf);
+			parents = NULL;
+			break;
+		}
+	}
 	import_puts(im, "\naccount ");
 	import_puts(im, buf);
 	if (parents != NULL) {

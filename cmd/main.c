@@ -1,4 +1,6 @@
 #include <sys/types.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -170,6 +172,20 @@ main_fds(void)
 		close(fd);
 }
 
+/*
+ * A core file would hold the password, the tokens and the rc file's
+ * secrets: none is written, and no other process of the user may read
+ * this one's memory.  Before anything is read.
+ */
+static void
+main_nocore(void)
+{
+	struct rlimit	rl = { 0, 0 };
+
+	(void)setrlimit(RLIMIT_CORE, &rl);
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
 static int
 main_missing(const char *path)
 {
@@ -296,6 +312,7 @@ main(int argc, char *argv[])
 	opts->keep = -1;
 
 	main_fds();
+	main_nocore();
 	/* Write errors on sockets and pipes are handled where they happen. */
 	signal(SIGPIPE, SIG_IGN);
 	main_signals();

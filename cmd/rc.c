@@ -943,6 +943,18 @@ rc_close(struct rc_parse *p, struct error *err)
 	if ((a->delivery == DELIVERY_LMTP || a->delivery == DELIVERY_SMTP) &&
 	    a->recipient == NULL && rc_recipient(a, err) == -1)
 		return (rc_fail(p->path, a->rcline, err));
+	if (a->delivery == DELIVERY_LMTP && a->smtp_host == NULL &&
+	    a->smtp_tls == SMTP_TLS_STARTTLS) {
+		err_set(err, ERR_CONFIG, "account '%s' has smtp_tls starttls "
+		    "and delivers to the socket %s: a socket has no host name "
+		    "to verify a certificate against", a->name,
+		    a->delivery_path);
+		err_hint(err, "a socket is on this machine: leave smtp_tls "
+		    "out, or deliver to lmtp HOST:PORT");
+		return (rc_fail(p->path, rc_setat(ra, "smtp_tls") >
+		    rc_setat(ra, "delivery") ? rc_setat(ra, "smtp_tls") :
+		    rc_setat(ra, "delivery"), err));
+	}
 	if (rc_smtp_login(ra, &line, err) == -1)
 		return (rc_fail(p->path, line, err));
 	if (a->delivery_path == NULL &&

@@ -59,6 +59,7 @@ run_json(const struct account *a, const struct fetch_result *res,
 	json_uint(&j, "fetched", res->fetched);
 	json_uint(&j, "deleted", res->deleted);
 	json_uint(&j, "skipped", res->skipped);
+	json_uint(&j, "unconfirmed", res->unconfirmed);
 	json_uint(&j, "bytes", res->bytes);
 	json_seconds(&j, "seconds", res->seconds);
 	if (err == NULL)

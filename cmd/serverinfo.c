@@ -48,6 +48,19 @@ serverinfo_cap(const char *line)
 	printf("  %s\n", line);
 }
 
+/*
+ * A certificate's names are the server's words, trusted or not: escaped,
+ * so that none can move the cursor or forge the lines read before pinning.
+ */
+static void
+serverinfo_field(const char *label, const char *text)
+{
+	char	safe[2048];
+
+	log_safe(safe, sizeof safe, text);
+	printf("  %-12s %s\n", label, safe);
+}
+
 int
 serverinfo_run(const struct rc_account *ra)
 {
@@ -82,12 +95,12 @@ serverinfo_run(const struct rc_account *ra)
 	}
 	printf("TLS: %s\n", ti->desc);
 	printf("certificate:\n");
-	printf("  subject:     %s\n", ti->subject);
-	printf("  names:       %s\n", ti->altnames[0] ? ti->altnames : "-");
-	printf("  issuer:      %s\n", ti->issuer);
+	serverinfo_field("subject:", ti->subject);
+	serverinfo_field("names:", ti->altnames[0] ? ti->altnames : "-");
+	serverinfo_field("issuer:", ti->issuer);
 	printf("  valid:       %s to %s\n", ti->not_before, ti->not_after);
 	printf("  SHA-256:     %s\n", ti->fingerprint);
-	printf("  check:       %s\n", ti->verify);
+	serverinfo_field("check:", ti->verify);
 	printf("to pin this certificate instead of trusting a CA:\n"
 	    "  tls_fingerprint %s\n", ti->fingerprint);
 	return (0);

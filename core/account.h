@@ -140,6 +140,7 @@ struct fetch_result {
 	u_int			 fetched;	/* delivered this run */
 	u_int			 deleted;	/* marked for deletion and QUIT ok */
 	u_int			 skipped;
+	u_int			 unconfirmed;	/* skipped, maybe delivered */
 	unsigned long long	 bytes;		/* delivered bytes */
 	double			 seconds;
 };

@@ -328,6 +328,14 @@ auth_login(struct pop3 *p, struct error *err)
 	int			 rc;
 
 	pop3_state(p, POP3_AUTH);
+	if (p->timestamp_bad && (a->auth == AUTH_APOP ||
+	    a->auth == AUTH_AUTO)) {
+		err_set(err, ERR_PROTO, "the greeting's APOP timestamp holds "
+		    "control or 8-bit bytes, which no msg-id has");
+		err_hint(err, "a server that sends it is broken or not the "
+		    "one meant; name another 'auth' method to log in anyway");
+		return (-1);
+	}
 	if (auth_choose(p, p->conn->tls != NULL, &m, err) == -1)
 		return (-1);
 	am = auth_mech(m);

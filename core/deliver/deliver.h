@@ -13,7 +13,10 @@
  *
  * A commit that fails with ERR_TEMP says: this message was not delivered,
  * leave it on the server and go on with the next (an MDA's exit 75).  Any
- * other failure ends the session.
+ * other failure ends the session.  A method that cannot tell whether the
+ * message arrived (a mail server that went silent after the final dot)
+ * fails with ERR_TEMP too, so that the next run delivers it again, and
+ * counts it in unconfirmed: that copy may be a second one.
  */
 #ifndef DELIVER_H
 #define DELIVER_H
@@ -53,6 +56,7 @@ struct deliver {
 	const struct deliver_ops	*ops;
 	const struct account		*acct;
 	void				*priv;
+	u_int				 unconfirmed;	/* kept, maybe delivered */
 };
 
 /* Opens the account's delivery method; NULL with err set on failure. */

@@ -12,8 +12,12 @@
  *
  * The receipt is a random marker, appended to the commit log once the
  * server answered 250 after the final dot (for LMTP, the one recipient's
- * reply).  Only a kill -9 between that answer and the log line can deliver
- * a message twice; the server never sees a second copy otherwise.
+ * reply).  Once the final dot is written the server may have the message,
+ * and neither protocol can ask it: a link lost before the reply (or a kill
+ * -9 before the log line) keeps the message on the POP server, not sent
+ * again this run, and the next run's copy may be a second one.  A link
+ * seen lost before the final dot is written is safe to try again: the
+ * server drops an unfinished DATA.
  *
  * 4xx at any step keeps the message on the POP server for a later run and
  * the run goes on while the server answers; 5xx ends the run (exit 74) with
@@ -72,6 +76,7 @@ struct smtp {
 	char			 mechs[256];	/* AUTH's list, as sent */
 	int			 reopened;	/* the one reopening is spent */
 	int			 gone;		/* and failed: the run ends */
+	int			 unsure;	/* the dot went out, no reply came */
 
 	struct spool		 sp;
 	int			 open;		/* a message is under way */
@@ -301,11 +306,15 @@ smtp_starttls(struct smtp *s, struct error *err)
 	(void)conn_discard(s->conn);
 	/*
 	 * The account's trust settings, checked against the mail server's
-	 * name; a pinned fingerprint is the POP server's, not this one's.
+	 * name; a pinned fingerprint and a client certificate are the POP
+	 * server's, not this one's: the certificate would tell a relay who
+	 * the user is.
 	 */
 	ta = *s->acct;
 	ta.host = s->acct->smtp_host;
 	ta.tls_fingerprint = NULL;
+	ta.tls_cert_file = NULL;
+	ta.tls_key_file = NULL;
 	if (tls_start(s->conn, &ta, TLS_VERIFY, err) == -1)
 		return (smtp_lost(s, err));
 	return (smtp_hello(s, err));
@@ -777,9 +786,13 @@ smtp_transaction(struct smtp *s, struct error *err)
 		if (code != 354)
 			goto refused;
 	}
-	if (smtp_body(s, err) == -1 ||
-	    smtp_reply(s, &code, text, sizeof text, NULL, NULL, err) == -1)
+	if (smtp_body(s, err) == -1)
 		return (-1);
+	/* The server may have the message now, whatever comes of its reply. */
+	if (smtp_reply(s, &code, text, sizeof text, NULL, NULL, err) == -1) {
+		s->unsure = 1;
+		return (-1);
+	}
 	if (code != 250) {
 		step = "the message";
 		goto refused;
@@ -819,12 +832,15 @@ smtp_commit(struct deliver *d, struct error *err)
 	}
 	if (s->conn == NULL)
 		goto gone;
+	s->unsure = 0;
 	if (smtp_transaction(s, err) == 0) {
 		commitlog_add(&s->cl, s->marker);
 		rv = 0;
 		goto out;
 	}
-	/* Dropped on the way: once more on a new connection. */
+	if (s->unsure)
+		goto unsure;
+	/* Dropped before the final dot: once more on a new connection. */
 	if (s->conn == NULL && !s->reopened &&
 	    (err->code == ERR_TEMP || err->code == ERR_PROTO)) {
 		s->reopened = 1;
@@ -840,8 +856,26 @@ smtp_commit(struct deliver *d, struct error *err)
 			rv = 0;
 			goto out;
 		}
+		if (s->unsure)
+			goto unsure;
 	}
 	if (s->conn == NULL)
+		goto gone;
+	goto out;
+
+unsure:
+	/*
+	 * Not sent again this run: a resend now would surely be a second copy
+	 * if the server took it.  The next message may reopen the connection.
+	 */
+	d->unconfirmed++;
+	(void)strlcpy(what, err->what, sizeof what);
+	err_set(err, ERR_TEMP, "%s after the end of the message, before the "
+	    "server's reply: the server may have taken it, so the next run's "
+	    "copy may arrive twice", what);
+	err_hint(err, "the message stays on the POP server; the next run "
+	    "sends it again");
+	if (s->reopened)
 		goto gone;
 	goto out;
 

@@ -209,7 +209,7 @@ pop3_greeting(struct pop3 *p, struct error *err)
 {
 	struct pop3_resp	 r;
 	char			 safe[512];
-	const char		*lt, *gt;
+	const char		*lt, *gt, *q;
 
 	if (pop3_response(p, &r, err) == -1)
 		return (-1);
@@ -221,12 +221,25 @@ pop3_greeting(struct pop3 *p, struct error *err)
 		return (-1);
 	}
 	log_safe(p->greeting, sizeof p->greeting, r.line);
-	/* An APOP timestamp is <...@...> in the greeting (RFC 1939). */
+	/*
+	 * An APOP timestamp is <...@...> in the greeting (RFC 1939), a
+	 * msg-id: printable, no space.  The attacks on APOP (2007) choose the
+	 * challenge: one with control or 8-bit bytes is kept aside, refused
+	 * if APOP is to be used; one with a space is no timestamp at all.
+	 */
 	if ((lt = strchr(r.text, '<')) != NULL &&
 	    (gt = strchr(lt, '>')) != NULL && memchr(lt, '@', gt - lt) &&
 	    (size_t)(gt - lt + 1) < sizeof p->timestamp) {
-		memcpy(p->timestamp, lt, gt - lt + 1);
-		p->timestamp[gt - lt + 1] = '\0';
+		for (q = lt; q <= gt; q++) {
+			if (*(const u_char *)q <= ' ' ||
+			    *(const u_char *)q >= 0x7f)
+				break;
+		}
+		if (q > gt) {
+			memcpy(p->timestamp, lt, gt - lt + 1);
+			p->timestamp[gt - lt + 1] = '\0';
+		} else if (*q != ' ')
+			p->timestamp_bad = 1;
 	}
 	pop3_state(p, POP3_GREETED);
 	return (0);

@@ -50,6 +50,7 @@ struct pop3 {
 	int			 capa_ok;	/* CAPA was answered */
 	char			 sasl[256];	/* mechanisms from CAPA */
 	char			 timestamp[256];	/* APOP, from the greeting */
+	int			 timestamp_bad;	/* <..@..> with bytes no msg-id has */
 	int			 tls_mode;	/* TLS_VERIFY or TLS_INSPECT */
 	char			 greeting[512];	/* made safe to show */
 	char			 capa_lines[POP3_CAPA_MAX][128];	/* same */

@@ -870,8 +870,10 @@ fetch_account(const struct account *acct, const struct fetch_opts *opts,
 out:
 	if (f.conn != NULL)
 		conn_free(f.conn);
-	if (f.dlv != NULL)
+	if (f.dlv != NULL) {
+		res->unconfirmed = f.dlv->unconfirmed;
 		deliver_close(f.dlv);
+	}
 	if (f.state != NULL)
 		state_close(f.state);
 	if (lockfd != -1)

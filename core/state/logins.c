@@ -56,8 +56,11 @@ logins_write(const char *dir, const char *key, time_t when, long delay,
 	n = snprintf(buf, sizeof buf, "%lld %ld\n", (long long)when, delay);
 	if (n < 0 || (size_t)n >= sizeof buf)
 		return (err_set(err, ERR_SOFTWARE, "login record too long"));
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0600)) == -1)
+	/* Whatever is there, a link above all, is not written through. */
+	if (unlink(tmp) == -1 && errno != ENOENT)
+		return (err_setsys(err, ERR_IO, "cannot remove %s", tmp));
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) == -1)
 		return (err_setsys(err, ERR_IO, "cannot write %s", tmp));
 	if (write(fd, buf, (size_t)n) != n) {
 		err_setsys(err, ERR_IO, "cannot write %s", tmp);

@@ -192,6 +192,29 @@ sc_capa() {
 	refute_sent 'fake-secret'
 }
 
+@test "an APOP timestamp with control or 8-bit bytes: 76, no APOP sent" {
+	local ts
+	for ts in '<1896.\x01@evil>' '<1896.\xff@evil>' '<1896.\x1b[2J@evil>'; do
+		{
+			echo "RAW +OK ready $ts\r\n"
+			echo "C: CAPA"
+			echo "S: +OK"
+			echo "S: USER"
+			echo "S: ."
+			echo "EXPECT-EOF"
+		} >"$BATS_TEST_TMPDIR/sc"
+		for m in apop auto; do
+			fake_start "$BATS_TEST_TMPDIR/sc"
+			rc_fake f plain "auth $m" | rc_write
+			pf
+			assert_failure 76
+			assert_output --partial "APOP timestamp"
+			fake_wait
+			refute_sent '^(USER|PASS|AUTH|APOP)'
+		done
+	done
+}
+
 @test "a method the server does not offer: 69 listing what it offers" {
 	{
 		sc_capa "ready" "USER" "SASL PLAIN LOGIN" "UIDL"

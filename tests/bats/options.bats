@@ -211,7 +211,8 @@ assert "refused" in r["error"] and "; " in r["error"], r["error"]
 assert b["account"] == "badpass" and b["status"] == "error"
 assert b["exit"] == 77 and b["error"]
 keys = ["account", "host", "port", "status", "exit", "messages", "new",
-    "fetched", "deleted", "skipped", "bytes", "seconds", "error"]
+    "fetched", "deleted", "skipped", "unconfirmed", "bytes", "seconds",
+    "error"]
 for o in objs:
     assert list(o) == keys, list(o)
 ' "$CORPUS_N"

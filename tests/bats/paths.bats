@@ -69,3 +69,16 @@ teardown() {
 	fake_wait 40
 	refute_sent '^PASS'
 }
+
+@test "a link in the state directory where the login record's temp file goes is not followed" {
+	local victim=$BATS_TEST_TMPDIR/victim
+	echo "precious" >"$victim"
+	mkdir -p "$STATE_DIR"
+	fake_start one-message
+	rc_fake f plain "keep on" | rc_write
+	ln -s "$victim" "$STATE_DIR/test@127.0.0.1:$FAKE_PORT.login.tmp"
+	pf
+	assert_success
+	assert_equal "$(cat "$victim")" "precious"
+	[[ -f $STATE_DIR/test@127.0.0.1:$FAKE_PORT.login && ! -L $STATE_DIR/test@127.0.0.1:$FAKE_PORT.login ]]
+}

@@ -180,3 +180,22 @@ trickle_start() {
 	assert_failure 78
 	assert_output --partial "session_timeout '0' is too small"
 }
+
+@test "a run holding a password writes no core file: its core size limit is 0" {
+	stalling
+	fake_start "$SC"
+	rc_fake f plain "keep on" | rc_write
+	# As a user with core files on would run it.
+	(ulimit -c unlimited; exec "$POPFETCH" -f "$RC") \
+	    >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+	local pid=$! tries=200
+	until grep -q '^RETR 2' "$FAKE_LOG" || ((tries-- == 0)); do
+		sleep 0.05
+	done
+	local limits
+	limits=$(grep '^Max core file size' "/proc/$pid/limits")
+	kill -TERM "$pid"
+	wait "$pid" || true
+	[[ $limits =~ ^Max\ core\ file\ size\ +0\ +0\ + ]] ||
+	    fail "core limit: $limits"
+}

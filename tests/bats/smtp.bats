@@ -231,13 +231,128 @@ three() {
 }
 
 @test "a connection dropped in the middle of DATA is opened again once" {
-	three
+	# The second message is bigger than the socket buffers take, so the
+	# loss shows while it is still going out, before its final dot.
+	local d=$BATS_TEST_TMPDIR/big
+	mkdir -p "$d"
+	printf 'Subject: one\n\none\n' >"$d/a.eml"
+	python3 -c 'import sys; sys.stdout.write("Subject: big\n\n" + ("x" * 76 + "\n") * 160000)' >"$d/b.eml"
+	printf 'Subject: three\n\nthree\n' >"$d/c.eml"
+	dovecot_add_dir "$d"
 	smtp_start --fault dropdata --on 2
 	rc_smtp smtp
 	pf -v
 	assert_success
-	assert_maildir_equals "$THREE" "$SMTP_MAILDIR"
+	assert_maildir_equals "$d" "$SMTP_MAILDIR"
 	assert_equal "$(grep -c '^## CONNECT' "$SMTP_LOG")" 2
+	# The second message twice, the first time cut before its final dot.
+	assert_equal "$(grep -c '^MAIL FROM:' "$SMTP_LOG")" 4
+	assert_equal "$(grep -c '^## DATA' "$SMTP_LOG")" 3
+	assert_equal "$(dovecot_count)" 0
+}
+
+# THREE with its message $1 twice, into the directory $2.
+three_twice() {
+	mkdir -p "$2"
+	cp "$THREE"/* "$2/"
+	cp "$THREE/$(ls "$THREE" | sed -n "${1}p")" "$2/twice.eml"
+}
+
+# lost_after_dot KIND FAULT [rc lines...]: message 2 of three is taken by
+# the server, which then gives no reply (FAULT dropend, hangend or endbad);
+# the first run's output in FIRST_OUTPUT.
+lost_after_dot() {
+	local kind=$1 fault=$2 opt= n
+	shift 2
+	[[ $kind == lmtp ]] && opt=--lmtp
+	three
+	smtp_start $opt --fault "$fault" --on 2
+	rc_smtp "$kind" "$@"
+	pf --json
+	assert_equal "$status" 75
+	assert_output --regexp "message 2 \(UID [^)]+\) stays on the server"
+	assert_output --partial "may arrive twice"
+	assert_output --partial '"skipped":1,"unconfirmed":1,'
+	FIRST_OUTPUT=$output
+	# Each message went out once: the second was not sent again; the
+	# connection was opened again for the third.
+	assert_equal "$(grep -c '^MAIL FROM:' "$SMTP_LOG")" 3
+	assert_equal "$(grep -c '^## DATA' "$SMTP_LOG")" 3
+	assert_equal "$(grep -c '^## CONNECT' "$SMTP_LOG")" 2
+	assert_maildir_equals "$THREE" "$SMTP_MAILDIR"
+	# Neither deleted nor recorded: the next run sends it again, the one
+	# duplicate of the window.
+	assert_equal "$(dovecot_count)" 1
+	n=$(grep -c '^## DATA' "$SMTP_LOG")
+	smtp_start $opt
+	rc_smtp "$kind"
+	pf
+	assert_success
+	assert_equal "$(grep -c '^## DATA' "$SMTP_LOG")" $((n + 1))
+	three_twice 2 "$BATS_TEST_TMPDIR/want"
+	assert_maildir_equals "$BATS_TEST_TMPDIR/want" "$SMTP_MAILDIR"
+	assert_equal "$(dovecot_count)" 0
+}
+
+@test "smtp: the link lost after the final dot: not sent again in the run, 75, the next run sends it" {
+	lost_after_dot smtp dropend
+}
+
+@test "lmtp: the link lost after the final dot: not sent again in the run, 75, the next run sends it" {
+	lost_after_dot lmtp dropend
+}
+
+@test "no reply after the final dot in 'timeout': not sent again in the run, 75" {
+	lost_after_dot smtp hangend "timeout 2"
+}
+
+@test "a line that is no reply after the final dot: not sent again in the run, 75" {
+	lost_after_dot smtp endbad
+	[[ $FIRST_OUTPUT == *"sent a bad reply: hello, this is no reply after the end of the message"* ]] ||
+	    fail "$FIRST_OUTPUT"
+}
+
+@test "the link lost after the final dot of a message sent again after a drop: 75, not sent a third time" {
+	three
+	smtp_start --fault drop354 --on 1 --fault dropend --on 2
+	rc_smtp smtp
+	pf --json
+	assert_equal "$status" 75
+	assert_output --regexp "message 1 \(UID [^)]+\) stays on the server.*may arrive twice"
+	assert_output --partial "is gone"
+	assert_output --partial '"unconfirmed":1,'
+	assert_equal "$(grep -c '^## CONNECT' "$SMTP_LOG")" 2
+	assert_equal "$(grep -c '^## DATA' "$SMTP_LOG")" 1
+	assert_equal "$(dovecot_count)" 3
+	smtp_start
+	rc_smtp smtp
+	pf
+	assert_success
+	three_twice 1 "$BATS_TEST_TMPDIR/want"
+	assert_maildir_equals "$BATS_TEST_TMPDIR/want" "$SMTP_MAILDIR"
+	assert_equal "$(dovecot_count)" 0
+}
+
+@test "the link lost after the final dot twice: one reopening, nothing sent again, 75" {
+	three
+	smtp_start --fault dropend --on 1,2
+	rc_smtp smtp
+	pf
+	assert_equal "$status" 75
+	assert_output --regexp "message 1 \(UID [^)]+\) stays on the server.*may arrive twice"
+	assert_output --regexp "message 2 \(UID [^)]+\) stays on the server.*may arrive twice"
+	assert_output --partial "is gone"
+	assert_equal "$(grep -c '^## CONNECT' "$SMTP_LOG")" 2
+	assert_equal "$(grep -c '^## DATA' "$SMTP_LOG")" 2
+	assert_equal "$(dovecot_count)" 3
+	smtp_start
+	rc_smtp smtp
+	pf
+	assert_success
+	three_twice 1 "$BATS_TEST_TMPDIR/want"
+	three_twice 2 "$BATS_TEST_TMPDIR/want2"
+	cp "$BATS_TEST_TMPDIR/want2/twice.eml" "$BATS_TEST_TMPDIR/want/twice2.eml"
+	assert_maildir_equals "$BATS_TEST_TMPDIR/want" "$SMTP_MAILDIR"
 	assert_equal "$(dovecot_count)" 0
 }
 
@@ -306,6 +421,21 @@ three() {
 	assert_line --regexp '^EHLO '
 	assert_equal "$(grep -c '^MAIL FROM:' "$SMTP_LOG")" 3
 	assert_equal "$(sed '/^## TLS$/q' "$SMTP_LOG" | grep -c '^MAIL FROM:')" 0
+}
+
+@test "smtp_tls starttls: the POP account's client certificate is not offered to the mail server" {
+	three
+	smtp_start --tls-cert "$CERTS_DIR/server.pem" \
+	    --tls-key "$CERTS_DIR/server-key.pem" \
+	    --tls-client-ca "$CERTS_DIR/ca.pem"
+	rc_smtp smtp "smtp_tls starttls" "tls_cert_file $CERTS_DIR/client.pem" \
+	    "tls_key_file $CERTS_DIR/client-key.pem"
+	pf
+	assert_success
+	assert_equal "$(ls "$SMTP_MAILDIR/new" | wc -l)" 3
+	grep -q '^## TLS$' "$SMTP_LOG"
+	run grep -c '^## CLIENT-CERT' "$SMTP_LOG"
+	assert_output 0
 }
 
 @test "smtp_tls starttls to a certificate from an unknown CA: 69, nothing sent, nothing deleted" {
@@ -566,14 +696,16 @@ auth_start() {
 	grep -q '^## AUTH OK PLAIN' "$SMTP_LOG"
 }
 
-@test "a dropped connection is opened again and logs in again" {
+@test "a connection dropped before DATA's 354 is opened again, and logs in again" {
 	three
-	auth_start "PLAIN" --fault dropdata --on 2
+	auth_start "PLAIN" --fault drop354 --on 2
 	rc_smtp smtp "smtp_user relayuser" 'smtp_password "relay pw"'
 	pf
 	assert_success
 	assert_equal "$(grep -c '^## AUTH OK PLAIN' "$SMTP_LOG")" 2
+	assert_equal "$(grep -c '^MAIL FROM:' "$SMTP_LOG")" 4
 	assert_maildir_equals "$THREE" "$SMTP_MAILDIR"
+	assert_equal "$(dovecot_count)" 0
 }
 
 @test "lmtp logs in too when smtp_user is set" {

@@ -126,3 +126,23 @@ fpr_of() {
 	fake_wait
 	refute_sent '^(USER|PASS|AUTH)'
 }
+
+@test "-S escapes control bytes of the certificate's names" {
+	local d=$BATS_TEST_TMPDIR/evil
+	mkdir -p "$d"
+	certtool --generate-privkey --key-type=ecdsa --curve=secp256r1 \
+	    --outfile "$d/key.pem" >/dev/null 2>&1
+	printf 'cn = "evil\033[2J\rcheck:       verified"\ndns_name = "localhost"\nexpiration_days = 3\ntls_www_server\n' \
+	    >"$d/tmpl"
+	certtool --generate-self-signed --load-privkey "$d/key.pem" \
+	    --template "$d/tmpl" --outfile "$d/cert.pem" >/dev/null 2>&1
+	fake_start serverinfo --tls-implicit --cert "$d/cert.pem" \
+	    --key "$d/key.pem"
+	rc_fake f tls | rc_write
+	run timeout 30 "$POPFETCH" -f "$RC" -S
+	assert_success
+	refute_output --partial $'\033'
+	refute_output --partial $'\r'
+	assert_output --partial 'subject:     CN=evil\033[2J'
+	assert_output --partial "check:       NOT verified"
+}

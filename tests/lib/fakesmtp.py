@@ -15,13 +15,17 @@ connection ends).
   --size N               offer SIZE N
   --fault KIND           misbehave (see below), on the messages --on names
   --on N[,N...]          which messages (1 = the first MAIL of the run,
-                         counted over every connection); default: all
-  --plan FILE            instead of --fault/--on, each MAIL draws its fault
-                         from FILE, read anew at every MAIL: a line
-                         "seed S", then lines "KIND PROBABILITY"; the draw
-                         depends only on S and the MAIL's number
+                         counted over every connection); default: all.
+                         --fault and --on may be given again, in pairs:
+                         "--fault drop354 --on 1 --fault dropend --on 2"
+  --plan FILE            besides them, each MAIL draws a fault from FILE,
+                         read anew at every MAIL: a line "seed S", then
+                         lines "KIND PROBABILITY"; the draw depends only on
+                         S and the MAIL's number
   --split                send each reply a byte at a time, with pauses
   --tls-cert F --tls-key F  offer STARTTLS with this certificate
+  --tls-client-ca F      ask for a client certificate from that CA during the
+                         handshake; one presented is logged "## CLIENT-CERT"
   --auth "MECH..."       offer AUTH with these mechanisms (PLAIN, LOGIN,
                          CRAM-MD5, SCRAM-SHA-256, XOAUTH2) and require a login
                          before MAIL; --auth-tls: offer it only after STARTTLS
@@ -29,9 +33,13 @@ connection ends).
 
 Faults: greet421, greet554, mail451, mail550, rcpt450, rcpt550, data451,
 data554 (the reply to DATA), end451, end554 (the reply after the final
-dot), dropdata (close the connection in the middle of the message),
-enddrop (store the message, then close without a reply: the client cannot
-know it arrived), endslow (store it, wait half a second, then reply),
+dot), drop354 (close the connection instead of answering DATA),
+dropdata (close the connection in the middle of the message),
+dropend (take the message, then close the connection without a reply, as a
+server or link that fails between its commit and its 250), hangend (take
+it, then never answer, until the client hangs up), endbad (take it, then
+answer with a line that is no reply), endslow (take it, wait half a
+second, then reply),
 bigline (a 1 MiB line as the reply to EHLO/LHLO), auth454, auth535,
 auth538 (the answer to AUTH whatever was sent), authloop (challenges that
 never end), authbad (a challenge that is not base64), scrambadsig (a wrong
@@ -62,18 +70,23 @@ def main():
     ap.add_argument("--lmtp", action="store_true")
     ap.add_argument("--no-pipelining", action="store_true")
     ap.add_argument("--size", type=int, default=0)
-    ap.add_argument("--fault", default="")
-    ap.add_argument("--on", default="")
+    ap.add_argument("--fault", action="append", default=[])
+    ap.add_argument("--on", action="append", default=[])
     ap.add_argument("--plan", default="")
     ap.add_argument("--split", action="store_true")
     ap.add_argument("--tls-cert", default="")
+    ap.add_argument("--tls-client-ca", default="")
     ap.add_argument("--tls-key", default="")
     ap.add_argument("--auth", default="")
     ap.add_argument("--auth-tls", action="store_true")
     ap.add_argument("--user", default="")
     ap.add_argument("--password", default="")
     args = ap.parse_args()
-    args.on = set(int(x) for x in args.on.split(",") if x)
+    args.faults = [(kind, set(int(x) for x in on.split(",") if x))
+                   for kind, on in zip(args.fault, args.on + [""] *
+                                       len(args.fault))]
+    # The faults of the whole session (the greeting, AUTH) take the first.
+    args.fault = args.fault[0] if args.fault else ""
     args.drawn = {}
     for d in ("new", "cur", "tmp"):
         os.makedirs(os.path.join(args.maildir, d), exist_ok=True)
@@ -115,12 +128,13 @@ def planned(path, n):
 
 
 def faulty(args, kind, n):
-    if args.plan:
+    if args.plan and n:
         with lock:
             if n not in args.drawn:
                 args.drawn[n] = planned(args.plan, n)
-        return args.drawn[n] == kind
-    return args.fault == kind and (not args.on or n in args.on)
+        if args.drawn[n] == kind:
+            return True
+    return any(k == kind and (not on or n in on) for k, on in args.faults)
 
 
 def b64(data):
@@ -198,6 +212,20 @@ def auth_check(args, mech, first, ask, log):
     return False
 
 
+def save(args, body, log, mail):
+    """Writes a message taken into the Maildir; returns its number."""
+    with lock:
+        counter["saved"] += 1
+        n = counter["saved"]
+    name = "%d.fake%d-%d" % (time.time(), os.getpid(), n)
+    path = os.path.join(args.maildir, "tmp", name)
+    with open(path, "wb") as out:
+        out.write(b"".join(body))
+    os.rename(path, os.path.join(args.maildir, "new", name))
+    log.write("## STORED %d %s\n" % (mail, name))
+    return n
+
+
 def serve(c, args, log):
     f = c.makefile("rb")
     tls = False
@@ -254,6 +282,9 @@ def serve(c, args, log):
                 send("220 2.0.0 go ahead")
                 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
                 ctx.load_cert_chain(args.tls_cert, args.tls_key)
+                if args.tls_client_ca:
+                    ctx.load_verify_locations(args.tls_client_ca)
+                    ctx.verify_mode = ssl.CERT_OPTIONAL
                 try:
                     c = ctx.wrap_socket(c, server_side=True)
                 except (ssl.SSLError, OSError) as e:
@@ -263,6 +294,8 @@ def serve(c, args, log):
                 tls = True
                 mail = rcpt = False
                 log.write("## TLS\n")
+                if c.getpeercert():
+                    log.write("## CLIENT-CERT\n")
             elif verb == "HELO":
                 send("250 fake")
             elif verb == "AUTH" and args.auth and not authed:
@@ -331,6 +364,9 @@ def serve(c, args, log):
                     send("554 5.5.1 fake: no valid recipients")
                     continue
                 mail = rcpt = False
+                if faulty(args, "drop354", n):
+                    log.write("## DROP\n")
+                    return
                 if faulty(args, "data451", n):
                     send("451 4.3.0 fake: no DATA now")
                     continue
@@ -357,27 +393,29 @@ def serve(c, args, log):
                         log.write("## DROP\n")
                         return
                 log.write("## DATA %d bytes\n" % size)
+                if faulty(args, "endbad", n):
+                    save(args, body, log, n)
+                    send("hello, this is no reply")
+                    continue
+                if faulty(args, "dropend", n) or faulty(args, "hangend", n):
+                    save(args, body, log, n)
+                    log.write("## DROP AFTER STORED %d\n" % n)
+                    if faulty(args, "hangend", n):
+                        log.write("## HANG\n")
+                        while f.read(4096):
+                            pass
+                    log.write("## DROP\n")
+                    return
                 if faulty(args, "end451", n):
                     send("451 4.3.0 fake: disk full, later")
                     continue
                 if faulty(args, "end554", n):
                     send("554 5.6.0 fake: message refused")
                     continue
-                with lock:
-                    counter["saved"] += 1
-                    name = "%d.fake%d-%d" % (time.time(), os.getpid(),
-                                              counter["saved"])
-                path = os.path.join(args.maildir, "tmp", name)
-                with open(path, "wb") as out:
-                    out.write(b"".join(body))
-                os.rename(path, os.path.join(args.maildir, "new", name))
-                log.write("## STORED %d %s\n" % (n, name))
-                if faulty(args, "enddrop", n):
-                    log.write("## DROP AFTER STORED %d\n" % n)
-                    return
+                saved = save(args, body, log, n)
                 if faulty(args, "endslow", n):
                     time.sleep(0.5)
-                send("250 2.0.0 queued as fake%d" % counter["saved"])
+                send("250 2.0.0 queued as fake%d" % saved)
             elif verb == "RSET":
                 mail = rcpt = False
                 send("250 2.0.0 reset")

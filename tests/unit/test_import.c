@@ -68,6 +68,48 @@ refused(const char *format, const char *text, const char *what)
 	unlink(path);
 }
 
+/*
+ * A value with a control byte (a fetchmail "\n" in a password) never
+ * becomes a line of its own: it could add any key, passwordeval too.
+ */
+static void
+no_injection(const char *format, const char *text)
+{
+	struct error	 err;
+	char		 path[] = "/tmp/test_import.XXXXXX", *out = NULL, *p;
+	FILE		*f;
+	int		 fd;
+
+	if ((fd = mkstemp(path)) == -1 || (f = fdopen(fd, "w")) == NULL ||
+	    fputs(text, f) == EOF || fclose(f) == EOF) {
+		perror(path);
+		exit(1);
+	}
+	err_clear(&err);
+	if (import_text(format, path, &out, &err) == -1) {
+		fprintf(stderr, "%s: %s\n", text, err.what);
+		CHECK(0);
+	} else {
+		for (p = out; *p != '\0'; p++) {
+			if ((*p < 0x20 && *p != '\n' && *p != '\t') ||
+			    *p == 0x7f) {
+				fprintf(stderr, "control byte 0x%02x in:\n%s\n",
+				    (u_char)*p, out);
+				CHECK(0);
+				break;
+			}
+		}
+		if (strstr(out, "\npasswordeval") != NULL ||
+		    strstr(out, "\nmda") != NULL) {
+			fprintf(stderr, "injected a line:\n%s\n", out);
+			CHECK(0);
+		}
+		CHECK(strstr(out, "control character") != NULL);
+	}
+	free(out);
+	unlink(path);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -92,6 +134,17 @@ main(int argc, char *argv[])
 	    "no [retriever] with a type and a server");
 	refused("getmail", "server = x\n", "not 'key = value' in a [section]");
 	refused("mpop", "account a\nhost \"x\n", "quote");
+
+	no_injection("fetchmail", "poll pop.example.org proto pop3 user x "
+	    "password \"a\\npasswordeval touch /tmp/pwned\"\n");
+	no_injection("fetchmail", "poll pop.example.org proto pop3 user x "
+	    "password \"a\\x0dmda sh\"\n");
+	no_injection("mpop", "account a\nhost pop.example.org\nuser x\n"
+	    "password \"a\rmda sh\"\n");
+	no_injection("mpop", "account b\nhost pop.example.org\nuser x\n"
+	    "account a : b\x1b[2Jc\nhost pop.example.org\nuser y\n");
+	no_injection("getmail", "[retriever]\ntype = SimplePOP3Retriever\n"
+	    "server = pop.example.org\nusername = x\npassword = a\x1b[2J\n");
 
 	err_clear(&err);
 	CHECK(import_text("kmail", "/dev/null", &text, &err) == -1);

@@ -19,8 +19,10 @@ summary(u_int messages, u_int new, u_int fetched, u_int deleted,
     u_int skipped, unsigned long long bytes, double seconds, int dry_run)
 {
 	static char		buf[256];
-	struct fetch_result	r = { messages, new, fetched, deleted,
-				    skipped, bytes, seconds };
+	struct fetch_result	r = { .messages = messages, .new = new,
+				    .fetched = fetched, .deleted = deleted,
+				    .skipped = skipped, .bytes = bytes,
+				    .seconds = seconds };
 
 	output_summary(buf, sizeof buf, &r, dry_run);
 	return (buf);

@@ -587,6 +587,14 @@ test_errors(void)
 	    "HOST[:PORT])");
 	CHECK_STR(fails("account a\nhost h\ndelivery\n"),
 	    "fetchrc:3: delivery needs a value");
+	CHECK_STR(fails("account a\nhost h\ndelivery lmtp /run/lmtp\n"
+	    "smtp_tls starttls\n"), "fetchrc:4: account 'a' has smtp_tls "
+	    "starttls and delivers to the socket /run/lmtp: a socket has no "
+	    "host name to verify a certificate against");
+	CHECK_STR(fails("account a\nhost h\ndelivery lmtp /run/lmtp\n"
+	    "smtp_tls off\n"), "(loaded)");
+	CHECK_STR(fails("account a\nhost h\ndelivery lmtp mx.example\n"
+	    "smtp_tls starttls\n"), "(loaded)");
 	CHECK_STR(fails("account a\nhost h\nkeep forever\n"),
 	    "fetchrc:3: keep must be on, off or a duration like 7d, not "
 	    "'forever'");
