@@ -26,9 +26,12 @@
  *   FAULT_REPORT  file the count of matching calls is written to at exit
  *   FAULT_SHORT   with a write: write half, then fail the next (a short write)
  *   FAULT_KILL    set: the Nth call kills the process (SIGKILL) instead of
- *                 failing, a kill -9 at exactly that point
+ *                 failing, a kill -9 at exactly that point; with FAULT_SHORT
+ *                 and a write, half of it is written first (a torn line)
  *   FAULT_TIME_RATE  time() runs this many times faster than the clock from
  *                 the start: an MDA's ten minutes pass in seconds
+ *   FAULT_TIME_OFFSET  seconds added to time(): a run days later, for keep
+ *                 with a duration
  *
  * The variables are removed from the environment at start, so a program the
  * process runs (an MDA) is not touched.
@@ -65,6 +68,8 @@ static int		 fault_errno = ENOSPC;
 static int		 fault_ready;
 static int		 fault_kill;
 static long		 fault_rate;
+static long long	 fault_offset;
+static int		 fault_short;
 static struct timespec	 fault_t0;
 
 static void
@@ -93,6 +98,10 @@ fault_init(void)
 	n[0] = '\0';
 	fault_env("FAULT_TIME_RATE", n, sizeof n);
 	fault_rate = strtol(n, NULL, 10);
+	n[0] = '\0';
+	fault_env("FAULT_TIME_OFFSET", n, sizeof n);
+	fault_offset = strtoll(n, NULL, 10);
+	fault_short = getenv("FAULT_SHORT") != NULL;
 	(void)clock_gettime(CLOCK_REALTIME, &fault_t0);
 	if (strcmp(e, "EIO") == 0)
 		fault_errno = EIO;
@@ -190,7 +199,8 @@ fault_hit(const char *kind, const char *path, int fd)
 	if (fault_trace)
 		fprintf(stderr, "fault %ld: %s %s\n", fault_count, kind, path);
 	if (fault_nth > 0 && fault_count == fault_nth) {
-		if (fault_kill)
+		/* A short write's kill comes once its half is written. */
+		if (fault_kill && !(fault_short && strcmp(kind, "write") == 0))
 			(void)kill(getpid(), SIGKILL);
 		errno = fault_errno;
 		return (1);
@@ -209,12 +219,17 @@ time(time_t *t)
 	time_t		r;
 
 	REAL(time);
-	if (fault_rate <= 1)
-		return (real(t));
+	if (fault_rate <= 1) {
+		r = real(NULL) + (time_t)fault_offset;
+		if (t != NULL)
+			*t = r;
+		return (r);
+	}
 	(void)clock_gettime(CLOCK_REALTIME, &now);
 	ms = (now.tv_sec - fault_t0.tv_sec) * 1000LL +
 	    (now.tv_nsec - fault_t0.tv_nsec) / 1000000;
-	r = fault_t0.tv_sec + (time_t)(ms * fault_rate / 1000);
+	r = fault_t0.tv_sec + (time_t)(ms * fault_rate / 1000) +
+	    (time_t)fault_offset;
 	if (t != NULL)
 		*t = r;
 	return (r);
@@ -252,10 +267,12 @@ write(int fd, const void *buf, size_t len)
 	REAL(write);
 	fault_send(fd, buf, len);
 	if (fault_hit("write", NULL, fd)) {
-		if (getenv("FAULT_SHORT") != NULL && len > 1) {
+		if (fault_short && len > 1) {
 			int	saved = errno;
 			ssize_t	n = real(fd, buf, len / 2);
 
+			if (fault_kill)
+				(void)kill(getpid(), SIGKILL);
 			fault_nth++;	/* the next write fails */
 			errno = saved;
 			return (n);

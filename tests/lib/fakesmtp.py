@@ -6,7 +6,9 @@
 Listens on 127.0.0.1 (a free port, written to --port-file), takes messages
 and writes each one it accepts into DIR/new as a file, dot-unstuffed with
 LF line ends, as a Maildir server would.  Everything the client sends is
-logged to --log (the message bodies as "## DATA n bytes").
+logged to --log (the message bodies as "## DATA n bytes", each message
+stored as "## STORED n NAME", n its MAIL's number; "## CLOSE" when a
+connection ends).
 
   --lmtp                 speak LMTP (LHLO, one reply per recipient)
   --no-pipelining        do not offer PIPELINING
@@ -16,6 +18,10 @@ logged to --log (the message bodies as "## DATA n bytes").
                          counted over every connection); default: all.
                          --fault and --on may be given again, in pairs:
                          "--fault drop354 --on 1 --fault dropend --on 2"
+  --plan FILE            besides them, each MAIL draws a fault from FILE,
+                         read anew at every MAIL: a line "seed S", then
+                         lines "KIND PROBABILITY"; the draw depends only on
+                         S and the MAIL's number
   --split                send each reply a byte at a time, with pauses
   --tls-cert F --tls-key F  offer STARTTLS with this certificate
   --tls-client-ca F      ask for a client certificate from that CA during the
@@ -32,7 +38,8 @@ dropdata (close the connection in the middle of the message),
 dropend (take the message, then close the connection without a reply, as a
 server or link that fails between its commit and its 250), hangend (take
 it, then never answer, until the client hangs up), endbad (take it, then
-answer with a line that is no reply),
+answer with a line that is no reply), endslow (take it, wait half a
+second, then reply),
 bigline (a 1 MiB line as the reply to EHLO/LHLO), auth454, auth535,
 auth538 (the answer to AUTH whatever was sent), authloop (challenges that
 never end), authbad (a challenge that is not base64), scrambadsig (a wrong
@@ -44,6 +51,7 @@ import base64
 import hashlib
 import hmac
 import os
+import random
 import socket
 import ssl
 import sys
@@ -64,6 +72,7 @@ def main():
     ap.add_argument("--size", type=int, default=0)
     ap.add_argument("--fault", action="append", default=[])
     ap.add_argument("--on", action="append", default=[])
+    ap.add_argument("--plan", default="")
     ap.add_argument("--split", action="store_true")
     ap.add_argument("--tls-cert", default="")
     ap.add_argument("--tls-client-ca", default="")
@@ -78,6 +87,7 @@ def main():
                                        len(args.fault))]
     # The faults of the whole session (the greeting, AUTH) take the first.
     args.fault = args.fault[0] if args.fault else ""
+    args.drawn = {}
     for d in ("new", "cur", "tmp"):
         os.makedirs(os.path.join(args.maildir, d), exist_ok=True)
     log = open(args.log, "a", buffering=1)
@@ -96,7 +106,34 @@ def main():
                          daemon=True).start()
 
 
+def planned(path, n):
+    """The fault --plan draws for the nth MAIL, or ""."""
+    seed, odds = "", []
+    try:
+        with open(path) as f:
+            for line in f:
+                words = line.split()
+                if len(words) == 2 and words[0] == "seed":
+                    seed = words[1]
+                elif len(words) == 2:
+                    odds.append((words[0], float(words[1])))
+    except OSError:
+        return ""
+    r = random.Random("%s-%d" % (seed, n)).random()
+    for kind, p in odds:
+        if r < p:
+            return kind
+        r -= p
+    return ""
+
+
 def faulty(args, kind, n):
+    if args.plan and n:
+        with lock:
+            if n not in args.drawn:
+                args.drawn[n] = planned(args.plan, n)
+        if args.drawn[n] == kind:
+            return True
     return any(k == kind and (not on or n in on) for k, on in args.faults)
 
 
@@ -175,7 +212,7 @@ def auth_check(args, mech, first, ask, log):
     return False
 
 
-def save(args, body):
+def save(args, body, log, mail):
     """Writes a message taken into the Maildir; returns its number."""
     with lock:
         counter["saved"] += 1
@@ -185,6 +222,7 @@ def save(args, body):
     with open(path, "wb") as out:
         out.write(b"".join(body))
     os.rename(path, os.path.join(args.maildir, "new", name))
+    log.write("## STORED %d %s\n" % (mail, name))
     return n
 
 
@@ -356,11 +394,12 @@ def serve(c, args, log):
                         return
                 log.write("## DATA %d bytes\n" % size)
                 if faulty(args, "endbad", n):
-                    save(args, body)
+                    save(args, body, log, n)
                     send("hello, this is no reply")
                     continue
                 if faulty(args, "dropend", n) or faulty(args, "hangend", n):
-                    save(args, body)
+                    save(args, body, log, n)
+                    log.write("## DROP AFTER STORED %d\n" % n)
                     if faulty(args, "hangend", n):
                         log.write("## HANG\n")
                         while f.read(4096):
@@ -373,7 +412,10 @@ def serve(c, args, log):
                 if faulty(args, "end554", n):
                     send("554 5.6.0 fake: message refused")
                     continue
-                send("250 2.0.0 queued as fake%d" % save(args, body))
+                saved = save(args, body, log, n)
+                if faulty(args, "endslow", n):
+                    time.sleep(0.5)
+                send("250 2.0.0 queued as fake%d" % saved)
             elif verb == "RSET":
                 mail = rcpt = False
                 send("250 2.0.0 reset")
@@ -391,6 +433,7 @@ def serve(c, args, log):
             c.close()
         except OSError:
             pass
+        log.write("## CLOSE\n")
 
 
 if __name__ == "__main__":
