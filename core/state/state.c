@@ -1250,7 +1250,7 @@ state_quitting(struct state *st, const char *const *uids, size_t n,
 {
 	struct state_out	 o;
 	size_t			 i, len;
-	int			 fd, dfd;
+	int			 fd;
 
 	fd = open(st->qpath, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
 	    O_CLOEXEC, 0600);
@@ -1285,17 +1285,7 @@ state_quitting(struct state *st, const char *const *uids, size_t n,
 		goto fail;
 	}
 	/* Its name too must outlive a power cut. */
-	if ((dfd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return (err_setsys(err, ERR_IO, "cannot open state directory "
-		    "%s", st->dir));
-	if (fsync(dfd) == -1) {
-		err_setsys(err, ERR_IO, "cannot sync state directory %s",
-		    st->dir);
-		(void)close(dfd);
-		return (-1);
-	}
-	(void)close(dfd);
-	return (0);
+	return (state_syncdir(st, err));
 
 fail:
 	state_write_error(st, st->qpath, err);

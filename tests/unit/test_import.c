@@ -42,19 +42,27 @@ accepted(const char *format, const char *file, size_t naccounts)
 	free(text);
 }
 
+/* Writes text to a new file named from the template path. */
 static void
-refused(const char *format, const char *text, const char *what)
+sample(char *path, const char *text)
 {
-	struct error	 err;
-	char		 path[] = "/tmp/test_import.XXXXXX", *out = NULL;
-	FILE		*f;
-	int		 fd;
+	FILE	*f;
+	int	 fd;
 
 	if ((fd = mkstemp(path)) == -1 || (f = fdopen(fd, "w")) == NULL ||
 	    fputs(text, f) == EOF || fclose(f) == EOF) {
 		perror(path);
 		exit(1);
 	}
+}
+
+static void
+refused(const char *format, const char *text, const char *what)
+{
+	struct error	 err;
+	char		 path[] = "/tmp/test_import.XXXXXX", *out = NULL;
+
+	sample(path, text);
 	err_clear(&err);
 	if (import_text(format, path, &out, &err) == 0) {
 		fprintf(stderr, "%s: imported, should not be:\n%s\n", text,
@@ -77,14 +85,8 @@ no_injection(const char *format, const char *text)
 {
 	struct error	 err;
 	char		 path[] = "/tmp/test_import.XXXXXX", *out = NULL, *p;
-	FILE		*f;
-	int		 fd;
 
-	if ((fd = mkstemp(path)) == -1 || (f = fdopen(fd, "w")) == NULL ||
-	    fputs(text, f) == EOF || fclose(f) == EOF) {
-		perror(path);
-		exit(1);
-	}
+	sample(path, text);
 	err_clear(&err);
 	if (import_text(format, path, &out, &err) == -1) {
 		fprintf(stderr, "%s: %s\n", text, err.what);
