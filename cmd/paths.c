@@ -1,4 +1,5 @@
 #include <sys/types.h>
+#include <sys/stat.h>
 
 #include <pwd.h>
 #include <stdlib.h>
@@ -79,4 +80,50 @@ paths_xdg(const char *env, const char *fallback, const char *sub,
 	xasprintf(out, "%s/%s/%s", home, fallback, sub);
 	free(home);
 	return (0);
+}
+
+/*
+ * Whoever may replace a directory entry above path may replace the file:
+ * each directory up to / must be the user's or root's and writable by no
+ * one else, as ssh asks of its key files.  A sticky directory (/tmp) is
+ * fine, since there only an entry's owner may rename or remove it.
+ */
+int
+paths_safe(const char *path, struct error *err)
+{
+	struct stat	 sb;
+	char		*real, *slash;
+	uid_t		 uid = getuid();
+	int		 rv = -1;
+
+	if ((real = realpath(path, NULL)) == NULL) {
+		err_setsys(err, ERR_CONFIG, "%s", path);
+		return (-1);
+	}
+	for (;;) {
+		if ((slash = strrchr(real, '/')) == NULL)
+			break;
+		if (slash == real)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		if (stat(real, &sb) == -1) {
+			err_setsys(err, ERR_CONFIG, "%s", real);
+			goto out;
+		}
+		if ((sb.st_uid != uid && sb.st_uid != 0) ||
+		    ((sb.st_mode & 022) != 0 && (sb.st_mode & S_ISVTX) == 0)) {
+			err_set(err, ERR_CONFIG, "%s is in %s, which someone "
+			    "other than its owner may write, or which is not "
+			    "owned by the user or root", path, real);
+			err_hint(err, "chmod go-w %s, or move the file", real);
+			goto out;
+		}
+		if (slash == real)
+			break;
+	}
+	rv = 0;
+out:
+	free(real);
+	return (rv);
 }

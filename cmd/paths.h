@@ -16,5 +16,7 @@ int	paths_expand(const char *path, char **, struct error *);
  */
 int	paths_xdg(const char *env, const char *fallback, const char *sub,
 	    char **, struct error *);
+/* Refused when a directory above path may be written by another user. */
+int	paths_safe(const char *path, struct error *);
 
 #endif

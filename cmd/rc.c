@@ -1268,6 +1268,8 @@ rc_load_more(const char *path, const char *name, const char *more,
 		    "%s", path, path);
 		goto out;
 	}
+	if (paths_safe(path, err) == -1)
+		goto out;
 	if (rc_read(&p, path, f, err) == -1)
 		goto out;
 	if (p.password && (sb.st_mode & 077) != 0) {

@@ -127,6 +127,32 @@ block() {
 	[[ ! -e $BATS_TEST_TMPDIR/ran ]]
 }
 
+@test "rc file in a directory the group may write: 78, naming it, its passwordeval never run" {
+	mkdir -p "$BATS_TEST_TMPDIR/shared/conf"
+	chmod 775 "$BATS_TEST_TMPDIR/shared"
+	RC=$BATS_TEST_TMPDIR/shared/conf/fetchrc
+	block | sed '/^password /d' >"$RC"
+	echo "passwordeval touch $BATS_TEST_TMPDIR/ran" >>"$RC"
+	chmod 600 "$RC"
+	pf
+	assert_failure 78
+	assert_output --partial "chmod go-w $BATS_TEST_TMPDIR/shared"
+	[[ ! -e $BATS_TEST_TMPDIR/ran ]]
+}
+
+@test "rc file under a sticky directory anyone may write (as /tmp): read" {
+	mkdir -p "$BATS_TEST_TMPDIR/sticky/conf"
+	chmod 1777 "$BATS_TEST_TMPDIR/sticky"
+	RC=$BATS_TEST_TMPDIR/sticky/conf/fetchrc
+	block | rc_write
+	pf --check
+	refute_output --partial "chmod go-w"
+	chmod 0777 "$BATS_TEST_TMPDIR/sticky"
+	pf --check
+	assert_failure 78
+	assert_output --partial "chmod go-w $BATS_TEST_TMPDIR/sticky"
+}
+
 @test "rc file that does not exist: 78" {
 	RC=$BATS_TEST_TMPDIR/no-such-fetchrc
 	pf
