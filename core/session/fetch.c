@@ -709,7 +709,11 @@ fetch_deferred(const struct account *a, time_t now, time_t *next)
 static int
 fetch_prepare(struct fetch *f, const char *key, struct error *err)
 {
-	if ((f->state = state_open(f->acct->state_dir, key, err)) == NULL)
+	if (f->opts->status)
+		f->state = state_open_read(f->acct->state_dir, key, err);
+	else
+		f->state = state_open(f->acct->state_dir, key, err);
+	if (f->state == NULL)
 		return (-1);
 	if (f->opts->dry_run || f->opts->status)
 		return (0);

@@ -133,6 +133,7 @@ struct state {
 	char			*quit;		/* its UIDs, NUL-separated */
 	size_t			 nquit;
 	int			 qexists;	/* KEY.quit is on disk */
+	int			 rdonly;	/* state_open_read: no writes */
 	int			 qok;		/* it says QUIT got +OK */
 	int			 qdone;		/* what it names is recorded */
 };
@@ -616,8 +617,12 @@ state_load_journal(struct state *st, struct error *err)
 		    st->jpath);
 		goto out;
 	}
-	/* Cut the torn line off, or the next append would extend it. */
-	if (len != -1 && truncate(st->jpath, good) == -1) {
+	/*
+	 * Cut the torn line off, or the next append would extend it; not
+	 * when only reading, since without the lock it may be a running
+	 * fetch's append in progress.
+	 */
+	if (len != -1 && !st->rdonly && truncate(st->jpath, good) == -1) {
 		err_setsys(err, ERR_IO, "cannot truncate state journal %s",
 		    st->jpath);
 		goto out;
@@ -690,8 +695,9 @@ out:
 	return (rv);
 }
 
-struct state *
-state_open(const char *dir, const char *key, struct error *err)
+static struct state *
+state_open_mode(const char *dir, const char *key, int rdonly,
+    struct error *err)
 {
 	struct state	*st;
 
@@ -699,6 +705,7 @@ state_open(const char *dir, const char *key, struct error *err)
 	RB_INIT(&st->uids);
 	st->jfd = -1;
 	st->dir = xstrdup(dir);
+	st->rdonly = rdonly;
 
 	if (state_path_make(st->path, sizeof st->path, dir, "", key,
 	    ".state") == -1 ||
@@ -712,7 +719,7 @@ state_open(const char *dir, const char *key, struct error *err)
 		    dir);
 		goto fail;
 	}
-	if (mkdirs(dir, 0700, err) == -1)
+	if (!rdonly && mkdirs(dir, 0700, err) == -1)
 		goto fail;
 	if (state_load(st, err) == -1)
 		goto fail;
@@ -726,6 +733,18 @@ state_open(const char *dir, const char *key, struct error *err)
 fail:
 	state_close(st);
 	return (NULL);
+}
+
+struct state *
+state_open(const char *dir, const char *key, struct error *err)
+{
+	return (state_open_mode(dir, key, 0, err));
+}
+
+struct state *
+state_open_read(const char *dir, const char *key, struct error *err)
+{
+	return (state_open_mode(dir, key, 1, err));
 }
 
 int

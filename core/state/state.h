@@ -31,6 +31,9 @@ int	 state_key(const struct account *, char *, size_t);
 
 /* Loads the state of key under dir, creating dir (0700) if missing. */
 struct state	*state_open(const char *dir, const char *key, struct error *);
+/* The same for a look without the lock (-s): nothing on disk is changed. */
+struct state	*state_open_read(const char *dir, const char *key,
+	    struct error *);
 /* 1 when uid was delivered before, with its first fetch time in *when. */
 int	 state_seen(struct state *, const char *uid, time_t *when);
 /*

@@ -109,6 +109,19 @@ for line in open(sys.argv[1], encoding="utf-8"):
 	assert_equal "$(maildir_count)" "$CORPUS_N"
 }
 
+@test "-s: a journal line that looks torn (a running fetch's append) is left as it is" {
+	rc_dovecot work tls "keep on" | rc_write
+	pf -q
+	assert_success
+	state=$(compgen -G "$STATE_DIR/*.state")
+	journal=${state%.state}.journal
+	printf 'P\tsome-uid\t17' >"$journal"
+	before=$(sha256sum "$journal")
+	pf -s
+	assert_failure 1
+	assert_equal "$(sha256sum "$journal")" "$before"
+}
+
 @test "-s -q: only the exit status" {
 	rc_dovecot work tls | rc_write
 	pf -s -q
