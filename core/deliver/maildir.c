@@ -446,8 +446,14 @@ maildir_recover(struct deliver *d, const char *receipt, struct error *err)
 		return (err_set(err, ERR_IO, "maildir: \"%s\" in the state "
 		    "journal is not a maildir file name", receipt));
 
-	if (fstatat(md->newfd, receipt, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+	/*
+	 * Its rename may not be durable yet (a sync that failed after it):
+	 * new/ is synced before the state records it (deliver_sync).
+	 */
+	if (fstatat(md->newfd, receipt, &sb, AT_SYMLINK_NOFOLLOW) == 0) {
+		md->unsynced = 1;
 		return (1);
+	}
 	if (errno != ENOENT)
 		return (err_setsys(err, ERR_IO, "cannot look for %s/new/%s",
 		    md->path, receipt));

@@ -81,6 +81,7 @@ struct fetch {
 
 	u_int			 deleted;	/* DELE answered +OK */
 	u_int			 deferred;	/* left for a later run */
+	int			 sync_failed;	/* a batch is not durable */
 	u_int			 recovered;	/* found by fetch_recover */
 	u_int			 filter_failed;	/* fetched without a verdict */
 	unsigned long long	 msgbytes;	/* of the message being written */
@@ -158,6 +159,9 @@ fetch_recover(struct fetch *f, struct error *err)
 		    "recorded as fetched", f->recovered,
 		    f->recovered == 1 ? "" : "s",
 		    f->recovered == 1 ? "was" : "were");
+	/* What recovery found must be durable before the state says so. */
+	if (f->recovered > 0 && deliver_sync(f->dlv, err) == -1)
+		return (-1);
 	return (state_save(f->state, err));
 }
 
@@ -759,8 +763,19 @@ fetch_connect(struct fetch *f, const char *key, struct error *err)
 static int
 fetch_record(struct fetch *f, struct error *err)
 {
-	if (f->dlv != NULL && deliver_sync(f->dlv, err) == -1)
+	/*
+	 * A sync that failed may have discarded what it could not make
+	 * durable: the batch's UIDs are marked in memory only, and are never
+	 * saved.  The journal stays, and the next run's recovery records
+	 * what it finds delivered.
+	 */
+	if (f->sync_failed)
+		return (err_set(err, ERR_IO, "a delivery could not be made "
+		    "durable: nothing more is recorded"));
+	if (f->dlv != NULL && deliver_sync(f->dlv, err) == -1) {
+		f->sync_failed = 1;
 		return (-1);
+	}
 	return (state_save(f->state, err));
 }
 
@@ -888,7 +903,7 @@ fetch_session(struct fetch *f, const char *key, struct error *err)
 fail:
 	/* Record what did arrive, so that it is not fetched again. */
 	err_clear(&err2);
-	if (fetch_record(f, &err2) == -1)
+	if (!f->sync_failed && fetch_record(f, &err2) == -1)
 		log_warnx("%s", err2.what);
 	pop3_state(&f->pop3, POP3_FAILED);
 	return (-1);
