@@ -82,6 +82,7 @@ struct fetch {
 	u_int			 deleted;	/* DELE answered +OK */
 	u_int			 deferred;	/* left for a later run */
 	int			 sync_failed;	/* a batch is not durable */
+	int			 undelivered;	/* retrieved, not delivered */
 	u_int			 recovered;	/* found by fetch_recover */
 	u_int			 filter_failed;	/* fetched without a verdict */
 	unsigned long long	 msgbytes;	/* of the message being written */
@@ -336,6 +337,7 @@ fetch_filter_one(struct fetch *f, u_int num, struct error *err)
 		    num, uid);
 		f->plan[num] &= ~(PLAN_FETCH | PLAN_DELETE_AFTER);
 		f->res->skipped++;
+		f->undelivered = 1;	/* TOP counts as retrieved */
 	} else {
 		if (status == -1)
 			log_warnx("filter on message %u (UID %s): %s; fetched "
@@ -510,6 +512,7 @@ fetch_retr(struct fetch *f, u_int num, struct error *err)
 		err_clear(err);
 		f->res->skipped++;
 		f->deferred++;
+		f->undelivered = 1;
 		return (0);
 	}
 
@@ -591,7 +594,9 @@ fetch_fill(struct fetch *f, u_int maxcmds)
 		else
 			break;
 	}
-	if (f->nextfetch == f->nfetch && f->ndele == 0 && !f->dele_after)
+	/* Where QUIT may expire a deferral, whether to QUIT waits. */
+	if (f->nextfetch == f->nfetch && f->ndele == 0 && !f->dele_after &&
+	    f->pop3.expire < 0)
 		pop3_quit_ahead(&f->pop3);
 }
 
@@ -874,7 +879,21 @@ fetch_session(struct fetch *f, const char *key, struct error *err)
 		pop3_state(&f->pop3, POP3_FAILED);
 		return (-1);
 	}
-	if (fetch_quit(f, err) == -1)
+	if (f->undelivered && f->pop3.expire >= 0) {
+		/*
+		 * Any finite EXPIRE: the server may hide (Gmail, EXPIRE 0)
+		 * what this session retrieved once it ends with QUIT, and
+		 * the next try may come later than EXPIRE's days.  Without
+		 * QUIT nothing expires or is deleted; what was delivered is
+		 * recorded, so the next run deletes it and fetches no copy.
+		 */
+		log_warnx("a message was retrieved but not delivered and "
+		    "the server expires retrieved mail (EXPIRE %ld): leaving "
+		    "without QUIT, deletions wait for the next run",
+		    f->pop3.expire);
+		f->deleted = 0;
+		pop3_state(&f->pop3, POP3_FAILED);
+	} else if (fetch_quit(f, err) == -1)
 		return (-1);
 	f->res->deleted = f->deleted;
 	if (f->filter_failed > 0) {
