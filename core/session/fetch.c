@@ -337,7 +337,6 @@ fetch_filter_one(struct fetch *f, u_int num, struct error *err)
 		    num, uid);
 		f->plan[num] &= ~(PLAN_FETCH | PLAN_DELETE_AFTER);
 		f->res->skipped++;
-		f->undelivered = 1;	/* TOP counts as retrieved */
 	} else {
 		if (status == -1)
 			log_warnx("filter on message %u (UID %s): %s; fetched "
