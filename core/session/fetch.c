@@ -577,6 +577,16 @@ fetch_record_due(struct fetch *f, struct error *err)
 }
 
 /*
+ * Whether QUIT may let go of what the session retrieved: a finite EXPIRE,
+ * or no CAPA answered, where EXPIRE (Gmail's 0) could not be read.
+ */
+static int
+fetch_may_expire(const struct fetch *f)
+{
+	return (f->pop3.expire >= 0 || !f->pop3.capa_ok);
+}
+
+/*
  * Commands into the window: DELEs first, RETRs while bytes allow.  When
  * the last RETR is out and nothing was or will be marked for deletion,
  * QUIT follows it (pop3_quit_ahead).
@@ -595,7 +605,7 @@ fetch_fill(struct fetch *f, u_int maxcmds)
 	}
 	/* Where QUIT may expire a deferral, whether to QUIT waits. */
 	if (f->nextfetch == f->nfetch && f->ndele == 0 && !f->dele_after &&
-	    f->pop3.expire < 0)
+	    !fetch_may_expire(f))
 		pop3_quit_ahead(&f->pop3);
 }
 
@@ -878,7 +888,7 @@ fetch_session(struct fetch *f, const char *key, struct error *err)
 		pop3_state(&f->pop3, POP3_FAILED);
 		return (-1);
 	}
-	if (f->undelivered && f->pop3.expire >= 0) {
+	if (f->undelivered && fetch_may_expire(f)) {
 		/*
 		 * Any finite EXPIRE: the server may hide (Gmail, EXPIRE 0)
 		 * what this session retrieved once it ends with QUIT, and
@@ -887,9 +897,10 @@ fetch_session(struct fetch *f, const char *key, struct error *err)
 		 * recorded, so the next run deletes it and fetches no copy.
 		 */
 		log_warnx("a message was retrieved but not delivered and "
-		    "the server expires retrieved mail (EXPIRE %ld): leaving "
-		    "without QUIT, deletions wait for the next run",
-		    f->pop3.expire);
+		    "the server %s: leaving without QUIT, deletions wait for "
+		    "the next run", f->pop3.capa_ok ? "expires retrieved mail "
+		    "(EXPIRE)" : "did not answer CAPA, so may expire "
+		    "retrieved mail");
 		f->deleted = 0;
 		pop3_state(&f->pop3, POP3_FAILED);
 	} else if (fetch_quit(f, err) == -1)

@@ -103,3 +103,22 @@ mv "$f" "$1/new/"\n' "$1" >"$BIN/mda"
 	assert_failure 75
 	assert_sent '^QUIT'
 }
+
+@test "no CAPA answered (EXPIRE unknown): the MDA defers one, no QUIT" {
+	write_mda two
+	{
+		echo "S: +OK fake POP3 ready"
+		echo "C: CAPA"
+		echo "S: -ERR unknown command"
+		echo "C: USER test"
+		echo "S: +OK"
+		echo "C: PASS *"
+		echo "S: +OK logged in"
+		sc_listing "u2:$MSGS/two.eml"
+		sc_retr 1 "$MSGS/two.eml"
+		echo "EXPECT-EOF"
+	} >"$SC"
+	run_fake
+	assert_failure 75
+	refute_sent '^QUIT'
+}
