@@ -92,6 +92,54 @@ mbox_date(time_t when, char *buf, size_t len)
 }
 
 /*
+ * Whether the asctime date at the end of line (len bytes, no newline) was
+ * written by mbox_date for when, in whatever time zone that run had: the
+ * wall time read as UTC differs from when by whole quarter hours, at most
+ * 14 hours (every zone's offset is such), with the same seconds; or it
+ * is the date this run's zone gives.  A zone
+ * or daylight saving change between the crash and this run must not keep
+ * a half message in the mbox.
+ */
+static int
+mbox_date_matches(const char *line, size_t len, time_t when)
+{
+	static const char	 months[] = "JanFebMarAprMayJunJulAugSepOct"
+				    "NovDec";
+	char			 date[MBOX_DATE_LEN], mon[4], *p;
+	long long		 y, days, wall, diff;
+	int			 m, d, hh, mm, ss, year, n;
+
+	if (len < 24)
+		return (0);
+	mbox_date(when, date, sizeof date);
+	if (len >= strlen(date) && memcmp(line + len - strlen(date), date,
+	    strlen(date)) == 0)
+		return (1);
+	/* The date is the last 24 bytes, or more for a year past 9999. */
+	for (n = 0; n < 4 && len - 24 - n > 0 &&
+	    line[len - 25 - n] != ' '; n++)
+		;
+	memcpy(date, line + len - 24 - n, 24 + n);
+	date[24 + n] = '\0';
+	if (sscanf(date, "%*3s %3s %2d %2d:%2d:%2d %d", mon, &d, &hh, &mm,
+	    &ss, &year) != 6 || (p = strstr(months, mon)) == NULL ||
+	    strlen(mon) != 3 || (p - months) % 3 != 0)
+		return (0);
+	m = (int)(p - months) / 3 + 1;
+	if (d < 1 || d > 31 || hh < 0 || hh > 23 || mm < 0 || mm > 59 ||
+	    ss < 0 || ss > 60 || year < 1970)
+		return (0);
+	/* Days from 1970-01-01 to the civil date (proleptic Gregorian). */
+	y = year - (m <= 2);
+	days = (y / 400) * 146097 + (y % 400) * 365 + (y % 400) / 4 -
+	    (y % 400) / 100 + (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1 -
+	    719468;
+	wall = days * 86400 + hh * 3600 + mm * 60 + ss;
+	diff = wall - (long long)when;
+	return (diff % 900 == 0 && diff <= 14 * 3600 && diff >= -14 * 3600);
+}
+
+/*
  * Opens the mbox, creating it 0600; only a regular file will do.  A file
  * made here has its directory fsynced: its name would otherwise be durable
  * only by luck, and a power cut could take it with mail the server has
@@ -661,13 +709,12 @@ mbox_sync(struct deliver *d, struct error *err)
 static int
 mbox_ours(struct mbox *mb, off_t off, time_t when)
 {
-	char		 buf[8192], date[MBOX_DATE_LEN];
+	char		 buf[8192];
 	char		*nl;
 	size_t		 k = 0, i, first;
 	ssize_t		 n;
 	int		 line1 = 1;
 
-	mbox_date(when, date, sizeof date);
 	for (;;) {
 		n = pread(mb->fd, buf, sizeof buf, off);
 		if (n == -1 && errno == EINTR)
@@ -684,8 +731,8 @@ mbox_ours(struct mbox *mb, off_t off, time_t when)
 			    0 || (nl = memchr(buf + i, '\n', n - i)) == NULL)
 				return (0);
 			first = (size_t)(nl - buf) + 1;
-			if ((size_t)(nl - buf) < i + strlen(date) ||
-			    memcmp(nl - strlen(date), date, strlen(date)) != 0)
+			if (!mbox_date_matches(buf + i, (size_t)(nl - buf) - i,
+			    when))
 				return (0);
 			line1 = 0;
 		}

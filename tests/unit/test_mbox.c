@@ -565,6 +565,39 @@ test_recover(void)
 	CHECK(deliver_recover(d, r2, &err) == 0);
 	CHECK(size_of(mbox) == 10);
 
+	/*
+	 * The zone changed between the crash and the recovery (a move, a
+	 * daylight saving change): the half message is still known for ours.
+	 * A From_ date off by a time no zone has is not ours.
+	 */
+	unlink(mbox);
+	setenv("TZ", "UTC0", 1);
+	tzset();
+	killed_run(r1, r2);
+	unlink(lockpath);
+	setenv("TZ", "NPT-5:45", 1);
+	tzset();
+	deliver_close(d);
+	d = open_mbox();
+	CHECK(deliver_recover(d, r2, &err) == 0);
+	deliver_close(d);
+	buf = slurp(mbox, &len);
+	check_messages(buf, len, "", 1);
+	free(buf);
+	unlink(mbox);
+	setenv("TZ", "XXX-5:44", 1);
+	tzset();
+	killed_run(r1, r2);
+	unlink(lockpath);
+	whole = size_of(mbox);
+	setenv("TZ", "UTC0", 1);
+	tzset();
+	d = open_mbox();
+	CHECK(deliver_recover(d, r2, &err) == 0);
+	CHECK(size_of(mbox) == whole);
+	unsetenv("TZ");
+	tzset();
+
 	/* Receipts that are not ours. */
 	CHECK(deliver_recover(d, "", &err) == -1);
 	CHECK(deliver_recover(d, "1:2:3:4", &err) == -1);
