@@ -699,21 +699,48 @@ mbox_sync(struct deliver *d, struct error *err)
 	return (0);
 }
 
+/* Whether s holds an asctime date's "Www Mmm dd hh:mm:ss" anywhere. */
+static int
+mbox_hasdate(const char *s, size_t len)
+{
+	static const char	 shape[] = "Aaa Aaa _d dd:dd:dd";
+	size_t			 i, j;
+	char			 c;
+
+	for (i = 0; i + sizeof shape - 1 <= len; i++) {
+		for (j = 0; j < sizeof shape - 1; j++) {
+			c = s[i + j];
+			if (!(shape[j] == 'A' ? c >= 'A' && c <= 'Z' :
+			    shape[j] == 'a' ? c >= 'a' && c <= 'z' :
+			    shape[j] == 'd' ? c >= '0' && c <= '9' :
+			    shape[j] == '_' ? c == ' ' || (c >= '0' &&
+			    c <= '9') : c == shape[j]))
+				break;
+		}
+		if (j == sizeof shape - 1)
+			return (1);
+	}
+	return (0);
+}
+
 /*
  * Whether what follows offset in the locked mbox is our half message and
  * nothing else: our From_ line (with the date of the receipt), then no
- * "From " anywhere.  Another writer that came after the crash left a From_
- * line, perhaps glued to our last line; a message that merely says "From "
- * in a line also keeps it where it is, which is the safe side.
+ * From_ line of another writer.  Ours quotes every "From " at a line's
+ * start, so one there is another's; so is a "From " in a line followed by
+ * an asctime date, another writer's From_ line glued to our torn last
+ * line.  A "From " in the text of a line is ours (a body saying "From
+ * me"), so a half message with quoted lines is still cut; one that says
+ * "From x Thu Dec  3 ..." within a line stays where it is, the safe side.
  */
 static int
 mbox_ours(struct mbox *mb, off_t off, time_t when)
 {
-	char		 buf[8192];
+	char		 buf[8192], tail[512];
 	char		*nl;
-	size_t		 k = 0, i, first;
+	size_t		 k = 0, i, first, tlen = 0;
 	ssize_t		 n;
-	int		 line1 = 1;
+	int		 line1 = 1, bol = 1, atbol = 0, collect = 0;
 
 	for (;;) {
 		n = pread(mb->fd, buf, sizeof buf, off);
@@ -722,7 +749,8 @@ mbox_ours(struct mbox *mb, off_t off, time_t when)
 		if (n == -1)
 			return (0);
 		if (n == 0)
-			return (!line1);
+			return (!line1 && !(collect &&
+			    mbox_hasdate(tail, tlen)));
 		first = 0;
 		if (line1) {
 			/* Our From_ line fits in the first read. */
@@ -737,11 +765,33 @@ mbox_ours(struct mbox *mb, off_t off, time_t when)
 			line1 = 0;
 		}
 		for (i = first; i < (size_t)n; i++) {
+			if (collect) {
+				if (buf[i] != '\n' && tlen < sizeof tail)
+					tail[tlen++] = buf[i];
+				if (buf[i] == '\n' || tlen == sizeof tail) {
+					if (mbox_hasdate(tail, tlen))
+						return (0);
+					collect = 0;
+				}
+			}
+			if (k == 0)
+				atbol = bol;
 			if (buf[i] == mbox_from[k]) {
-				if (++k == sizeof mbox_from - 1)
-					return (0);
+				if (++k == sizeof mbox_from - 1) {
+					if (atbol)
+						return (0);
+					k = 0;
+					if (!collect) {
+						collect = 1;
+						tlen = 0;
+					}
+				}
+			} else if (buf[i] == 'F') {
+				k = 1;
+				atbol = bol;
 			} else
-				k = buf[i] == 'F' ? 1 : 0;
+				k = 0;
+			bol = buf[i] == '\n';
 		}
 		off += n;
 	}

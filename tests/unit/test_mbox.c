@@ -472,6 +472,9 @@ test_locks(void)
  * A child delivers one message whole and dies in the middle of the next,
  * as under kill -9; it reports both receipts.
  */
+static const char	*half_text = "";
+static size_t		 half_len = 200000;
+
 static void
 killed_run(char *r1, char *r2)
 {
@@ -494,7 +497,8 @@ killed_run(char *r1, char *r2)
 		for (i = 0; i < 200000; i++)
 			big[i] = i % 50 == 49 ? '\n' : 'x';
 		if (deliver_write(d, "Subject: half\n\n", 15, &err) == -1 ||
-		    deliver_write(d, big, 200000, &err) == -1)
+		    deliver_write(d, half_text, strlen(half_text), &err) == -1 ||
+		    deliver_write(d, big, half_len, &err) == -1)
 			_exit(1);
 		(void)write(p[1], r1, DELIVER_RECEIPT_MAX);
 		(void)write(p[1], r2, DELIVER_RECEIPT_MAX);
@@ -597,6 +601,35 @@ test_recover(void)
 	CHECK(size_of(mbox) == whole);
 	unsetenv("TZ");
 	tzset();
+
+	/*
+	 * A half message that quoted a From_ line and says "From " in its
+	 * text is cut all the same; after a torn last line another writer's
+	 * From_ line glued to it keeps it there.
+	 */
+	half_text = "From the start of a line\nsent From me\n>From x\n";
+	unlink(mbox);
+	killed_run(r1, r2);
+	unlink(lockpath);
+	d = open_mbox();
+	CHECK(deliver_recover(d, r2, &err) == 0);
+	deliver_close(d);
+	buf = slurp(mbox, &len);
+	check_messages(buf, len, "", 1);
+	free(buf);
+	half_len = 199990;
+	unlink(mbox);
+	killed_run(r1, r2);
+	unlink(lockpath);
+	fd = open(mbox, O_WRONLY | O_APPEND);
+	CHECK(write(fd, other, strlen(other)) == (ssize_t)strlen(other));
+	close(fd);
+	whole = size_of(mbox);
+	d = open_mbox();
+	CHECK(deliver_recover(d, r2, &err) == 0);
+	CHECK(size_of(mbox) == whole);
+	half_text = "";
+	half_len = 200000;
 
 	/* Receipts that are not ours. */
 	CHECK(deliver_recover(d, "", &err) == -1);
