@@ -802,19 +802,23 @@ fetch_record(struct fetch *f, struct error *err)
 static int
 fetch_quit(struct fetch *f, struct error *err)
 {
-	const char	**uids;
-	char		  hint[sizeof err->hint];
-	u_int		  i, n = 0;
-	int		  rc = -1;
+	const char		**uids;
+	unsigned long long	 *sizes;
+	char			  hint[sizeof err->hint];
+	u_int			  i, n = 0;
+	int			  rc = -1;
 
 	if (f->deleted == 0)
 		return (pop3_quit(&f->pop3, err));
 	uids = xcalloc(f->deleted, sizeof *uids);
+	sizes = xcalloc(f->deleted, sizeof *sizes);
 	for (i = 0; i < f->ndele && n < f->deleted; i++) {
-		if (f->plan[f->deleq[i]] & PLAN_DELETED)
+		if (f->plan[f->deleq[i]] & PLAN_DELETED) {
+			sizes[n] = fetch_size(f, f->deleq[i]);
 			uids[n++] = fetch_uid(f, f->deleq[i]);
+		}
 	}
-	if (state_quitting(f->state, uids, n, err) == -1) {
+	if (state_quitting(f->state, uids, sizes, n, err) == -1) {
 		pop3_state(&f->pop3, POP3_FAILED);
 		goto out;
 	}
@@ -833,6 +837,7 @@ fetch_quit(struct fetch *f, struct error *err)
 	rc = 0;
 out:
 	free(uids);
+	free(sizes);
 	return (rc);
 }
 
@@ -855,9 +860,11 @@ fetch_session(struct fetch *f, const char *key, struct error *err)
 	struct error	 err2;
 	u_int		 i;
 
+	/* The sizes of seen UIDs too, when the last QUIT is to be settled. */
 	if (fetch_connect(f, key, err) == -1 ||
 	    pop3_scan(&f->pop3, f->state, f->opts->fetch_all ||
-	    !f->acct->only_new, &f->list, err) == -1)
+	    !f->acct->only_new || state_quit_pending(f->state), &f->list,
+	    err) == -1)
 		return (-1);
 	f->count = pop3_list_count(f->list);
 	f->res->messages = f->count;
@@ -866,8 +873,11 @@ fetch_session(struct fetch *f, const char *key, struct error *err)
 	/*
 	 * UIDs the scan did not claim are one listing nearer to being
 	 * forgotten, and a QUIT the last run did not record is settled.
-	 * Before any UID is recorded anew.
+	 * Before any UID is recorded anew.  A UID the last QUIT named, now
+	 * listed with another size, is a new message: that QUIT deleted.
 	 */
+	for (i = 1; i <= f->count; i++)
+		state_quit_listed(f->state, fetch_uid(f, i), fetch_size(f, i));
 	state_retain_claimed(f->state);
 	fetch_plan(f);
 	if (fetch_filter(f, err) == -1)

@@ -98,6 +98,13 @@ struct state_entry {
 	char			*receipt;
 };
 
+/* A UID of KEY.quit, with the size LIST gave when its DELE was sent. */
+struct state_quitrec {
+	char			*uid;
+	unsigned long long	 size;
+	int			 sized;		/* an older file has no size */
+};
+
 struct state {
 	char			*dir;
 	char			 path[PATH_MAX];	/* DIR/KEY.state */
@@ -130,9 +137,10 @@ struct state {
 	int			 jbroken;	/* a journal write was cut short */
 	int			 dirsync;	/* a rename or unlink to make durable */
 
-	char			*quit;		/* its UIDs, NUL-separated */
+	struct state_quitrec	*quit;		/* its UIDs, sorted */
 	size_t			 nquit;
 	int			 qexists;	/* KEY.quit is on disk */
+	int			 qnew;		/* one listed with another size */
 	int			 rdonly;	/* state_open_read: no writes */
 	int			 qok;		/* it says QUIT got +OK */
 	int			 qdone;		/* what it names is recorded */
@@ -636,23 +644,47 @@ out:
 }
 
 /*
- * KEY.quit: a UID a line, those whose DELE the server accepted in a run
- * that did not record what its QUIT did, and STATE_QUIT_OK once QUIT was
- * answered +OK (a space: no UID looks like it).  Like the journal's, a
- * damaged line costs only itself (a wrong guess about that UID, if the
- * server gives it to a new message), and a last line not ended was never
- * whole.
+ * KEY.quit: a line a UID, "UID SIZE" (no UID holds a space; a file of an
+ * older version has the UID alone), those whose DELE the server accepted
+ * in a run that did not record what its QUIT did, and STATE_QUIT_OK once
+ * QUIT was answered +OK.  Like the journal's, a damaged line costs only
+ * itself (a wrong guess about that UID, if the server gives it to a new
+ * message), and a last line not ended was never whole.
  */
 #define STATE_QUIT_OK	"QUIT +OK"
 
 static int
+state_quitrec_cmp(const void *a, const void *b)
+{
+	const struct state_quitrec	*qa = a, *qb = b;
+
+	return (strcmp(qa->uid, qb->uid));
+}
+
+static void
+state_quit_free(struct state *st)
+{
+	size_t	i;
+
+	for (i = 0; i < st->nquit; i++)
+		free(st->quit[i].uid);
+	free(st->quit);
+	st->quit = NULL;
+	st->nquit = 0;
+	st->qnew = 0;
+}
+
+static int
 state_load_quit(struct state *st, struct error *err)
 {
-	FILE	*fp;
-	char	*line = NULL;
-	size_t	 size = 0, lineno = 0, len, have = 0, room = 0;
-	ssize_t	 n;
-	int	 rv = -1;
+	struct state_quitrec	*q;
+	FILE			*fp;
+	char			*line = NULL, *sp;
+	const char		*errstr;
+	size_t			 size = 0, lineno = 0, room = 0;
+	ssize_t			 n;
+	long long		 qsize = 0;
+	int			 rv = -1;
 
 	if ((fp = fopen(st->qpath, "re")) == NULL) {
 		if (errno == ENOENT)
@@ -665,28 +697,38 @@ state_load_quit(struct state *st, struct error *err)
 		if (line[n - 1] != '\n')
 			break;
 		line[n - 1] = '\0';
-		len = (size_t)n;
 		if (strcmp(line, STATE_QUIT_OK) == 0) {
 			st->qok = 1;
 			continue;
 		}
-		if (strlen(line) != len - 1 || !uid_valid(line)) {
+		errstr = NULL;
+		if ((sp = strchr(line, ' ')) != NULL) {
+			*sp++ = '\0';
+			qsize = strtonum(sp, 0, LLONG_MAX, &errstr);
+		}
+		if (strlen(line) + (sp != NULL ? strlen(sp) + 1 : 0) !=
+		    (size_t)n - 1 || !uid_valid(line) || errstr != NULL) {
 			log_warnx("%s:%zu: damaged line ignored", st->qpath,
 			    lineno);
 			continue;
 		}
-		if (room - have < len) {
-			st->quit = xreallocarray(st->quit, 2, room + len);
-			room = 2 * (room + len);
+		if (st->nquit == room) {
+			room = room == 0 ? 16 : 2 * room;
+			st->quit = xreallocarray(st->quit, room,
+			    sizeof *st->quit);
 		}
-		memcpy(st->quit + have, line, len);
-		have += len;
-		st->nquit++;
+		q = &st->quit[st->nquit++];
+		q->uid = xstrdup(line);
+		q->size = (unsigned long long)qsize;
+		q->sized = sp != NULL;
 	}
 	if (ferror(fp)) {
 		err_setsys(err, ERR_IO, "cannot read %s", st->qpath);
 		goto out;
 	}
+	if (st->nquit > 1)
+		qsort(st->quit, st->nquit, sizeof *st->quit,
+		    state_quitrec_cmp);
 	rv = 0;
 
 out:
@@ -846,37 +888,53 @@ state_retain(struct state *st, const char *const *uids, size_t n)
 	state_retain_claimed(st);
 }
 
+int
+state_quit_pending(const struct state *st)
+{
+	return (st->qexists && !st->qdone && st->nquit > 0);
+}
+
+void
+state_quit_listed(struct state *st, const char *uid, unsigned long long size)
+{
+	struct state_quitrec	 key, *q;
+
+	if (!state_quit_pending(st))
+		return;
+	key.uid = (char *)uid;
+	q = bsearch(&key, st->quit, st->nquit, sizeof *st->quit,
+	    state_quitrec_cmp);
+	if (q != NULL && q->sized && q->size != size)
+		st->qnew = 1;
+}
+
 /*
  * The UIDs of KEY.quit, left by a run that could not record what its QUIT
  * did.  With STATE_QUIT_OK they are gone.  Else this listing tells: the
  * server deletes at QUIT all it was told to or nothing (RFC 1939's UPDATE),
- * so if one of them is gone, it deleted them, and one listed is a new
- * message given that UID; if all are listed, it never got to QUIT.
+ * so if one of them is gone, or listed with another size than its DELE'd
+ * message had, it deleted them all, and one listed is a new message given
+ * that UID; if all are listed with their sizes, it never got to QUIT.
  */
 static void
 state_quit_resolve(struct state *st)
 {
 	struct state_rec	*r;
-	const char		*uid;
 	size_t			 i;
-	int			 deleted = st->qok;
+	int			 deleted = st->qok || st->qnew;
 
-	for (i = 0, uid = st->quit; i < st->nquit; i++,
-	    uid += strlen(uid) + 1) {
-		if ((r = state_find(st, uid)) != NULL && !r->keep)
+	for (i = 0; i < st->nquit; i++) {
+		if ((r = state_find(st, st->quit[i].uid)) != NULL && !r->keep)
 			deleted = 1;
 	}
-	for (i = 0, uid = st->quit; deleted && i < st->nquit; i++,
-	    uid += strlen(uid) + 1) {
-		if ((r = state_find(st, uid)) != NULL)
+	for (i = 0; deleted && i < st->nquit; i++) {
+		if ((r = state_find(st, st->quit[i].uid)) != NULL)
 			state_drop(st, r);
 	}
 	if (deleted)
 		log_trace("state %s: the last run's QUIT deleted what it "
 		    "named in %s", st->path, st->qpath);
-	free(st->quit);
-	st->quit = NULL;
-	st->nquit = 0;
+	state_quit_free(st);
 	st->qdone = 1;
 }
 
@@ -1264,11 +1322,12 @@ out:
 }
 
 int
-state_quitting(struct state *st, const char *const *uids, size_t n,
-    struct error *err)
+state_quitting(struct state *st, const char *const *uids,
+    const unsigned long long *sizes, size_t n, struct error *err)
 {
 	struct state_out	 o;
-	size_t			 i, len;
+	char			 num[32];
+	size_t			 i, len, nlen;
 	int			 fd;
 
 	fd = open(st->qpath, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
@@ -1280,20 +1339,21 @@ state_quitting(struct state *st, const char *const *uids, size_t n,
 	st->qexists = 1;
 	st->qdone = 0;
 	st->qok = 0;
-	free(st->quit);
-	st->quit = NULL;
-	st->nquit = 0;
+	state_quit_free(st);
 	state_out_init(&o, fd);
 	for (i = 0; i < n; i++) {
 		/* A newline in one would make two lines of it. */
 		if (!uid_valid(uids[i]))
 			continue;
 		len = strlen(uids[i]);
-		if (STATE_WBUF - o.len < len + 1 && state_out_flush(&o) == -1)
+		nlen = (size_t)snprintf(num, sizeof num, " %llu", sizes[i]);
+		if (STATE_WBUF - o.len < len + nlen + 1 &&
+		    state_out_flush(&o) == -1)
 			goto fail;
 		memcpy(o.buf + o.len, uids[i], len);
-		o.buf[o.len + len] = '\n';
-		o.len += len + 1;
+		memcpy(o.buf + o.len + len, num, nlen);
+		o.buf[o.len + len + nlen] = '\n';
+		o.len += len + nlen + 1;
 	}
 	if (state_out_flush(&o) == -1 || fsync(fd) == -1)
 		goto fail;
@@ -1427,7 +1487,7 @@ state_close(struct state *st)
 	}
 	free(st->arena);
 	free(st->recs);
-	free(st->quit);
+	state_quit_free(st);
 	state_forget_pending(st);
 	free(st->dir);
 	free(st);

@@ -69,15 +69,22 @@ void	 state_retain(struct state *, const char *const *uids, size_t n);
  * if a run left one, is settled (see state_quitting).
  */
 void	 state_retain_claimed(struct state *);
+/* Whether KEY.quit names UIDs the next listing is to settle. */
+int	 state_quit_pending(const struct state *);
+/* Before state_retain_claimed: the size the listing gives uid. */
+void	 state_quit_listed(struct state *, const char *uid,
+	    unsigned long long size);
 /*
  * Before QUIT: names the UIDs whose DELE the server accepted in KEY.quit,
  * synced.  Should this run not record what QUIT did (killed, its answer
  * lost, the save after it failed), the next run's listing settles it: one
- * of them gone means QUIT deleted them all, so that one listed again is a
- * new message given its UID; all of them listed means QUIT deleted nothing.
+ * of them gone, or listed with another size than sizes[] says its DELE'd
+ * message had, means QUIT deleted them all, so that one listed again is a
+ * new message given its UID; all of them listed with their sizes means QUIT
+ * deleted nothing.
  */
-int	 state_quitting(struct state *, const char *const *uids, size_t n,
-	    struct error *);
+int	 state_quitting(struct state *, const char *const *uids,
+	    const unsigned long long *sizes, size_t n, struct error *);
 /*
  * QUIT was answered +OK: those UIDs are forgotten at once, with their
  * verdicts, as the server may give them to new messages; state_save makes

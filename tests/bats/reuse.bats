@@ -345,6 +345,38 @@ write_filter() {
 	assert_maildir_equals "$WANT"
 }
 
+@test "keep off: QUIT unanswered, both its UIDs given anew to messages of other sizes: the new ones are fetched" {
+	{
+		sc_login
+		sc_listing "uid-1:$MSGS/first.eml" "uid-2:$MSGS/second.eml"
+		sc_retr 1 "$MSGS/first.eml"
+		sc_dele 1
+		sc_retr 2 "$MSGS/second.eml"
+		sc_dele 2
+		echo "C: QUIT"
+		echo "CLOSE"
+	} >"$SC"
+	run_fake
+	assert_failure
+	grep -q '^uid-1 [0-9]' "$STATE_DIR/test@127.0.0.1:$FAKE_PORT.quit" ||
+	    fail "KEY.quit without the DELE'd sizes"
+	# The server did delete both; then two new messages got their UIDs.
+	{
+		sc_login
+		sc_listing "uid-1:$MSGS/fetch-me.eml" "uid-2:$MSGS/delete-me.eml"
+		sc_retr 1 "$MSGS/fetch-me.eml"
+		sc_dele 1
+		sc_retr 2 "$MSGS/delete-me.eml"
+		sc_dele 2
+		sc_quit
+	} >"$SC"
+	run_fake
+	assert_success
+	cp "$MSGS/first.eml" "$MSGS/second.eml" "$MSGS/fetch-me.eml" \
+	    "$MSGS/delete-me.eml" "$WANT/"
+	assert_maildir_equals "$WANT"
+}
+
 # freed_then_reused FAULT...: a keep off run whose save after QUIT's +OK
 # meets the fault (FAULT_* variables, through the library of tests/faults);
 # then the server gives the freed UID to a new message, which is fetched.

@@ -815,6 +815,7 @@ test_quit(void)
 	const char	*abc[] = { "a", "b", "c" }, *bc[] = { "b", "c" };
 	const char	*ac[] = { "a", "c" }, *c[] = { "c" };
 	const char	*gone[] = { "a", "b" };
+	unsigned long long sizes[] = { 10, 20 };
 	char		 path[PATH_MAX], qpath[PATH_MAX];
 
 	/* file() gives one buffer for all. */
@@ -827,8 +828,8 @@ test_quit(void)
 	if ((st = open_key("quit@h:1")) == NULL)
 		return;
 	state_retain(st, abc, 3);
-	CHECK(state_quitting(st, gone, 2, &err) == 0);
-	CHECK_STR(slurp(qpath), "a\nb\n");
+	CHECK(state_quitting(st, gone, sizes, 2, &err) == 0);
+	CHECK_STR(slurp(qpath), "a 10\nb 20\n");
 	CHECK(file_mode(qpath) == 0600);
 	state_quit_done(st, gone, 2);
 	CHECK(state_seen(st, "a", NULL) == 0);
@@ -843,10 +844,10 @@ test_quit(void)
 	if ((st = open_key("quit@h:1")) == NULL)
 		return;
 	state_retain(st, abc, 3);
-	CHECK(state_quitting(st, gone, 2, &err) == 0);
+	CHECK(state_quitting(st, gone, sizes, 2, &err) == 0);
 	state_quit_done(st, gone, 2);
 	state_close(st);
-	CHECK_STR(slurp(qpath), "a\nb\nQUIT +OK\n");
+	CHECK_STR(slurp(qpath), "a 10\nb 20\nQUIT +OK\n");
 	if ((st = open_key("quit@h:1")) == NULL)
 		return;
 	state_retain(st, abc, 3);
@@ -862,7 +863,7 @@ test_quit(void)
 	if ((st = open_key("quit@h:1")) == NULL)
 		return;
 	state_retain(st, abc, 3);
-	CHECK(state_quitting(st, gone, 2, &err) == 0);
+	CHECK(state_quitting(st, gone, sizes, 2, &err) == 0);
 	state_close(st);
 	if ((st = open_key("quit@h:1")) == NULL)
 		return;
@@ -884,7 +885,7 @@ test_quit(void)
 	if ((st = open_key("quit@h:1")) == NULL)
 		return;
 	state_retain(st, abc, 3);
-	CHECK(state_quitting(st, gone, 2, &err) == 0);
+	CHECK(state_quitting(st, gone, sizes, 2, &err) == 0);
 	state_close(st);
 	if ((st = open_key("quit@h:1")) == NULL)
 		return;
@@ -895,6 +896,39 @@ test_quit(void)
 	CHECK(save(st) == 0);
 	CHECK(access(qpath, F_OK) == -1);
 	CHECK_STR(slurp(path), "popfetch-state 1\nc\t3\n");
+	state_close(st);
+
+	/*
+	 * QUIT's answer lost; it deleted both, and both UIDs were given
+	 * anew before this listing: a size that is not the DELE'd one's
+	 * tells.  The same sizes (and a file of an older version, without
+	 * sizes) tell nothing: QUIT did not get there.
+	 */
+	put_file(path, "popfetch-state 1\na\t1\nb\t2\tD\nc\t3\n", 0);
+	put_file(qpath, "a 10\nb 20\n", 0);
+	if ((st = open_key("quit@h:1")) == NULL)
+		return;
+	CHECK(state_quit_pending(st) == 1);
+	state_quit_listed(st, "a", 10);
+	state_quit_listed(st, "b", 21);
+	state_quit_listed(st, "c", 5);
+	state_retain(st, abc, 3);
+	CHECK(state_quit_pending(st) == 0);
+	CHECK(state_seen(st, "a", NULL) == 0);
+	CHECK(state_seen(st, "b", NULL) == 0 && state_doomed(st, "b") == 0);
+	CHECK(state_seen(st, "c", NULL) == 1);
+	CHECK(save(st) == 0);
+	state_close(st);
+	put_file(path, "popfetch-state 1\na\t1\nb\t2\tD\nc\t3\n", 0);
+	put_file(qpath, "a 10\nb\nx y\n", 0);
+	if ((st = open_key("quit@h:1")) == NULL)
+		return;
+	state_quit_listed(st, "a", 10);
+	state_quit_listed(st, "b", 99);
+	state_retain(st, abc, 3);
+	CHECK(state_seen(st, "a", NULL) == 1);
+	CHECK(state_doomed(st, "b") == 1);
+	CHECK(save(st) == 0);
 	state_close(st);
 
 	/* Both gone: forgotten at once, not one absence at a time. */
