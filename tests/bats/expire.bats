@@ -1,7 +1,9 @@
 #!/usr/bin/env bats
 # A server whose EXPIRE lets retrieved mail go at QUIT (Gmail's EXPIRE 0
 # hides whatever a session that ends with QUIT retrieved): a session that
-# retrieved a message and did not deliver it ends without QUIT.
+# retrieved a message and did not deliver it ends without QUIT; and a run
+# goes on with further sessions while the last one delivered new mail, so
+# that a listing capped per session (Gmail's) leaves no mail behind.
 
 load ../lib/common
 
@@ -12,6 +14,12 @@ setup_file() {
 		printf 'From: fake@example.org\nSubject: %s\n\n%s body\n' \
 		    "$s" "$s" >"$BATS_FILE_TMPDIR/msgs/$s.eml"
 	done
+	mkdir -p "$BATS_FILE_TMPDIR/many"
+	for s in $(seq 1 12); do
+		printf 'From: fake@example.org\nSubject: m%s\n\nbody %s\n' \
+		    "$s" "$s" >"$BATS_FILE_TMPDIR/many/m$s.eml"
+	done
+	export MANY=$BATS_FILE_TMPDIR/many
 	export MSGS=$BATS_FILE_TMPDIR/msgs
 }
 
@@ -121,4 +129,129 @@ mv "$f" "$1/new/"\n' "$1" >"$BIN/mda"
 	run_fake
 	assert_failure 75
 	refute_sent '^QUIT'
+}
+
+# sc_capped FIRST LAST [CAPS...]: one session of a server whose listing
+# holds messages mFIRST..mLAST (UIDs uFIRST..): each is fetched, deleted,
+# then QUIT.
+sc_capped() {
+	local first=$1 last=$2 i n
+	shift 2
+	local -a list=()
+	for ((i = first; i <= last; i++)); do
+		list+=("u$i:$MANY/m$i.eml")
+	done
+	sc_login "$@"
+	sc_listing "${list[@]}"
+	n=0
+	for ((i = first; i <= last; i++)); do
+		n=$((n + 1))
+		sc_retr "$n" "$MANY/m$i.eml"
+		echo "C: DELE $n"
+		echo "S: +OK"
+	done
+	sc_quit
+}
+
+# The seconds between the starts of connections $1 and $2 of the fake.
+fake_gap() {
+	awk -v a="$1" -v b="$2" '$2 == "connection" && $3 == a { x = $5 }
+	    $2 == "connection" && $3 == b { y = $5 }
+	    END { printf "%.3f\n", y - x }' "$FAKE_LOG"
+}
+
+@test "EXPIRE 0, a listing capped at 5, 12 messages: one run, 3 sessions, each delivered once" {
+	write_mda none
+	{
+		sc_capped 1 5 "EXPIRE 0"
+		echo CONNECTION
+		sc_capped 6 10 "EXPIRE 0"
+		echo CONNECTION
+		sc_capped 11 12 "EXPIRE 0"
+	} >"$SC"
+	run_fake --json
+	assert_success
+	assert_equal "$(grep -c '^## connection' "$FAKE_LOG")" 3
+	assert_maildir_equals "$MANY"
+	assert_output --partial '"messages":12,"new":12,"fetched":12,"deleted":12'
+	# Nothing is left: the next run's one session lists nothing.
+	{
+		sc_login "EXPIRE 0"
+		sc_empty
+	} >"$SC"
+	run_fake
+	assert_success
+	assert_maildir_equals "$MANY"
+}
+
+@test "EXPIRE 0, LOGIN-DELAY 1: the next session waits a second after the last login" {
+	write_mda none
+	{
+		sc_capped 1 5 "EXPIRE 0" "LOGIN-DELAY 1"
+		echo CONNECTION
+		sc_capped 6 7 "EXPIRE 0" "LOGIN-DELAY 1"
+	} >"$SC"
+	run_fake -v
+	assert_success
+	assert_equal "$(grep -c '^## connection' "$FAKE_LOG")" 2
+	run awk -v g="$(fake_gap 1 2)" 'BEGIN { exit !(g >= 0.95) }'
+	assert_success
+	cp "$MANY"/m[1-7].eml "$WANT/"
+	assert_maildir_equals "$WANT"
+}
+
+@test "EXPIRE 0, LOGIN-DELAY 900: one session, the rest waits for the next run (not an error)" {
+	write_mda none
+	sc_capped 1 5 "EXPIRE 0" "LOGIN-DELAY 900" >"$SC"
+	run_fake -v
+	assert_success
+	assert_output --partial "next run"
+	refute_output --partial "error"
+	assert_equal "$(grep -c '^## connection' "$FAKE_LOG")" 1
+	cp "$MANY"/m[1-5].eml "$WANT/"
+	assert_maildir_equals "$WANT"
+}
+
+@test "no EXPIRE, 5 messages listed: exactly one session" {
+	write_mda none
+	sc_capped 1 5 >"$SC"
+	run_fake
+	assert_success
+	assert_equal "$(grep -c '^## connection' "$FAKE_LOG")" 1
+	cp "$MANY"/m[1-5].eml "$WANT/"
+	assert_maildir_equals "$WANT"
+}
+
+@test "EXPIRE 0, capped: the 2nd session fails: exit 75, the 1st's recorded; the next run delivers the rest once" {
+	write_mda none
+	{
+		sc_capped 1 5 "EXPIRE 0"
+		echo CONNECTION
+		sc_login "EXPIRE 0"
+		sc_listing "u6:$MANY/m6.eml" "u7:$MANY/m7.eml"
+		sc_retr 1 "$MANY/m6.eml"
+		echo "CLOSE"
+	} >"$SC"
+	run_fake
+	assert_failure 75
+	assert_equal "$(grep -c '^## connection' "$FAKE_LOG")" 2
+
+	# No QUIT: 6 and 7 are listed again; 6, delivered, is only deleted.
+	{
+		sc_login "EXPIRE 0"
+		sc_listing "u6:$MANY/m6.eml" "u7:$MANY/m7.eml"
+		echo "C: DELE 1"
+		echo "S: +OK"
+		sc_retr 2 "$MANY/m7.eml"
+		echo "C: DELE 2"
+		echo "S: +OK"
+		sc_quit
+		echo CONNECTION
+		sc_login "EXPIRE 0"
+		sc_empty
+	} >"$SC"
+	run_fake
+	assert_success
+	cp "$MANY"/m[1-7].eml "$WANT/"
+	assert_maildir_equals "$WANT"
 }

@@ -19,6 +19,9 @@ It plays a scenario file that reads like a transcript:
     ANY-ORDER ... END         the "C:" lines inside may come in any order (a
                               pipelining client): each is answered with the
                               lines that follow it up to the next "C:"
+    CONNECTION                what follows is played on the next connection
+                              (a client that logs in again); the server
+                              then takes one connection for each part
 
 Paths may use $VAR / ${VAR}; relative ones are relative to the scenario file.
 A size may be written with a suffix K or M (BIG 10M x).
@@ -153,6 +156,11 @@ def load(path):
                 steps, start = outer
                 outer = None
                 steps.append((start, "ANY", group(path, block)))
+            elif word == "CONNECTION":
+                if outer is not None:
+                    raise ScenarioError("%s:%d: CONNECTION in ANY-ORDER" %
+                                        (path, lineno))
+                steps.append((lineno, word, None))
             elif word == "TLS" or word == "CLOSE":
                 steps.append((lineno, word, None))
             elif word == "SLEEP":
@@ -351,6 +359,17 @@ class Conn:
                                    (lineno, [e[1] for e in left], shown(line)))
 
 
+def parts(steps):
+    """The steps of each connection, split at CONNECTION."""
+    out = [[]]
+    for step in steps:
+        if step[1] == "CONNECTION":
+            out.append([])
+        else:
+            out[-1].append(step)
+    return out
+
+
 def serve(args, steps, log):
     ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -363,15 +382,16 @@ def serve(args, steps, log):
             f.write("%d\n" % port)
         os.rename(tmp, args.port_file)
     ok = True
-    for n in range(args.connections):
+    each = parts(steps)
+    for n in range(max(args.connections, len(each))):
         sock, _ = ls.accept()
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         conn = Conn(sock, args, log)
-        conn.note("connection %d" % (n + 1))
+        conn.note("connection %d at %.3f" % (n + 1, time.time()))
         try:
             if args.tls_implicit:
                 conn.start_tls()
-            conn.play(steps)
+            conn.play(each[min(n, len(each) - 1)])
         except Stop as s:
             conn.note(s.why)
             if not s.ok:
