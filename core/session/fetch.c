@@ -32,6 +32,11 @@
 #define FETCH_SLACK		65536	/* what a message may exceed 2 x LIST by */
 #define FETCH_FILTER_DELETE	99	/* a filter's exit: delete unread */
 #define FETCH_FILTER_LEAVE	98	/* leave it on the server */
+/* Sessions a run may have with a server whose listing is capped. */
+#define FETCH_SESSIONS_MAX	20
+/* The longest LOGIN-DELAY waited out between a run's sessions, seconds. */
+#define FETCH_DELAY_WAIT	60
+#define FETCH_DELAY_STEP	0.25	/* how often the wait looks at signals */
 
 #define PLAN_FETCH		0x01
 #define PLAN_DELETE		0x02	/* delete without fetching */
@@ -88,6 +93,13 @@ struct fetch {
 	unsigned long long	 msgbytes;	/* of the message being written */
 	double			 progress_at;	/* when progress was last told */
 	time_t			 started;	/* CLOCK_MONOTONIC, the session */
+	u_int			 fresh;		/* delivered, not seen before */
+
+	/* What the sessions of one run share. */
+	u_int			 sessions;	/* begun so far */
+	u_int			 queued;	/* RETRs of the sessions before */
+	u_int			 listed_max;	/* the longest listing before */
+	double			 login_at;	/* CLOCK_MONOTONIC, the last login */
 };
 
 static double
@@ -244,16 +256,27 @@ fetch_plan(struct fetch *f)
 		fetch_plan_one(f, i);
 }
 
+/*
+ * What max_messages leaves this session of the run, 0 for no limit: a
+ * session begins only while some is left.
+ */
+static u_int
+fetch_max(const struct fetch *f)
+{
+	if (f->acct->max_messages == 0)
+		return (0);
+	return (f->acct->max_messages - f->queued);
+}
+
 /* The queues, once the filter has spoken; max_messages caps the fetches. */
 static void
 fetch_queue(struct fetch *f)
 {
-	u_int	i, over = 0;
+	u_int	i, over = 0, max = fetch_max(f);
 
 	for (i = 1; i <= f->count; i++) {
 		if (f->plan[i] & PLAN_FETCH) {
-			if (f->acct->max_messages != 0 &&
-			    f->nfetch >= f->acct->max_messages) {
+			if (max != 0 && f->nfetch >= max) {
 				f->plan[i] &= ~(PLAN_FETCH | PLAN_DELETE_AFTER);
 				over++;
 			} else {
@@ -362,7 +385,7 @@ static int
 fetch_filter(struct fetch *f, struct error *err)
 {
 	u_int	*cand, n = 0, next = 0, head = 0, i, window, yes = 0;
-	u_int	 max = f->acct->max_messages;
+	u_int	 max = fetch_max(f);
 	char	 cmd[32];
 	int	 rc = -1;
 
@@ -515,8 +538,10 @@ fetch_retr(struct fetch *f, u_int num, struct error *err)
 		return (0);
 	}
 
-	if (!state_seen(f->state, uid, &first))
+	if (!state_seen(f->state, uid, &first)) {
 		first = f->now;
+		f->fresh++;
+	}
 	state_mark(f->state, uid, first);
 	f->res->fetched++;
 	f->res->bytes += f->msgbytes;
@@ -677,15 +702,17 @@ fetch_limits(struct fetch *f)
 	 * -s changes nothing in the state directory, so its own login is not
 	 * remembered (the next run may be refused once, and says so).
 	 */
+	f->login_at = fetch_clock();
 	if (!f->opts->status && state_key(f->acct, key, sizeof key) == 0 &&
 	    logins_write(f->acct->state_dir, key, time(NULL),
 	    p->login_delay > 0 ? p->login_delay : 0, &err) == -1)
 		log_warnx("cannot remember this login: %s", err.what);
-	if (p->login_delay > 0)
+	if (p->login_delay > 0 && f->sessions == 1)
 		log_verbose("the server allows a login every %ld seconds "
 		    "(LOGIN-DELAY)", p->login_delay);
 
-	if (days < 0 || f->opts->status || f->keep == KEEP_OFF)
+	if (days < 0 || f->opts->status || f->keep == KEEP_OFF ||
+	    f->sessions > 1)
 		return;
 	if (days == 0)
 		log_warnx("warning: %s deletes every message once it is "
@@ -756,7 +783,8 @@ fetch_connect(struct fetch *f, const char *key, struct error *err)
 	f->conn->deadline = f->started + a->session_timeout;
 	f->conn->session_timeout = a->session_timeout;
 	pop3_init(&f->pop3, f->conn, a);
-	if (fetch_prepare(f, key, err) == -1)
+	/* Once a run: its further sessions share the state and delivery. */
+	if (f->sessions == 1 && fetch_prepare(f, key, err) == -1)
 		return (-1);
 	if (a->tls && !a->tls_starttls &&
 	    tls_start(f->conn, a, TLS_VERIFY, err) == -1)
@@ -824,7 +852,7 @@ fetch_quit(struct fetch *f, struct error *err)
 	}
 	if (pop3_quit(&f->pop3, err) == -1)
 		goto out;
-	f->res->deleted = f->deleted;
+	f->res->deleted += f->deleted;
 	state_quit_done(f->state, uids, n);
 	if (state_save(f->state, err) == -1) {
 		/* After the save's own hint, if any. */
@@ -860,6 +888,8 @@ fetch_session(struct fetch *f, const char *key, struct error *err)
 	struct error	 err2;
 	u_int		 i;
 
+	f->sessions++;
+	f->started = (time_t)fetch_clock();
 	/* The sizes of seen UIDs too, when the last QUIT is to be settled. */
 	if (fetch_connect(f, key, err) == -1 ||
 	    pop3_scan(&f->pop3, f->state, f->opts->fetch_all ||
@@ -867,7 +897,7 @@ fetch_session(struct fetch *f, const char *key, struct error *err)
 	    err) == -1)
 		return (-1);
 	f->count = pop3_list_count(f->list);
-	f->res->messages = f->count;
+	f->res->messages += f->count;
 	if (f->opts->status)
 		return (fetch_status(f, err));
 	/*
@@ -875,10 +905,15 @@ fetch_session(struct fetch *f, const char *key, struct error *err)
 	 * forgotten, and a QUIT the last run did not record is settled.
 	 * Before any UID is recorded anew.  A UID the last QUIT named, now
 	 * listed with another size, is a new message: that QUIT deleted.
+	 * Once a run: a further session lists the messages the cap left out
+	 * before, not fewer, and the last one's QUIT is recorded.
 	 */
-	for (i = 1; i <= f->count; i++)
-		state_quit_listed(f->state, fetch_uid(f, i), fetch_size(f, i));
-	state_retain_claimed(f->state);
+	if (f->sessions == 1) {
+		for (i = 1; i <= f->count; i++)
+			state_quit_listed(f->state, fetch_uid(f, i),
+			    fetch_size(f, i));
+		state_retain_claimed(f->state);
+	}
 	fetch_plan(f);
 	if (fetch_filter(f, err) == -1)
 		goto fail;
@@ -915,21 +950,6 @@ fetch_session(struct fetch *f, const char *key, struct error *err)
 		pop3_state(&f->pop3, POP3_FAILED);
 	} else if (fetch_quit(f, err) == -1)
 		return (-1);
-	f->res->deleted = f->deleted;
-	if (f->filter_failed > 0) {
-		/* A broken filter is the rc's to fix, like a missing one. */
-		err_set(err, ERR_CONFIG, "the filter gave no verdict on %u "
-		    "message%s, which %s fetched all the same",
-		    f->filter_failed, f->filter_failed == 1 ? "" : "s",
-		    f->filter_failed == 1 ? "was" : "were");
-		if (f->acct->filter_exit == FILTER_EXIT_MPOP)
-			err_hint(err, "a filter exits 0 to fetch, 1 to delete, "
-			    "2 to leave on the server (filter_exit mpop)");
-		else
-			err_hint(err, "a filter exits 0 to fetch, 99 to "
-			    "delete, 98 to leave on the server");
-		return (-1);
-	}
 	if (f->deferred > 0) {
 		err_set(err, ERR_TEMP, "%u message%s could not be delivered "
 		    "now and stayed on the server", f->deferred,
@@ -946,6 +966,111 @@ fail:
 		log_warnx("%s", err2.what);
 	pop3_state(&f->pop3, POP3_FAILED);
 	return (-1);
+}
+
+/* A broken filter is the rc's to fix, like a missing one. */
+static int
+fetch_filter_verdicts(const struct fetch *f, struct error *err)
+{
+	if (f->filter_failed == 0)
+		return (0);
+	err_set(err, ERR_CONFIG, "the filter gave no verdict on %u message%s, "
+	    "which %s fetched all the same", f->filter_failed,
+	    f->filter_failed == 1 ? "" : "s",
+	    f->filter_failed == 1 ? "was" : "were");
+	if (f->acct->filter_exit == FILTER_EXIT_MPOP)
+		err_hint(err, "a filter exits 0 to fetch, 1 to delete, 2 to "
+		    "leave on the server (filter_exit mpop)");
+	else
+		err_hint(err, "a filter exits 0 to fetch, 99 to delete, 98 to "
+		    "leave on the server");
+	return (-1);
+}
+
+/*
+ * Whether the run goes on with another session.  A server with a finite
+ * EXPIRE hides what a session that ended with QUIT retrieved (Gmail's
+ * EXPIRE 0), and may list only so many messages a session (Gmail's 250 or
+ * so): while a session ends cleanly with new mail delivered, the next one
+ * may list what the cap left out.  A listing shorter than an earlier one
+ * of the run was not capped, so nothing was left out.
+ */
+static int
+fetch_again(struct fetch *f)
+{
+	int	again;
+
+	again = !f->opts->status && !f->opts->dry_run &&
+	    f->pop3.expire >= 0 && f->pop3.state == POP3_QUIT &&
+	    f->fresh > 0 && f->deferred == 0 && !f->undelivered &&
+	    f->count >= f->listed_max &&
+	    (f->acct->max_messages == 0 ||
+	    f->queued + f->nfetch < f->acct->max_messages);
+	if (again && f->sessions >= FETCH_SESSIONS_MAX) {
+		log_verbose("%u sessions in this run: more mail may wait on "
+		    "the server for the next run", f->sessions);
+		again = 0;
+	}
+	return (again);
+}
+
+/* What one session had of its own goes, before the next one begins. */
+static void
+fetch_session_end(struct fetch *f)
+{
+	if (f->conn != NULL)
+		conn_free(f->conn);
+	f->conn = NULL;
+	pop3_list_free(f->list);
+	f->list = NULL;
+	free(f->plan);
+	free(f->fetchq);
+	free(f->deleq);
+	f->plan = NULL;
+	f->fetchq = f->deleq = NULL;
+	if (f->count > f->listed_max)
+		f->listed_max = f->count;
+	f->queued += f->nfetch;
+	f->count = f->nfetch = f->nextfetch = f->ndele = f->nextdele = 0;
+	f->dele_after = 0;
+	f->rhead = f->rcount = f->retr_out = 0;
+	f->retr_bytes = f->msgbytes = 0;
+	f->deleted = f->deferred = f->fresh = 0;
+	f->undelivered = 0;
+}
+
+/*
+ * The server's LOGIN-DELAY between two sessions: a short one is waited
+ * out, still stopped at once by a signal; for a long one the run ends as
+ * it is and the next run goes on.  1 when the next session may begin.
+ */
+static int
+fetch_delay(struct fetch *f, struct error *err)
+{
+	struct timespec	 ts;
+	long		 delay = f->pop3.login_delay;
+	double		 left;
+
+	if (delay <= 0)
+		return (1);
+	if (delay > FETCH_DELAY_WAIT) {
+		log_verbose("the server allows a login every %ld seconds "
+		    "(LOGIN-DELAY): more mail may wait on the server for the "
+		    "next run", delay);
+		return (0);
+	}
+	log_verbose("waiting for the server's LOGIN-DELAY of %ld second%s",
+	    delay, delay == 1 ? "" : "s");
+	while ((left = f->login_at + delay - fetch_clock()) > 0) {
+		if (intr_check(err) == -1)
+			return (-1);
+		if (left > FETCH_DELAY_STEP)
+			left = FETCH_DELAY_STEP;
+		ts.tv_sec = (time_t)left;
+		ts.tv_nsec = (long)((left - ts.tv_sec) * 1e9);
+		(void)nanosleep(&ts, NULL);
+	}
+	return (intr_check(err) == -1 ? -1 : 1);
 }
 
 int
@@ -965,7 +1090,6 @@ fetch_account(const struct account *acct, const struct fetch_opts *opts,
 	f.res = res;
 	f.now = time(NULL);
 	f.recorded = start;
-	f.started = (time_t)start;
 	f.keep = opts->keep == 0 ? KEEP_OFF : opts->keep == 1 ? KEEP_ON :
 	    acct->keep;
 
@@ -981,11 +1105,21 @@ fetch_account(const struct account *acct, const struct fetch_opts *opts,
 	if (!opts->status && (lockfd = lock_acquire(acct->state_dir, key,
 	    FETCH_LOCK_WAIT, err)) == -1)
 		goto out;
-	rc = fetch_session(&f, key, err);
+	while ((rc = fetch_session(&f, key, err)) == 0 && fetch_again(&f)) {
+		fetch_session_end(&f);
+		state_unclaim(f.state);
+		if ((rc = fetch_delay(&f, err)) != 1)
+			break;
+		log_verbose("session %u: the server may list more now",
+		    f.sessions + 1);
+	}
+	if (rc == 1)
+		rc = 0;
+	if (rc == 0)
+		rc = fetch_filter_verdicts(&f, err);
 
 out:
-	if (f.conn != NULL)
-		conn_free(f.conn);
+	fetch_session_end(&f);
 	if (f.dlv != NULL) {
 		res->unconfirmed = f.dlv->unconfirmed;
 		deliver_close(f.dlv);
@@ -994,10 +1128,6 @@ out:
 		state_close(f.state);
 	if (lockfd != -1)
 		lock_release(lockfd);
-	pop3_list_free(f.list);
-	free(f.plan);
-	free(f.fetchq);
-	free(f.deleq);
 	res->seconds = fetch_clock() - start;
 	return (rc);
 }

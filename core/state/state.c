@@ -871,16 +871,24 @@ state_doomed(struct state *st, const char *uid)
 }
 
 void
-state_retain(struct state *st, const char *const *uids, size_t n)
+state_unclaim(struct state *st)
 {
 	struct state_uid	*e;
 	size_t			 i;
-	int			 dup;
 
 	for (i = 0; i < st->nrecs; i++)
 		st->recs[i].keep = 0;
 	RB_FOREACH(e, state_tree, &st->uids)
 		e->r.keep = 0;
+}
+
+void
+state_retain(struct state *st, const char *const *uids, size_t n)
+{
+	size_t			 i;
+	int			 dup;
+
+	state_unclaim(st);
 	for (i = 0; i < n; i++) {
 		if (uids[i] != NULL)
 			(void)state_claim(st, uids[i], &dup);

@@ -45,6 +45,11 @@ int	 state_seen(struct state *, const char *uid, time_t *when);
  * seen before, nor more than 4 bytes for it.
  */
 uint32_t	 state_claim(struct state *, const char *uid, int *dup);
+/*
+ * Forgets what state_claim claimed, for another listing of the same state
+ * (a run's next session), without counting an absence.
+ */
+void	 state_unclaim(struct state *);
 const char	*state_uid(struct state *, uint32_t handle);
 /* Records uid as delivered at when (in memory until state_save). */
 void	 state_mark(struct state *, const char *uid, time_t when);

@@ -92,6 +92,10 @@ mv "$f" "$1/new/"\n' "$1" >"$BIN/mda"
 		echo "C: DELE 2"
 		echo "S: +OK"
 		sc_quit
+		# New mail was delivered: the listing may have been capped.
+		echo CONNECTION
+		sc_login "EXPIRE 0"
+		sc_empty
 	} >"$SC"
 	run_fake
 	assert_success
