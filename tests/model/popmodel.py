@@ -142,6 +142,15 @@ class Plan:
                                     # apply-drop
         self.slow = 0.0             # seconds before each RETR answer
 
+    def later(self):
+        """The plan of a run's further sessions: the same server, without
+        the faults and the partial listing drawn for its first."""
+        p = Plan()
+        for k in ("capa", "pipelining", "top", "resp_codes", "expire0",
+                  "cap"):
+            setattr(p, k, getattr(self, k))
+        return p
+
     def describe(self):
         caps = [c for c, on in (("PIPELINING", self.pipelining),
                                 ("TOP", self.top),
@@ -467,6 +476,9 @@ class Session:
             if what == "drop":
                 return
             self.apply()
+            # Unlocked before the answer, for a client that logs in again
+            # at once.
+            self.release()
             if what == "apply-drop":
                 self.note("QUIT: applied, then the link dropped")
                 raise Drop()
