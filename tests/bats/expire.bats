@@ -259,3 +259,25 @@ fake_gap() {
 	cp "$MANY"/m[1-7].eml "$WANT/"
 	assert_maildir_equals "$WANT"
 }
+
+@test "EXPIRE 0, LOGIN-DELAY 30: SIGTERM during the wait between sessions stops the run at once (75)" {
+	write_mda none
+	sc_capped 1 5 "EXPIRE 0" "LOGIN-DELAY 30" >"$SC"
+	fake_start "$SC"
+	rc_fake f plain "keep off" "delivery mda $BIN/mda $MAILDIR" | rc_write
+	local err=$BATS_TEST_TMPDIR/stderr pid rc=0 tries=200 t0
+	timeout -k 5 60 "$POPFETCH" -f "$RC" -v 2>"$err" &
+	pid=$!
+	until grep -q "LOGIN-DELAY of 30 seconds" "$err" || ((tries-- == 0)); do
+		sleep 0.05
+	done
+	t0=$SECONDS
+	kill -TERM "$pid"
+	wait "$pid" || rc=$?
+	assert_equal "$rc" 75
+	((SECONDS - t0 <= 2))
+	fake_wait
+	assert_equal "$FAKE_STATUS" 0
+	cp "$MANY"/m[1-5].eml "$WANT/"
+	assert_maildir_equals "$WANT"
+}
