@@ -449,6 +449,39 @@ test_claim(void)
 	state_close(st);
 }
 
+/*
+ * A run's next session lists again: state_unclaim forgets the claims, so
+ * that a UID both listings hold is no duplicate, and counts no absence.
+ */
+static void
+test_unclaim(void)
+{
+	struct state	*st;
+	struct error	 err;
+	int		 dup;
+
+	put_file(file("again@h:1", ".state"), "popfetch-state 1\na\t1\n"
+	    "b\t2\tA2\n", 0);
+	err_clear(&err);
+	st = state_open(dir, "again@h:1", &err);
+	CHECK(st != NULL);
+	if (st == NULL)
+		return;
+	(void)state_claim(st, "a", &dup);
+	state_mark(st, "c", 3);
+	(void)state_claim(st, "c", &dup);
+	CHECK(dup == 0);
+	state_unclaim(st);
+	(void)state_claim(st, "a", &dup);
+	CHECK(dup == 0);
+	(void)state_claim(st, "c", &dup);
+	CHECK(dup == 0);
+	CHECK(state_claim(st, "a", &dup) != 0 && dup == 1);
+	CHECK(state_seen(st, "b", NULL) == 1);
+	CHECK(state_seen(st, "c", NULL) == 1);
+	state_close(st);
+}
+
 static ino_t
 file_ino(const char *path, off_t *size)
 {
@@ -1181,6 +1214,7 @@ main(void)
 	test_empty();
 	test_sorted();
 	test_claim();
+	test_unclaim();
 	test_many();
 	test_kill();
 	test_append();
