@@ -49,6 +49,18 @@ run_fake() {
 	fi
 }
 
+sc_dele() {
+	echo "C: DELE $1"
+	echo "S: +OK"
+}
+
+# sc_again_empty [CAPS...]: the next session finds nothing.
+sc_again_empty() {
+	echo CONNECTION
+	sc_login "$@"
+	sc_empty
+}
+
 # An MDA that delivers to the Maildir $1, or exits 75 for Subject $DEFER.
 write_mda() {
 	printf '#!/bin/sh
@@ -93,9 +105,7 @@ mv "$f" "$1/new/"\n' "$1" >"$BIN/mda"
 		echo "S: +OK"
 		sc_quit
 		# New mail was delivered: the listing may have been capped.
-		echo CONNECTION
-		sc_login "EXPIRE 0"
-		sc_empty
+		sc_again_empty "EXPIRE 0"
 	} >"$SC"
 	run_fake
 	assert_success
@@ -151,8 +161,7 @@ sc_capped() {
 	for ((i = first; i <= last; i++)); do
 		n=$((n + 1))
 		sc_retr "$n" "$MANY/m$i.eml"
-		echo "C: DELE $n"
-		echo "S: +OK"
+		sc_dele "$n"
 	done
 	sc_quit
 }
@@ -244,15 +253,11 @@ fake_gap() {
 	{
 		sc_login "EXPIRE 0"
 		sc_listing "u6:$MANY/m6.eml" "u7:$MANY/m7.eml"
-		echo "C: DELE 1"
-		echo "S: +OK"
+		sc_dele 1
 		sc_retr 2 "$MANY/m7.eml"
-		echo "C: DELE 2"
-		echo "S: +OK"
+		sc_dele 2
 		sc_quit
-		echo CONNECTION
-		sc_login "EXPIRE 0"
-		sc_empty
+		sc_again_empty "EXPIRE 0"
 	} >"$SC"
 	run_fake
 	assert_success

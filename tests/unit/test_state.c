@@ -449,6 +449,20 @@ test_claim(void)
 	state_close(st);
 }
 
+/* The state of key, from a state file of these lines. */
+static struct state *
+state_with(const char *key, const char *lines)
+{
+	struct state	*st;
+	struct error	 err;
+
+	put_file(file(key, ".state"), lines, 0);
+	err_clear(&err);
+	st = state_open(dir, key, &err);
+	CHECK(st != NULL);
+	return (st);
+}
+
 /*
  * A run's next session lists again: state_unclaim forgets the claims, so
  * that a UID both listings hold is no duplicate, and counts no absence.
@@ -457,15 +471,10 @@ static void
 test_unclaim(void)
 {
 	struct state	*st;
-	struct error	 err;
 	int		 dup;
 
-	put_file(file("again@h:1", ".state"), "popfetch-state 1\na\t1\n"
-	    "b\t2\tA2\n", 0);
-	err_clear(&err);
-	st = state_open(dir, "again@h:1", &err);
-	CHECK(st != NULL);
-	if (st == NULL)
+	if ((st = state_with("again@h:1", "popfetch-state 1\na\t1\n"
+	    "b\t2\tA2\n")) == NULL)
 		return;
 	(void)state_claim(st, "a", &dup);
 	state_mark(st, "c", 3);
