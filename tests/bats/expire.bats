@@ -286,3 +286,70 @@ fake_gap() {
 	cp "$MANY"/m[1-5].eml "$WANT/"
 	assert_maildir_equals "$WANT"
 }
+
+@test "EXPIRE 0, capped at 5, max_messages 7: the 2nd session fetches 2, and the run ends there" {
+	write_mda none
+	{
+		sc_capped 1 5 "EXPIRE 0"
+		echo CONNECTION
+		sc_login "EXPIRE 0"
+		sc_listing "u6:$MANY/m6.eml" "u7:$MANY/m7.eml" "u8:$MANY/m8.eml" \
+		    "u9:$MANY/m9.eml" "u10:$MANY/m10.eml"
+		sc_retr 1 "$MANY/m6.eml"
+		sc_dele 1
+		sc_retr 2 "$MANY/m7.eml"
+		sc_dele 2
+		sc_quit
+	} >"$SC"
+	fake_start "$SC"
+	rc_fake f plain "keep off" "max_messages 7" \
+	    "delivery mda $BIN/mda $MAILDIR" | rc_write
+	pf --json
+	fake_wait
+	assert_equal "$FAKE_STATUS" 0
+	assert_success
+	assert_output --partial '"fetched":7,"deleted":7'
+	assert_equal "$(grep -c '^## connection' "$FAKE_LOG")" 2
+	cp "$MANY"/m[1-7].eml "$WANT/"
+	assert_maildir_equals "$WANT"
+}
+
+@test "EXPIRE 0, capped: a filter without a verdict does not stop the next session; the run ends in its error (78)" {
+	write_mda none
+	printf '#!/bin/sh\ncat >/dev/null\nexit 1\n' >"$BIN/filter"
+	chmod 755 "$BIN/filter"
+	{
+		sc_login "EXPIRE 0"
+		sc_listing "u1:$MANY/m1.eml" "u2:$MANY/m2.eml"
+		echo "C: TOP 1 0"
+		echo "S: +OK"
+		echo "MSG $MANY/m1.eml"
+		echo "C: TOP 2 0"
+		echo "S: +OK"
+		echo "MSG $MANY/m2.eml"
+		sc_retr 1 "$MANY/m1.eml"
+		sc_dele 1
+		sc_retr 2 "$MANY/m2.eml"
+		sc_dele 2
+		sc_quit
+		echo CONNECTION
+		sc_login "EXPIRE 0"
+		sc_listing "u3:$MANY/m3.eml"
+		echo "C: TOP 1 0"
+		echo "S: +OK"
+		echo "MSG $MANY/m3.eml"
+		sc_retr 1 "$MANY/m3.eml"
+		sc_dele 1
+		sc_quit
+	} >"$SC"
+	fake_start "$SC"
+	rc_fake f plain "keep off" "filter $BIN/filter" \
+	    "delivery mda $BIN/mda $MAILDIR" | rc_write
+	pf
+	fake_wait
+	assert_equal "$FAKE_STATUS" 0
+	assert_failure 78
+	assert_output --partial "no verdict on 3 messages"
+	cp "$MANY"/m[1-3].eml "$WANT/"
+	assert_maildir_equals "$WANT"
+}
