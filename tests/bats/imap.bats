@@ -1,0 +1,163 @@
+#!/usr/bin/env bats
+# delivery imap into a real Dovecot (dovecot-imapd): the same throwaway
+# server serves POP3 for the user "test" and IMAP for "dest"; the faults
+# come from tests/lib/imapproxy.py in front of its IMAP port.
+
+load ../lib/common
+
+setup_file() {
+	certs_make "$BATS_FILE_TMPDIR/certs"
+	export DOVECOT_IMAP=1
+	dovecot_start
+}
+
+teardown_file() {
+	dovecot_stop
+}
+
+setup() {
+	common_setup
+	dovecot_clear
+	DEST=$(dovecot_maildir "$DOVECOT_IMAP_USER")
+	rm -rf "$DEST"
+	PROXY_PID=
+	MSGS=$BATS_TEST_TMPDIR/msgs
+	mkdir -p "$MSGS"
+	local i
+	for i in 1 2 3; do
+		printf 'From: sender@example.org\nTo: test@example.org\nSubject: message %d\nMessage-ID: <%d.%s@example.org>\n\nbody %d\n.a line with a dot\n' \
+		    "$i" "$i" "$RANDOM$RANDOM" "$i" >"$MSGS/m$i"
+	done
+	dovecot_add_dir "$MSGS"
+}
+
+teardown() {
+	proxy_stop
+}
+
+# proxy_start [imapproxy options...]: the fault in front of Dovecot's
+# plain IMAP port; PROXY_PORT, PROXY_LOG.
+proxy_start() {
+	proxy_stop
+	PROXY_LOG=$BATS_TEST_TMPDIR/proxy.log
+	local portfile=$BATS_TEST_TMPDIR/proxy.port
+	rm -f "$portfile"
+	python3 "$TESTS_LIB/imapproxy.py" --port-file "$portfile" \
+	    --to "$DOVECOT_IMAP_PORT" --log "$PROXY_LOG" "$@" \
+	    </dev/null >"$BATS_TEST_TMPDIR/proxy.err" 2>&1 3>&- &
+	PROXY_PID=$!
+	PROXY_PORT=$(port_file_wait "$portfile")
+}
+
+proxy_stop() {
+	pid_stop "${PROXY_PID:-}"
+	PROXY_PID=
+}
+
+# rc_imap POPMODE URL [lines...]: the Dovecot account delivering to URL.
+rc_imap() {
+	local mode=$1 url=$2
+	shift 2
+	rc_dovecot dv "$mode" "delivery imap $url" \
+	    "imap_user $DOVECOT_IMAP_USER" "imap_password $DOVECOT_IMAP_PASS" \
+	    "$@" | rc_write
+}
+
+# The messages in folder DIR of the IMAP user's Maildir.
+dest_count() {
+	find "${1:-$DEST}/new" "${1:-$DEST}/cur" -type f 2>/dev/null | wc -l
+}
+
+@test "imaps: three messages into INBOX byte for byte, once each, deleted from the POP server, APPENDUID noted" {
+	rc_imap tls "imaps://127.0.0.1:$DOVECOT_IMAPS_PORT/"
+	pf -vv
+	assert_success
+	# Dovecot stores the CRLF literal with LF line ends, as written.
+	assert_maildir_equals "$MSGS" "$DEST"
+	assert_equal "$(dovecot_count)" 0
+	assert_output --partial "IMAP > P"
+	assert_output --partial "AUTHENTICATE PLAIN ****"
+	refute_output --partial "$DOVECOT_IMAP_PASS"
+	assert_equal "$(grep -c ' APPENDUID [0-9]* [0-9]*$' "$STATE_DIR"/*.imap)" 3
+	# A second run has nothing new to deliver.
+	pf
+	assert_success
+	assert_equal "$(dest_count)" 3
+}
+
+@test "imap:// with STARTTLS, the folder URL-decoded and created on TRYCREATE" {
+	rc_imap tls "imap://127.0.0.1:$DOVECOT_IMAP_PORT/From%20POP"
+	pf -vv
+	assert_success
+	assert_output --regexp 'IMAP > P[0-9]+ STARTTLS'
+	assert_output --partial "TLS established with IMAP server"
+	assert_output --regexp 'IMAP < P[0-9]+ NO \[TRYCREATE\]'
+	assert_equal "$(grep -c 'CREATE "From POP"' <<<"$output")" 1
+	assert_maildir_equals "$MSGS" "$DEST/.From POP"
+	assert_equal "$(dest_count)" 0
+	assert_equal "$(dovecot_count)" 0
+}
+
+@test "imaps to a server the account's CA does not vouch for: 69, no password sent, nothing deleted" {
+	rc_imap plain "imaps://127.0.0.1:$DOVECOT_IMAPS_PORT/" \
+	    "tls_trust_file $CERTS_DIR/self.pem"
+	pf -vv
+	assert_failure 69
+	refute_output --regexp 'IMAP > '
+	refute_output --partial "$DOVECOT_IMAP_PASS"
+	assert_equal "$(dest_count)" 0
+	assert_equal "$(dovecot_count)" 3
+}
+
+@test "imap:// without TLS: only to this machine and with imap_tls off; elsewhere 78 at --check" {
+	rc_imap tls "imap://mail.example.org/" "imap_tls off"
+	pf --check
+	assert_failure 78
+	assert_output --partial "imap_tls off for mail.example.org"
+	assert_equal "$(dovecot_count)" 3
+	rc_imap tls "imap://127.0.0.1:$DOVECOT_IMAP_PORT/Archive" "imap_tls off"
+	pf --check
+	assert_success
+	assert_output --partial "into imap folder Archive on 127.0.0.1 port $DOVECOT_IMAP_PORT (no TLS) as dest"
+	pf -vv
+	assert_success
+	refute_output --regexp 'IMAP > P[0-9]+ STARTTLS'
+	assert_maildir_equals "$MSGS" "$DEST/.Archive"
+}
+
+@test "an APPEND answered NO: 75, that message stays on the POP server, the next run delivers it once" {
+	proxy_start --fault no --on 2
+	rc_imap tls "imap://127.0.0.1:$PROXY_PORT/" "imap_tls off"
+	pf
+	assert_failure 75
+	assert_output --partial "refused the message"
+	assert_equal "$(dest_count)" 2
+	assert_equal "$(dovecot_count)" 1
+	proxy_start
+	rc_imap tls "imap://127.0.0.1:$PROXY_PORT/" "imap_tls off"
+	pf
+	assert_success
+	assert_maildir_equals "$MSGS" "$DEST"
+	assert_equal "$(dovecot_count)" 0
+}
+
+@test "a link lost after the literal: not sent again that run; the next run finds it by Message-ID" {
+	proxy_start --fault drop --on 1
+	rc_imap tls "imap://127.0.0.1:$PROXY_PORT/" "imap_tls off"
+	pf
+	assert_failure 75
+	assert_output --partial "may have taken it"
+	# Dovecot has the first message; popfetch could not know.
+	assert_equal "$(grep -c '^## APPEND' "$PROXY_LOG")" 1
+	assert_equal "$(dest_count)" 1
+	assert_equal "$(dovecot_count)" 3
+	proxy_start
+	rc_imap tls "imap://127.0.0.1:$PROXY_PORT/" "imap_tls off"
+	pf -v
+	assert_success
+	assert_output --partial "there, not sent again"
+	# One APPEND in the first run, two in the second.
+	assert_equal "$(grep -c '^## APPEND' "$PROXY_LOG")" 3
+	assert_maildir_equals "$MSGS" "$DEST"
+	assert_equal "$(dovecot_count)" 0
+}
