@@ -676,6 +676,79 @@ imap_abort(struct deliver *d)
 }
 
 /*
+ * The value of header name (with its colon) in the header block hdr,
+ * unfolded no further than its first line, into out; 0 when there is none.
+ */
+static int
+imap_header(const char *hdr, size_t len, const char *name, char *out,
+    size_t outlen)
+{
+	const char	*p = hdr, *end = hdr + len, *eol;
+	size_t		 n = strlen(name), l;
+
+	while (p < end) {
+		if ((eol = memchr(p, '\n', end - p)) == NULL)
+			eol = end;
+		if ((size_t)(eol - p) > n && strncasecmp(p, name, n) == 0) {
+			p += n;
+			while (p < eol && (*p == ' ' || *p == '\t'))
+				p++;
+			l = eol - p;
+			if (l > 0 && p[l - 1] == '\r')
+				l--;
+			if (l >= outlen)
+				return (0);
+			memcpy(out, p, l);
+			out[l] = '\0';
+			return (1);
+		}
+		p = eol + 1;
+	}
+	return (0);
+}
+
+/*
+ * APPEND's date-time (RFC 3501) from the message's Date header (RFC 5322
+ * 3.3: "[Day, ]D Mon YYYY HH:MM[:SS] +ZZZZ"), into out with its quotes;
+ * "" when the header is missing or not of that form.
+ */
+static void
+imap_date(const char *hdr, size_t len, char *out, size_t outlen)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	const char	*p, *m;
+	char		 v[128], mon[4], zone[8];
+	int		 day, year, hh, mm, ss = 0, n = 0;
+
+	out[0] = '\0';
+	if (!imap_header(hdr, len, "Date:", v, sizeof v))
+		return;
+	p = v;
+	if ((m = strchr(p, ',')) != NULL)
+		p = m + 1;
+	if (sscanf(p, " %2d %3s %4d %2d:%2d%n", &day, mon, &year, &hh, &mm,
+	    &n) != 5 || n == 0)
+		return;
+	p += n;
+	if (*p == ':' && sscanf(p, ":%2d%n", &ss, &n) == 1)
+		p += n;
+	if (sscanf(p, " %7s", zone) != 1 || (zone[0] != '+' &&
+	    zone[0] != '-') || strlen(zone) != 5 ||
+	    strspn(zone + 1, "0123456789") != 4)
+		return;
+	mon[0] = toupper((u_char)mon[0]);
+	mon[1] = tolower((u_char)mon[1]);
+	mon[2] = tolower((u_char)mon[2]);
+	if (strlen(mon) != 3 || (m = strstr(months, mon)) == NULL ||
+	    (m - months) % 3 != 0 || day < 1 || day > 31 || year < 1900 ||
+	    hh > 23 || mm > 59 || ss > 60 || hh < 0 || mm < 0 || ss < 0)
+		return;
+	if ((size_t)snprintf(out, outlen, "\"%2d-%s-%04d %02d:%02d:%02d %s\"",
+	    day, mon, year, hh, mm, ss, zone) >= outlen)
+		out[0] = '\0';
+}
+
+/*
  * The Message-ID of the header block hdr, "<...>" into out, or "" when
  * there is none we can look for (folded, too long, or holding a byte a
  * quoted string cannot carry).
@@ -683,29 +756,21 @@ imap_abort(struct deliver *d)
 static void
 imap_msgid(const char *hdr, size_t len, char *out, size_t outlen)
 {
-	const char	*p = hdr, *end = hdr + len, *eol, *lt, *gt;
+	const char	*lt, *gt, *p;
+	char		 v[IMAP_MSGID_MAX * 2];
 
 	out[0] = '\0';
-	while (p < end) {
-		if ((eol = memchr(p, '\n', end - p)) == NULL)
-			eol = end;
-		if (eol - p > 11 && strncasecmp(p, "Message-ID:", 11) == 0) {
-			lt = memchr(p, '<', eol - p);
-			gt = lt != NULL ? memchr(lt, '>', eol - lt) : NULL;
-			if (gt == NULL || (size_t)(gt - lt + 1) >= outlen ||
-			    gt - lt + 1 > IMAP_MSGID_MAX)
-				return;
-			for (p = lt; p <= gt; p++) {
-				if ((u_char)*p <= 0x20 || (u_char)*p >= 0x7f ||
-				    *p == '"' || *p == '\\')
-					return;
-			}
-			memcpy(out, lt, gt - lt + 1);
-			out[gt - lt + 1] = '\0';
+	if (!imap_header(hdr, len, "Message-ID:", v, sizeof v) ||
+	    (lt = strchr(v, '<')) == NULL || (gt = strchr(lt, '>')) == NULL ||
+	    (size_t)(gt - lt + 1) >= outlen || gt - lt + 1 > IMAP_MSGID_MAX)
+		return;
+	for (p = lt; p <= gt; p++) {
+		if ((u_char)*p <= 0x20 || (u_char)*p >= 0x7f || *p == '"' ||
+		    *p == '\\')
 			return;
-		}
-		p = eol + 1;
 	}
+	memcpy(out, lt, gt - lt + 1);
+	out[gt - lt + 1] = '\0';
 }
 
 /* The size of the spooled message with CRLF line ends. */
@@ -829,7 +894,7 @@ static int
 imap_append(struct imap *s, struct imap_resp *r, int *unsure,
     struct error *err)
 {
-	char	*in, *out;
+	char	*in, *out, date[64];
 	off_t	 size;
 	int	 rv = -1, plus;
 
@@ -839,8 +904,10 @@ imap_append(struct imap *s, struct imap_resp *r, int *unsure,
 	if (imap_size(s, in, out, &size, err) == -1)
 		goto out;
 	plus = (s->caps & IMAP_CAP_LITERALPLUS) != 0;
-	imap_send(s, "APPEND %s {%lld%s}", s->folder, (long long)size,
-	    plus ? "+" : "");
+	/* No flags: the message arrives unseen, as it would by POP. */
+	imap_date(s->sd.sp.env.buf, s->sd.sp.env.len, date, sizeof date);
+	imap_send(s, "APPEND %s%s%s {%lld%s}", s->folder, date[0] != '\0' ?
+	    " " : "", date, (long long)size, plus ? "+" : "");
 	if (!plus) {
 		if (imap_flush(s, err) == -1 || imap_read(s, r, err) == -1)
 			goto out;

@@ -28,6 +28,8 @@ setup() {
 		printf 'From: sender@example.org\nTo: test@example.org\nSubject: message %d\nMessage-ID: <%d.%s@example.org>\n\nbody %d\n.a line with a dot\n' \
 		    "$i" "$i" "$RANDOM$RANDOM" "$i" >"$MSGS/m$i"
 	done
+	# One with a Date, for APPEND's date-time; none on the others.
+	sed -i '1i Date: Tue, 1 Aug 2023 10:20:30 +0200' "$MSGS/m1"
 	dovecot_add_dir "$MSGS"
 }
 
@@ -79,6 +81,12 @@ dest_count() {
 	assert_output --partial "AUTHENTICATE PLAIN ****"
 	refute_output --partial "$DOVECOT_IMAP_PASS"
 	assert_equal "$(grep -c ' APPENDUID [0-9]* [0-9]*$' "$STATE_DIR"/*.imap)" 3
+	# The Date header is the internal date (a Maildir file's mtime).
+	assert_output --partial 'APPEND "INBOX" " 1-Aug-2023 10:20:30 +0200" {'
+	local f
+	# No flags: the message is new (unseen), in new/.
+	f=$(grep -l '^Subject: message 1$' "$DEST"/new/*)
+	assert_equal "$(stat -c %Y "$f")" "$(date -d '2023-08-01 08:20:30 UTC' +%s)"
 	# A second run has nothing new to deliver.
 	pf
 	assert_success
