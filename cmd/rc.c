@@ -1032,12 +1032,17 @@ rc_imap(struct rc_account *ra, u_int *line, struct error *err)
 		err_hint(err, "add 'imap_user NAME': the IMAP server's login");
 		return (-1);
 	}
-	if (a->imap_auth == AUTH_USER || a->imap_auth == AUTH_APOP) {
+	if (a->imap_auth == AUTH_USER || a->imap_auth == AUTH_APOP ||
+	    a->imap_auth == AUTH_EXTERNAL) {
 		*line = rc_setat(ra, "imap_auth");
-		return (err_set(err, ERR_CONFIG, "imap_auth %s is a POP3 "
-		    "method; an IMAP server takes plain, login, cram-md5, "
-		    "scram-sha-256, xoauth2, oauthbearer or external",
-		    a->imap_auth == AUTH_USER ? "user" : "apop"));
+		err_set(err, ERR_CONFIG, "imap_auth %s: an IMAP login here "
+		    "takes plain, login, cram-md5, scram-sha-256, xoauth2 or "
+		    "oauthbearer", rc_auth_word(a->imap_auth));
+		if (a->imap_auth == AUTH_EXTERNAL)
+			err_hint(err, "the client certificate of tls_cert_file "
+			    "is the POP server's and is not shown to the IMAP "
+			    "server");
+		return (-1);
 	}
 	if (ra->imap_implicit) {
 		if (a->imap_tls == IMAP_TLS_OFF ||

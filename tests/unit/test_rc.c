@@ -605,6 +605,10 @@ test_errors(void)
 	CHECK_STR(fails("account a\nhost h\ndelivery imap imaps://mx/%0a\n"),
 	    "fetchrc:3: delivery imap: the folder holds a control character "
 	    "(%0A)");
+	CHECK_STR(fails("account a\nhost h\ndelivery imap imaps://mx/\n"
+	    "imap_user u\nimap_auth external\n"), "fetchrc:5: imap_auth "
+	    "external: an IMAP login here takes plain, login, cram-md5, "
+	    "scram-sha-256, xoauth2 or oauthbearer");
 	CHECK_STR(fails("account a\nhost h\nimap_user u\n"),
 	    "fetchrc:3: account 'a' sets an imap_* key but does not deliver "
 	    "by imap");
