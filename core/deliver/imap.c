@@ -860,9 +860,9 @@ imap_append_refused(struct imap *s, const struct imap_resp *r,
 	    "CANNOT", NULL };
 	size_t	i;
 
-	if (r->status == IMAP_BAD) {
-		err_set(err, ERR_PROTO, "%s answered APPEND with BAD %s",
-		    s->peer, r->text);
+	if (r->status != IMAP_NO) {
+		err_set(err, ERR_PROTO, "%s answered APPEND with %s %s",
+		    s->peer, r->status == IMAP_BAD ? "BAD" : "+", r->text);
 		return (imap_lost(s, err));
 	}
 	for (i = 0; lasting[i] != NULL; i++) {

@@ -8,6 +8,7 @@ load ../lib/common
 setup_file() {
 	certs_make "$BATS_FILE_TMPDIR/certs"
 	export DOVECOT_IMAP=1
+	export DOVECOT_MECHANISMS="plain login scram-sha-256"
 	dovecot_start
 }
 
@@ -71,7 +72,7 @@ dest_count() {
 }
 
 @test "imaps: three messages into INBOX byte for byte, once each, deleted from the POP server, APPENDUID noted" {
-	rc_imap tls "imaps://127.0.0.1:$DOVECOT_IMAPS_PORT/"
+	rc_imap tls "imaps://127.0.0.1:$DOVECOT_IMAPS_PORT/" "imap_auth plain"
 	pf -vv
 	assert_success
 	# Dovecot stores the CRLF literal with LF line ends, as written.
@@ -166,6 +167,34 @@ dest_count() {
 	assert_output --partial "there, not sent again"
 	# One APPEND in the first run, two in the second.
 	assert_equal "$(grep -c '^## APPEND' "$PROXY_LOG")" 3
+	assert_maildir_equals "$MSGS" "$DEST"
+	assert_equal "$(dovecot_count)" 0
+}
+
+@test "the strongest mechanism both sides have: SCRAM-SHA-256 when the server offers it and imap_auth is auto" {
+	rc_imap tls "imaps://127.0.0.1:$DOVECOT_IMAPS_PORT/"
+	pf -vv
+	assert_success
+	assert_output --partial "as dest with SCRAM-SHA-256"
+	refute_output --partial "AUTHENTICATE PLAIN"
+	assert_maildir_equals "$MSGS" "$DEST"
+	# Named, the method is the one used.
+	dovecot_add_dir "$MSGS"
+	rc_imap tls "imaps://127.0.0.1:$DOVECOT_IMAPS_PORT/Other" "imap_auth login"
+	pf -vv
+	assert_success
+	assert_output --partial "AUTHENTICATE LOGIN"
+	assert_maildir_equals "$MSGS" "$DEST/.Other"
+}
+
+@test "a server without LITERAL+: each literal waits for its +" {
+	proxy_start --no-literal-plus
+	rc_imap tls "imap://127.0.0.1:$PROXY_PORT/" "imap_tls off"
+	pf -vv
+	assert_success
+	assert_output --regexp 'IMAP > P[0-9]+ APPEND "INBOX" (".*" )?\{[0-9]+\}'
+	refute_output --regexp 'APPEND .*\+\}'
+	assert_output --regexp 'IMAP < \+ '
 	assert_maildir_equals "$MSGS" "$DEST"
 	assert_equal "$(dovecot_count)" 0
 }

@@ -13,6 +13,9 @@ connection ends.  On the APPENDs --on names (1 = the first; default all):
   drop    the APPEND and its literal reach the server, which stores the
           message; the connection is then closed before its answer
           reaches the client (a link lost in the window)
+
+--no-literal-plus takes LITERAL+ and LITERAL- out of the server's
+capabilities, so that each literal waits for the server's "+".
 """
 
 import argparse
@@ -64,6 +67,8 @@ def serve(args, count, client):
                 tag = drop["tag"]
                 if tag is not None and line.startswith(tag + b" "):
                     break
+                if args.no_literal_plus:
+                    line = re.sub(rb" LITERAL[+-]", b"", line)
                 client.sendall(line)
         except OSError:
             pass
@@ -126,6 +131,7 @@ def main():
     p.add_argument("--log", required=True)
     p.add_argument("--fault", action="append", default=[])
     p.add_argument("--on", action="append", default=[])
+    p.add_argument("--no-literal-plus", action="store_true")
     args = p.parse_args()
     args.faults = []
     for i, kind in enumerate(args.fault):
