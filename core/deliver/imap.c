@@ -36,6 +36,7 @@
 
 #include "deliver/commitlog.h"
 #include "deliver/deliver.h"
+#include "deliver/imap.h"
 #include "deliver/smtp.h"
 #include "deliver/smtpauth.h"
 #include "deliver/spooled.h"
@@ -316,11 +317,7 @@ imap_command(struct imap *s, const char *what, struct imap_resp *r,
 	return (-1);
 }
 
-/*
- * A quoted string (RFC 3501) of in, or -1: an IMAP quoted string holds no
- * CR, LF or 8-bit byte, and anything longer than out is no name we send.
- */
-static int
+int
 imap_quote(const char *in, char *out, size_t outlen)
 {
 	size_t	o = 0;
@@ -707,12 +704,7 @@ imap_header(const char *hdr, size_t len, const char *name, char *out,
 	return (0);
 }
 
-/*
- * APPEND's date-time (RFC 3501) from the message's Date header (RFC 5322
- * 3.3: "[Day, ]D Mon YYYY HH:MM[:SS] +ZZZZ"), into out with its quotes;
- * "" when the header is missing or not of that form.
- */
-static void
+void
 imap_date(const char *hdr, size_t len, char *out, size_t outlen)
 {
 	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
@@ -748,12 +740,7 @@ imap_date(const char *hdr, size_t len, char *out, size_t outlen)
 		out[0] = '\0';
 }
 
-/*
- * The Message-ID of the header block hdr, "<...>" into out, or "" when
- * there is none we can look for (folded, too long, or holding a byte a
- * quoted string cannot carry).
- */
-static void
+void
 imap_msgid(const char *hdr, size_t len, char *out, size_t outlen)
 {
 	const char	*lt, *gt, *p;
