@@ -154,6 +154,60 @@ commitlog_noted(struct commitlog *cl, const char *note)
 	return (0);
 }
 
+/* Whether a settled line (a note not starting with pending) ends in rest. */
+static int
+commitlog_settled(struct commitlog *cl, const char *pending, const char *rest,
+    size_t restlen)
+{
+	const char	*p = NULL, *note;
+	size_t		 len = 0, plen = strlen(pending);
+
+	while (commitlog_line(cl, &p, &len)) {
+		if (len <= COMMITLOG_MARKER_LEN + 1 + restlen)
+			continue;
+		note = p + COMMITLOG_MARKER_LEN + 1;
+		if (strncmp(note, pending, plen) != 0 &&
+		    p[len - restlen - 1] == ' ' &&
+		    memcmp(p + len - restlen, rest, restlen) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+void
+commitlog_carry(struct commitlog *cl, const char *pending)
+{
+	const char	*p = NULL, *next, *end;
+	char		 marker[COMMITLOG_MARKER_LEN + 1];
+	char		 note[COMMITLOG_NOTE_MAX + 1];
+	size_t		 len = 0, plen = strlen(pending), nlen;
+
+	commitlog_load(cl);
+	if (cl->old == NULL)
+		return;
+	end = cl->old + cl->oldlen;
+	while (commitlog_line(cl, &p, &len)) {
+		if (len <= COMMITLOG_MARKER_LEN + 1 + plen ||
+		    p[COMMITLOG_MARKER_LEN] != ' ' ||
+		    strncmp(p + COMMITLOG_MARKER_LEN + 1, pending, plen) != 0)
+			continue;
+		/* A marker's lines stand together: the next one settles it. */
+		next = p + len + 1;
+		if (next + COMMITLOG_MARKER_LEN < end &&
+		    memcmp(next, p, COMMITLOG_MARKER_LEN) == 0)
+			continue;
+		nlen = len - COMMITLOG_MARKER_LEN - 1;
+		if (nlen > COMMITLOG_NOTE_MAX || commitlog_settled(cl, pending,
+		    p + COMMITLOG_MARKER_LEN + 1 + plen, nlen - plen))
+			continue;
+		memcpy(marker, p, COMMITLOG_MARKER_LEN);
+		marker[COMMITLOG_MARKER_LEN] = '\0';
+		memcpy(note, p + COMMITLOG_MARKER_LEN + 1, nlen);
+		note[nlen] = '\0';
+		commitlog_note(cl, marker, note);
+	}
+}
+
 static void
 commitlog_broken(struct commitlog *cl)
 {

@@ -59,6 +59,14 @@ void	commitlog_add(struct commitlog *, const char *);
 void	commitlog_note(struct commitlog *, const char *, const char *note);
 /* Makes the lines added since the last call durable; warns on failure. */
 void	commitlog_sync(struct commitlog *);
+/*
+ * Writes again into the new log each line of the old one whose note starts
+ * with pending ("? ", a message sent without an answer) when nothing has
+ * settled it since: no later line of its marker, and no other line whose
+ * note ends with the same words ("FOUND <id>" for "? <id>").  Called after
+ * the first commitlog_start of a run.
+ */
+void	commitlog_carry(struct commitlog *, const char *pending);
 void	commitlog_free(struct commitlog *);
 
 #endif

@@ -14,7 +14,8 @@
  * the POP server and is not sent again this run.  The next run, before
  * sending a message whose Message-ID such a line names, looks for it in
  * the folder (UID SEARCH HEADER Message-ID) and counts it delivered when it
- * is there.  A message without a Message-ID cannot be looked for: the
+ * is there; a note is carried from log to log until that lookup or a
+ * delivery of that Message-ID settles it.  A message without a Message-ID cannot be looked for: the
  * next run's copy may be a second one.
  *
  * NO [TRYCREATE] creates the folder once and sends the message again.
@@ -91,6 +92,7 @@ struct imap {
 	char			 tag[16];
 	int			 tried;		/* the connection was opened */
 	int			 examined;	/* the folder is selected */
+	int			 carried;	/* the old log's open notes */
 
 	struct spooled		 sd;		/* spool, marker, commit log */
 };
@@ -653,7 +655,14 @@ imap_begin(struct deliver *d, const struct deliver_msg *msg, char *receipt,
 	struct imap	*s = d->priv;
 
 	(void)msg;
-	return (spooled_begin(&s->sd, receipt, len, err));
+	if (spooled_begin(&s->sd, receipt, len, err) == -1)
+		return (-1);
+	/* What an earlier run never learnt stays noted until it is looked up. */
+	if (!s->carried) {
+		s->carried = 1;
+		commitlog_carry(&s->sd.cl, "? ");
+	}
+	return (0);
 }
 
 static int
@@ -965,7 +974,9 @@ imap_commit(struct deliver *d, struct error *err)
 			if ((found = imap_lookup(s, msgid, err)) == -1)
 				goto out;
 			if (found) {
-				commitlog_note(&s->sd.cl, s->sd.marker, "FOUND");
+				(void)snprintf(note, sizeof note, "FOUND %s",
+				    msgid);
+				commitlog_note(&s->sd.cl, s->sd.marker, note);
 				rv = 0;
 				goto out;
 			}
@@ -986,9 +997,12 @@ imap_commit(struct deliver *d, struct error *err)
 		if (strcasecmp(r.code, "APPENDUID") == 0 &&
 		    strspn(r.arg, "0123456789 ") == strlen(r.arg) &&
 		    r.arg[0] != '\0')
-			(void)snprintf(note, sizeof note, "APPENDUID %s", r.arg);
+			(void)snprintf(note, sizeof note, "APPENDUID %s%s%s",
+			    r.arg, msgid[0] != '\0' ? " " : "", msgid);
 		else
-			(void)strlcpy(note, "OK", sizeof note);
+			(void)snprintf(note, sizeof note, "OK%s%s",
+			    msgid[0] != '\0' ? " " : "", msgid);
+		/* With the Message-ID: it settles the notes carried so far. */
 		commitlog_note(&s->sd.cl, s->sd.marker, note);
 		goto out;
 	}

@@ -71,6 +71,36 @@ dest_count() {
 	find "${1:-$DEST}/new" "${1:-$DEST}/cur" -type f 2>/dev/null | wc -l
 }
 
+# proxy_rc [imapproxy options...]: the proxy, and the account through it.
+proxy_rc() {
+	proxy_start "$@"
+	rc_imap tls "imap://127.0.0.1:$PROXY_PORT/" "imap_tls off"
+}
+
+# A run whose first APPEND the link loses after the literal: Dovecot has
+# that message, popfetch cannot know, and nothing more is sent.
+lost_after_literal() {
+	proxy_rc --fault drop --on 1
+	pf
+	assert_failure 75
+	assert_output --partial "may have taken it"
+	assert_equal "$(grep -c '^## APPEND' "$PROXY_LOG")" 1
+	assert_equal "$(dest_count)" 1
+	assert_equal "$(dovecot_count)" 3
+}
+
+# The run after: the first message is found by its Message-ID, the other
+# two are sent (three APPENDs in all), and the POP server is empty.
+found_by_message_id() {
+	proxy_rc
+	pf -v
+	assert_success
+	assert_output --partial "there, not sent again"
+	assert_equal "$(grep -c '^## APPEND' "$PROXY_LOG")" 3
+	assert_maildir_equals "$MSGS" "$DEST"
+	assert_equal "$(dovecot_count)" 0
+}
+
 @test "imaps: three messages into INBOX byte for byte, once each, deleted from the POP server, APPENDUID noted" {
 	rc_imap tls "imaps://127.0.0.1:$DOVECOT_IMAPS_PORT/" "imap_auth plain"
 	pf -vv
@@ -81,7 +111,7 @@ dest_count() {
 	assert_output --partial "IMAP > P"
 	assert_output --partial "AUTHENTICATE PLAIN ****"
 	refute_output --partial "$DOVECOT_IMAP_PASS"
-	assert_equal "$(grep -c ' APPENDUID [0-9]* [0-9]*$' "$STATE_DIR"/*.imap)" 3
+	assert_equal "$(grep -c ' APPENDUID [0-9]* [0-9]* <[0-9]*\.[0-9]*@example.org>$' "$STATE_DIR"/*.imap)" 3
 	# The Date header is the internal date (a Maildir file's mtime).
 	assert_output --partial 'APPEND "INBOX" " 1-Aug-2023 10:20:30 +0200" {'
 	local f
@@ -135,15 +165,13 @@ dest_count() {
 }
 
 @test "an APPEND answered NO: 75, that message stays on the POP server, the next run delivers it once" {
-	proxy_start --fault no --on 2
-	rc_imap tls "imap://127.0.0.1:$PROXY_PORT/" "imap_tls off"
+	proxy_rc --fault no --on 2
 	pf
 	assert_failure 75
 	assert_output --partial "refused the message"
 	assert_equal "$(dest_count)" 2
 	assert_equal "$(dovecot_count)" 1
-	proxy_start
-	rc_imap tls "imap://127.0.0.1:$PROXY_PORT/" "imap_tls off"
+	proxy_rc
 	pf
 	assert_success
 	assert_maildir_equals "$MSGS" "$DEST"
@@ -151,24 +179,8 @@ dest_count() {
 }
 
 @test "a link lost after the literal: not sent again that run; the next run finds it by Message-ID" {
-	proxy_start --fault drop --on 1
-	rc_imap tls "imap://127.0.0.1:$PROXY_PORT/" "imap_tls off"
-	pf
-	assert_failure 75
-	assert_output --partial "may have taken it"
-	# Dovecot has the first message; popfetch could not know.
-	assert_equal "$(grep -c '^## APPEND' "$PROXY_LOG")" 1
-	assert_equal "$(dest_count)" 1
-	assert_equal "$(dovecot_count)" 3
-	proxy_start
-	rc_imap tls "imap://127.0.0.1:$PROXY_PORT/" "imap_tls off"
-	pf -v
-	assert_success
-	assert_output --partial "there, not sent again"
-	# One APPEND in the first run, two in the second.
-	assert_equal "$(grep -c '^## APPEND' "$PROXY_LOG")" 3
-	assert_maildir_equals "$MSGS" "$DEST"
-	assert_equal "$(dovecot_count)" 0
+	lost_after_literal
+	found_by_message_id
 }
 
 @test "the strongest mechanism both sides have: SCRAM-SHA-256 when the server offers it and imap_auth is auto" {
@@ -188,8 +200,7 @@ dest_count() {
 }
 
 @test "a server without LITERAL+: each literal waits for its +" {
-	proxy_start --no-literal-plus
-	rc_imap tls "imap://127.0.0.1:$PROXY_PORT/" "imap_tls off"
+	proxy_rc --no-literal-plus
 	pf -vv
 	assert_success
 	assert_output --regexp 'IMAP > P[0-9]+ APPEND "INBOX" (".*" )?\{[0-9]+\}'
@@ -197,4 +208,23 @@ dest_count() {
 	assert_output --regexp 'IMAP < \+ '
 	assert_maildir_equals "$MSGS" "$DEST"
 	assert_equal "$(dovecot_count)" 0
+}
+
+@test "a run that cannot reach the IMAP server keeps the note of a message sent without an answer" {
+	lost_after_literal
+	# The server is away for a run: nothing is sent, the note stays.
+	proxy_stop
+	pf
+	assert_failure 75
+	assert_equal "$(dovecot_count)" 3
+	found_by_message_id
+	grep -q ' FOUND <1\.' "$STATE_DIR"/*.imap
+	# Settled: the next run that delivers carries no note of it.
+	printf 'Subject: four\nMessage-ID: <4@example.org>\n\nfour\n' \
+	    >"$BATS_TEST_TMPDIR/m4"
+	dovecot_add_message "$BATS_TEST_TMPDIR/m4"
+	pf
+	assert_success
+	refute grep -q '<1\.' "$STATE_DIR"/*.imap
+	assert_equal "$(dest_count)" 4
 }
