@@ -60,7 +60,6 @@
 #define IMAP_CAP_LOGINDISABLED	0x02
 #define IMAP_CAP_SASLIR		0x04
 #define IMAP_CAP_LITERALPLUS	0x08	/* LITERAL+ or LITERAL- */
-#define IMAP_CAP_UIDPLUS	0x10
 #define IMAP_CAP_KNOWN		0x80	/* a CAPABILITY list was read */
 
 enum imap_status {
@@ -140,8 +139,6 @@ imap_caps(struct imap *s, const char *p)
 		else if (strcasecmp(word, "LITERAL+") == 0 ||
 		    strcasecmp(word, "LITERAL-") == 0)
 			s->caps |= IMAP_CAP_LITERALPLUS;
-		else if (strcasecmp(word, "UIDPLUS") == 0)
-			s->caps |= IMAP_CAP_UIDPLUS;
 		else if (strncasecmp(word, "AUTH=", 5) == 0 &&
 		    strlen(s->mechs) + len < sizeof s->mechs) {
 			/* A list too long for the buffer loses its tail. */
@@ -477,8 +474,9 @@ imap_login(struct imap *s, struct error *err)
 	cr.host = a->imap_host;
 	cr.port = s->port;
 	safe = s->conn->tls != NULL || net_loopback(a->imap_host);
-	if (s->mechs[0] == '\0' || (!sasl_offered(s->mechs, "LOGIN") &&
-	    a->imap_auth == AUTH_LOGIN)) {
+	/* LOGIN, the command, for auto or login when no mechanism serves. */
+	if ((a->imap_auth == AUTH_AUTO && s->mechs[0] == '\0') ||
+	    (a->imap_auth == AUTH_LOGIN && !sasl_offered(s->mechs, "LOGIN"))) {
 		if (!safe) {
 			err_set(err, ERR_UNAVAILABLE, "%s offers only LOGIN, "
 			    "and popfetch sends no password over a connection "

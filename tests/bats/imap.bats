@@ -228,3 +228,13 @@ found_by_message_id() {
 	refute grep -q '<1\.' "$STATE_DIR"/*.imap
 	assert_equal "$(dest_count)" 4
 }
+
+@test "a server that offers no AUTHENTICATE mechanism gets LOGIN, here on loopback" {
+	proxy_rc --no-auth
+	pf -vv
+	assert_success
+	assert_output --regexp 'IMAP > LOGIN \*\*\*\*'
+	refute_output --partial "AUTHENTICATE"
+	refute_output --partial "$DOVECOT_IMAP_PASS"
+	assert_maildir_equals "$MSGS" "$DEST"
+}

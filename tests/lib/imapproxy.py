@@ -15,7 +15,8 @@ connection ends.  On the APPENDs --on names (1 = the first; default all):
           reaches the client (a link lost in the window)
 
 --no-literal-plus takes LITERAL+ and LITERAL- out of the server's
-capabilities, so that each literal waits for the server's "+".
+capabilities, so that each literal waits for the server's "+"; --no-auth
+takes the AUTH= mechanisms out, leaving only the LOGIN command.
 """
 
 import argparse
@@ -69,6 +70,8 @@ def serve(args, count, client):
                     break
                 if args.no_literal_plus:
                     line = re.sub(rb" LITERAL[+-]", b"", line)
+                if args.no_auth:
+                    line = re.sub(rb" AUTH=[^ \]\r\n]*", b"", line)
                 client.sendall(line)
         except OSError:
             pass
@@ -132,6 +135,7 @@ def main():
     p.add_argument("--fault", action="append", default=[])
     p.add_argument("--on", action="append", default=[])
     p.add_argument("--no-literal-plus", action="store_true")
+    p.add_argument("--no-auth", action="store_true")
     args = p.parse_args()
     args.faults = []
     for i, kind in enumerate(args.fault):
