@@ -238,3 +238,19 @@ found_by_message_id() {
 	refute_output --partial "$DOVECOT_IMAP_PASS"
 	assert_maildir_equals "$MSGS" "$DEST"
 }
+
+@test "popfetch killed after the literal, before the answer: the next run finds the message by Message-ID" {
+	proxy_rc --fault hold --on 1
+	"$POPFETCH" -f "$RC" </dev/null >"$BATS_TEST_TMPDIR/run1.out" 2>&1 3>&- &
+	local pid=$! tries=200
+	while ! grep -q '^## HELD 1' "$PROXY_LOG" 2>/dev/null && ((tries-- > 0)); do
+		sleep 0.05
+	done
+	grep -q '^## HELD 1' "$PROXY_LOG"
+	kill -KILL "$pid"
+	wait "$pid" || true
+	# Dovecot stored it; the journal names it, the commit log only as sent.
+	assert_equal "$(dest_count)" 1
+	assert_equal "$(dovecot_count)" 3
+	found_by_message_id
+}

@@ -13,6 +13,8 @@ connection ends.  On the APPENDs --on names (1 = the first; default all):
   drop    the APPEND and its literal reach the server, which stores the
           message; the connection is then closed before its answer
           reaches the client (a link lost in the window)
+  hold    the same, but the connection stays open and the answer never
+          comes; "## HELD n" is logged once the literal is at the server
 
 --no-literal-plus takes LITERAL+ and LITERAL- out of the server's
 capabilities, so that each literal waits for the server's "+"; --no-auth
@@ -56,7 +58,7 @@ def serve(args, count, client):
     server = socket.create_connection(("127.0.0.1", args.to))
     cr = client.makefile("rb")
     sr = server.makefile("rb")
-    drop = {"tag": None}
+    drop = {"tag": None, "hold": False}
 
     def down():
         # Server to client, line by line; a dropped tag ends it all.
@@ -67,6 +69,8 @@ def serve(args, count, client):
                     break
                 tag = drop["tag"]
                 if tag is not None and line.startswith(tag + b" "):
+                    if drop["hold"]:
+                        continue
                     break
                 if args.no_literal_plus:
                     line = re.sub(rb" LITERAL[+-]", b"", line)
@@ -104,8 +108,9 @@ def serve(args, count, client):
                 client.sendall(tag + b" NO [SERVERBUG] refused for the "
                                b"test\r\n")
                 continue
-            if kind == "drop":
+            if kind in ("drop", "hold"):
                 drop["tag"] = tag
+                drop["hold"] = kind == "hold"
             # Without LITERAL+, the server's "+" goes down by the other
             # thread before the client sends the literal.
             server.sendall(line)
@@ -116,6 +121,9 @@ def serve(args, count, client):
                     break
                 server.sendall(chunk)
                 left -= len(chunk)
+            if kind == "hold":
+                server.sendall(cr.readline())
+                log(args, "## HELD %d" % n)
     except OSError:
         pass
     t.join(5)
