@@ -254,3 +254,24 @@ found_by_message_id() {
 	assert_equal "$(dovecot_count)" 3
 	found_by_message_id
 }
+
+@test "the IMAP password: from imap_passwordeval; a program not in PATH is 78 at --check; none and no terminal is 77, nothing fetched" {
+	rc_dovecot dv tls "delivery imap imaps://127.0.0.1:$DOVECOT_IMAPS_PORT/" \
+	    "imap_user $DOVECOT_IMAP_USER" \
+	    "imap_passwordeval no-such-program-here" | rc_write
+	pf --check
+	assert_failure 78
+	assert_output --partial "imap_passwordeval"
+	rc_dovecot dv tls "delivery imap imaps://127.0.0.1:$DOVECOT_IMAPS_PORT/" \
+	    "imap_user $DOVECOT_IMAP_USER" | rc_write
+	HOME=$BATS_TEST_TMPDIR pf </dev/null
+	assert_failure 77
+	assert_output --partial "no password for dv's IMAP login as dest"
+	assert_equal "$(dovecot_count)" 3
+	rc_dovecot dv tls "delivery imap imaps://127.0.0.1:$DOVECOT_IMAPS_PORT/" \
+	    "imap_user $DOVECOT_IMAP_USER" \
+	    "imap_passwordeval printf %s $DOVECOT_IMAP_PASS" | rc_write
+	pf
+	assert_success
+	assert_maildir_equals "$MSGS" "$DEST"
+}
