@@ -211,8 +211,9 @@ check_account(const struct rc_account *ra, struct error *err)
 	case DELIVERY_IMAP:
 		(void)snprintf(deliver, sizeof deliver, "imap folder %s on %s "
 		    "port %u (%s) as %s, auth %s", a->imap_folder, a->imap_host,
-		    a->imap_port != 0 ? a->imap_port : a->imap_tls ==
-		    IMAP_TLS_ON ? 993 : 143, a->imap_tls == IMAP_TLS_ON ? "TLS" :
+		    a->imap_port != 0 ? a->imap_port :
+		    a->imap_tls == IMAP_TLS_ON ? 993 : 143,
+		    a->imap_tls == IMAP_TLS_ON ? "TLS" :
 		    a->imap_tls == IMAP_TLS_STARTTLS ? "STARTTLS" : "no TLS",
 		    a->imap_user, rc_auth_word(a->imap_auth));
 		break;

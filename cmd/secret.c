@@ -289,7 +289,8 @@ secret_smtp(const struct rc_account *ra, char **secret, struct error *err)
 	const struct account	*a = &ra->acct;
 	const struct words	*eval = &ra->smtp_passwordeval;
 	const char		*proto = "SMTP", *key = "smtp", *host;
-	const char		*user = a->smtp_user, *password = a->smtp_password;
+	const char		*user = a->smtp_user;
+	const char		*password = a->smtp_password;
 	enum auth_method	 auth = a->smtp_auth;
 	char			*login = NULL, what[32];
 	int			 rc;

@@ -43,7 +43,7 @@ enum smtp_tls_mode {
 };
 
 enum imap_tls_mode {
-	IMAP_TLS_AUTO = 0,	/* as the URL says: on for imaps, else starttls */
+	IMAP_TLS_AUTO = 0,	/* as the URL says: imaps on, imap starttls */
 	IMAP_TLS_OFF,
 	IMAP_TLS_STARTTLS,
 	IMAP_TLS_ON,		/* implicit TLS (imaps://) */

@@ -15,8 +15,8 @@
  * sending a message whose Message-ID such a line names, looks for it in
  * the folder (UID SEARCH HEADER Message-ID) and counts it delivered when it
  * is there; a note is carried from log to log until that lookup or a
- * delivery of that Message-ID settles it.  A message without a Message-ID cannot be looked for: the
- * next run's copy may be a second one.
+ * delivery of that Message-ID settles it.  A message without a Message-ID
+ * cannot be looked for: the next run's copy may be a second one.
  *
  * NO [TRYCREATE] creates the folder once and sends the message again.
  * NO [TOOBIG], [LIMIT], [NOPERM] or [CANNOT] will not change by waiting:
@@ -655,7 +655,7 @@ imap_begin(struct deliver *d, const struct deliver_msg *msg, char *receipt,
 	(void)msg;
 	if (spooled_begin(&s->sd, receipt, len, err) == -1)
 		return (-1);
-	/* What an earlier run never learnt stays noted until it is looked up. */
+	/* What an earlier run never learnt stays noted till looked up. */
 	if (!s->carried) {
 		s->carried = 1;
 		commitlog_carry(&s->sd.cl, "? ");
@@ -880,9 +880,9 @@ imap_append_refused(struct imap *s, const struct imap_resp *r,
 }
 
 /*
- * One APPEND of the spooled message.  0: taken, with the server's
- * APPENDUID (or "") in uid; -1 with err otherwise, *unsure set when the
- * literal went out and no answer came.
+ * One APPEND of the spooled message.  0: taken, the tagged OK (and its
+ * APPENDUID code) in r; -1 with err otherwise, r holding a refusal's code
+ * (TRYCREATE), *unsure set when the literal went out and no answer came.
  */
 static int
 imap_append(struct imap *s, struct imap_resp *r, int *unsure,
@@ -950,7 +950,8 @@ imap_commit(struct deliver *d, struct error *err)
 	struct imap		*s = d->priv;
 	struct imap_resp	 r;
 	char			 msgid[IMAP_MSGID_MAX + 1];
-	char			 note[COMMITLOG_NOTE_MAX], what[sizeof err->what];
+	char			 note[COMMITLOG_NOTE_MAX];
+	char			 what[sizeof err->what];
 	int			 rv = -1, unsure, found;
 
 	memset(&r, 0, sizeof r);

@@ -15,11 +15,11 @@
 #include "util/error.h"
 
 struct spooled {
-	const char		*what;		/* "SMTP", "IMAP": for messages */
+	const char		*what;		/* "SMTP", "IMAP" */
 	const char		*peer;		/* "IMAP server HOST port N" */
 	struct spool		 sp;
 	int			 open;		/* a message is under way */
-	int			 gone;		/* the server is: the run ends */
+	int			 gone;		/* the server is gone */
 	char			 marker[COMMITLOG_MARKER_LEN + 1];
 	struct commitlog	 cl;
 };
