@@ -78,11 +78,12 @@ test_stuff(void)
 static void
 test_crlf(void)
 {
-	char	out[32];
-	size_t	n;
-	int	state = SMTP_STUFF_BOL;
+	const char	*in = ".a\n.b\r\rc";
+	char		 out[32];
+	size_t		 n;
+	int		 state = SMTP_STUFF_BOL;
 
-	n = smtp_crlf(".a\n.b\r\rc", 10, out, &state, 0);
+	n = smtp_crlf(in, strlen(in), out, &state, 0);
 	out[n] = '\0';
 	CHECK_STR(out, ".a\r\n.b\r\n\r\nc");
 	CHECK(state == SMTP_STUFF_MID);
