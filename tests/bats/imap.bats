@@ -7,6 +7,16 @@ load ../lib/common
 
 setup_file() {
 	certs_make "$BATS_FILE_TMPDIR/certs"
+	# The authorization server Dovecot asks about XOAUTH2 tokens.
+	export AS_LOG=$BATS_FILE_TMPDIR/as.log AS_MODE=$BATS_FILE_TMPDIR/as.mode
+	echo '{}' >"$AS_MODE"
+	python3 "$TESTS_LIB/oauthserver.py" --port-file "$BATS_FILE_TMPDIR/as.port" \
+	    --cert "$CERTS_DIR/server.pem" --key "$CERTS_DIR/server-key.pem" \
+	    --log "$AS_LOG" --mode "$AS_MODE" </dev/null \
+	    >"$BATS_FILE_TMPDIR/as.err" 2>&1 3>&- &
+	echo $! >"$BATS_FILE_TMPDIR/as.pid"
+	export AS_URL=https://127.0.0.1:$(port_file_wait "$BATS_FILE_TMPDIR/as.port")
+	export DOVECOT_OAUTH2_URL=$AS_URL/introspect
 	export DOVECOT_IMAP=1
 	export DOVECOT_MECHANISMS="plain login scram-sha-256"
 	dovecot_start
@@ -14,6 +24,7 @@ setup_file() {
 
 teardown_file() {
 	dovecot_stop
+	pid_stop "$(cat "$BATS_FILE_TMPDIR/as.pid")"
 }
 
 setup() {
@@ -274,4 +285,32 @@ found_by_message_id() {
 	pf
 	assert_success
 	assert_maildir_equals "$MSGS" "$DEST"
+}
+
+@test "imap_auth xoauth2: the token imap_passwordeval prints, named, over TLS" {
+	local token
+	token=$(python3 -c 'import json, ssl, sys, urllib.request
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+r = urllib.request.urlopen(sys.argv[1] + "/token",
+    b"grant_type=refresh_token&refresh_token=rt-0", context=ctx)
+print(json.load(r)["access_token"])' "$AS_URL" "$CERTS_DIR/ca.pem")
+	# The token's user is Dovecot's POP user: its Archive folder.
+	rc_dovecot dv tls "delivery imap imaps://127.0.0.1:$DOVECOT_IMAPS_PORT/Archive" \
+	    "imap_user $DOVECOT_USER" "imap_auth xoauth2" \
+	    "imap_passwordeval printf %s $token" | rc_write
+	pf -vv
+	assert_success
+	assert_output --partial "AUTHENTICATE XOAUTH2 ****"
+	refute_output --partial "$token"
+	assert_maildir_equals "$MSGS" "$DOVECOT_MAILDIR/.Archive"
+	assert_equal "$(dovecot_count)" 0
+	# A token the server does not know: 77, nothing deleted.
+	dovecot_add_dir "$MSGS"
+	rc_dovecot dv tls "delivery imap imaps://127.0.0.1:$DOVECOT_IMAPS_PORT/Archive" \
+	    "imap_user $DOVECOT_USER" "imap_auth xoauth2" \
+	    "imap_passwordeval printf %s at-999" | rc_write
+	pf
+	assert_failure 77
+	assert_output --partial "imap_passwordeval"
+	assert_equal "$(dovecot_count)" 3
 }
