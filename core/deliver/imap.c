@@ -203,6 +203,24 @@ imap_bad_line(struct imap *s, const char *line, struct error *err)
 	return (imap_lost(s, err));
 }
 
+/* Whether the line ends in a literal's announcement, "{N}" or "{N+}". */
+static int
+imap_has_literal(const char *line, size_t len)
+{
+	size_t	i;
+
+	if (len < 3 || line[len - 1] != '}')
+		return (0);
+	i = len - 2;
+	if (line[i] == '+')
+		i--;
+	if (!isdigit((u_char)line[i]))
+		return (0);
+	while (i > 0 && isdigit((u_char)line[i]))
+		i--;
+	return (line[i] == '{');
+}
+
 /*
  * Reads up to the answer to the command tagged s->tag, or a continuation
  * request: untagged lines on the way update the capabilities and SEARCH's
@@ -232,7 +250,7 @@ imap_read(struct imap *s, struct imap_resp *r, struct error *err)
 			log_safe(r->text, sizeof r->text, r->raw);
 			return (0);
 		}
-		if (len > 0 && line[len - 1] == '}')
+		if (imap_has_literal(line, len))
 			return (imap_bad_line(s, line, err));
 		if (strncmp(line, "* ", 2) == 0) {
 			memset(&u, 0, sizeof u);
