@@ -157,6 +157,9 @@ check_account(const struct rc_account *ra, struct error *err)
 	if (ra->smtp_passwordeval.n > 0 && check_program("smtp_passwordeval",
 	    ra->smtp_passwordeval.v[0], err) == -1)
 		return (check_fail(ra, "smtp_passwordeval", err));
+	if (ra->imap_passwordeval.n > 0 && check_program("imap_passwordeval",
+	    ra->imap_passwordeval.v[0], err) == -1)
+		return (check_fail(ra, "imap_passwordeval", err));
 	if (a->filter != NULL &&
 	    check_program("filter", a->filter[0], err) == -1)
 		return (check_fail(ra, "filter", err));
@@ -204,6 +207,15 @@ check_account(const struct rc_account *ra, struct error *err)
 			(void)snprintf(deliver, sizeof deliver, "%s %s to %s",
 			    a->delivery == DELIVERY_LMTP ? "lmtp" : "smtp",
 			    a->smtp_host, a->recipient);
+		break;
+	case DELIVERY_IMAP:
+		(void)snprintf(deliver, sizeof deliver, "imap folder %s on %s "
+		    "port %u (%s) as %s, auth %s", a->imap_folder, a->imap_host,
+		    a->imap_port != 0 ? a->imap_port :
+		    a->imap_tls == IMAP_TLS_ON ? 993 : 143,
+		    a->imap_tls == IMAP_TLS_ON ? "TLS" :
+		    a->imap_tls == IMAP_TLS_STARTTLS ? "STARTTLS" : "no TLS",
+		    a->imap_user, rc_auth_word(a->imap_auth));
 		break;
 	}
 

@@ -47,7 +47,7 @@ popurl_hex(int c)
  * Percent-decodes s[0..len) into an allocated string.  Control characters,
  * raw or encoded, would end up in protocol lines: refused.
  */
-static int
+int
 popurl_decode(const char *what, const char *s, size_t len, char **out,
     struct error *err)
 {
@@ -126,43 +126,38 @@ out:
 	return (rv);
 }
 
-/* host[:port] or [v6]:port, up to an optional final /. */
-static int
-popurl_hostport(const char *s, struct popurl *u, struct error *err)
+int
+popurl_server(const char *s, size_t len, char **hostp, u_int *portp,
+    struct error *err)
 {
 	const char	*end, *colon, *errstr;
-	char		 port[8];
-	size_t		 len, i;
+	char		 port[8], *host;
+	size_t		 i;
 
-	len = strlen(s);
-	if (len > 0 && s[len - 1] == '/')
-		len--;
-	if (memchr(s, '/', len) != NULL || memchr(s, '?', len) != NULL ||
-	    memchr(s, '#', len) != NULL)
-		return (err_set(err, ERR_CONFIG, "a POP URL names a server "
-		    "and nothing after it (no path, query or fragment)"));
+	*hostp = NULL;
+	*portp = 0;
 	if (len > 0 && s[0] == '[') {
 		if ((end = memchr(s, ']', len)) == NULL)
 			return (err_set(err, ERR_CONFIG, "the IPv6 address has "
 			    "no closing ]"));
-		u->host = xstrndup(s + 1, end - s - 1);
+		*hostp = host = xstrndup(s + 1, end - s - 1);
 		colon = end + 1 < s + len ? end + 1 : NULL;
 		if (colon != NULL && *colon != ':')
 			return (err_set(err, ERR_CONFIG, "only :port may "
 			    "follow the IPv6 address"));
 	} else {
 		colon = memchr(s, ':', len);
-		u->host = xstrndup(s, colon != NULL ? (size_t)(colon - s) :
-		    len);
+		*hostp = host = xstrndup(s, colon != NULL ?
+		    (size_t)(colon - s) : len);
 	}
-	if (*u->host == '\0')
+	if (*host == '\0')
 		return (err_set(err, ERR_CONFIG, "the URL names no host"));
 	/* Host names are not percent-encoded; anything odd is a mistake. */
-	for (i = 0; u->host[i] != '\0'; i++) {
-		if (!isalnum((u_char)u->host[i]) &&
-		    strchr(".-_:", u->host[i]) == NULL)
+	for (i = 0; host[i] != '\0'; i++) {
+		if (!isalnum((u_char)host[i]) &&
+		    strchr(".-_:", host[i]) == NULL)
 			return (err_set(err, ERR_CONFIG, "the host '%s' holds "
-			    "'%c'", u->host, u->host[i]));
+			    "'%c'", host, host[i]));
 	}
 	if (colon == NULL)
 		return (0);
@@ -172,11 +167,27 @@ popurl_hostport(const char *s, struct popurl *u, struct error *err)
 		    "from 1 to 65535"));
 	memcpy(port, colon + 1, s + len - colon - 1);
 	port[s + len - colon - 1] = '\0';
-	u->port = strtonum(port, 1, 65535, &errstr);
+	*portp = strtonum(port, 1, 65535, &errstr);
 	if (errstr != NULL)
 		return (err_set(err, ERR_CONFIG, "the port '%s' is %s (1 to "
 		    "65535)", port, errstr));
 	return (0);
+}
+
+/* host[:port] or [v6]:port, up to an optional final /. */
+static int
+popurl_hostport(const char *s, struct popurl *u, struct error *err)
+{
+	size_t	len;
+
+	len = strlen(s);
+	if (len > 0 && s[len - 1] == '/')
+		len--;
+	if (memchr(s, '/', len) != NULL || memchr(s, '?', len) != NULL ||
+	    memchr(s, '#', len) != NULL)
+		return (err_set(err, ERR_CONFIG, "a POP URL names a server "
+		    "and nothing after it (no path, query or fragment)"));
+	return (popurl_server(s, len, &u->host, &u->port, err));
 }
 
 int

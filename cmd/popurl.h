@@ -33,5 +33,14 @@ int	 popurl_parse(const char *url, struct popurl *, struct error *);
 char	*popurl_rc(const struct popurl *, const char *delivery,
 	    const char *target, const char *passwordeval);
 void	 popurl_free(struct popurl *);
+/*
+ * Percent-decodes s[0..len) into *out (allocated); what names it in errors.
+ * Control characters and an empty result are refused.
+ */
+int	 popurl_decode(const char *what, const char *s, size_t len,
+	    char **out, struct error *);
+/* host[:port] or [v6]:port in s[0..len); *port 0 when there is none. */
+int	 popurl_server(const char *s, size_t len, char **host, u_int *port,
+	    struct error *);
 
 #endif

@@ -8,8 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "net/net.h"
 #include "net/tls.h"
 #include "paths.h"
+#include "popurl.h"
 #include "rc.h"
 #include "util/xmalloc.h"
 
@@ -39,6 +41,11 @@ static const char *const rc_filter_exit[] = { "popfetch", "mpop", NULL };
 /* The smtp_tls values, in the order of enum smtp_tls_mode. */
 static const char *const rc_smtp_tls[] = { "auto", "off", "starttls", NULL };
 
+/* The imap_tls values, in the order of enum imap_tls_mode. */
+static const char *const rc_imap_tls[] = {
+	"auto", "off", "starttls", "on", NULL
+};
+
 /* The oauth_provider values, in the order of enum oauth_provider. */
 static const char *const rc_oauth[] = {
 	"none", "microsoft", "google", "custom", NULL
@@ -62,6 +69,10 @@ static int	rc_apply_from(struct rc_account *, char *const *, size_t,
 static int	rc_apply_smtp_password(struct rc_account *, char *const *,
 		    size_t, struct error *);
 static int	rc_apply_smtp_eval(struct rc_account *, char *const *,
+		    size_t, struct error *);
+static int	rc_apply_imap_password(struct rc_account *, char *const *,
+		    size_t, struct error *);
+static int	rc_apply_imap_eval(struct rc_account *, char *const *,
 		    size_t, struct error *);
 static int	rc_apply_fingerprint(struct rc_account *, char *const *,
 		    size_t, struct error *);
@@ -130,6 +141,12 @@ static const struct rc_key {
 	{ KEY("smtp_user", RCK_STRING, smtp_user) },
 	{ SPECIAL("smtp_password", rc_apply_smtp_password) },
 	{ SPECIAL("smtp_passwordeval", rc_apply_smtp_eval), .many = 1 },
+	{ KEY("imap_tls", RCK_ENUM, imap_tls), .words = rc_imap_tls },
+	{ KEY("imap_auth", RCK_ENUM, imap_auth), .words = rc_auth,
+	    .icase = 1 },
+	{ KEY("imap_user", RCK_STRING, imap_user) },
+	{ SPECIAL("imap_password", rc_apply_imap_password) },
+	{ SPECIAL("imap_passwordeval", rc_apply_imap_eval), .many = 1 },
 	{ KEY("only_new", RCK_ONOFF, only_new) },
 	{ KEY("timeout", RCK_NUMBER, timeout), .min = 1, .max = 3600,
 	    .unit = " seconds" },
@@ -413,6 +430,72 @@ rc_apply_smtp_eval(struct rc_account *ra, char *const *v, size_t n,
 	    &ra->acct.smtp_password, &ra->smtp_passwordeval, err));
 }
 
+static int
+rc_apply_imap_password(struct rc_account *ra, char *const *v, size_t n,
+    struct error *err)
+{
+	(void)n;
+	return (rc_secret("imap_password", v[0], &ra->acct.imap_password,
+	    &ra->imap_passwordeval, err));
+}
+
+static int
+rc_apply_imap_eval(struct rc_account *ra, char *const *v, size_t n,
+    struct error *err)
+{
+	return (rc_secret_eval("imap_passwordeval", v, n,
+	    &ra->acct.imap_password, &ra->imap_passwordeval, err));
+}
+
+/*
+ * imaps://HOST[:PORT]/FOLDER or imap://HOST[:PORT]/FOLDER: the folder is
+ * percent-decoded, INBOX when the URL has none.
+ */
+static int
+rc_apply_imap(struct rc_account *ra, const char *v, struct error *err)
+{
+	struct account	*a = &ra->acct;
+	const char	*s, *slash;
+	char		 what[sizeof err->what];
+	int		 implicit;
+
+	free(a->imap_host);
+	free(a->imap_folder);
+	a->imap_host = a->imap_folder = NULL;
+	a->imap_port = 0;
+	if (strncasecmp(v, "imaps://", 8) == 0) {
+		implicit = 1;
+		s = v + 8;
+	} else if (strncasecmp(v, "imap://", 7) == 0) {
+		implicit = 0;
+		s = v + 7;
+	} else
+		return (err_set(err, ERR_CONFIG, "delivery imap takes "
+		    "imaps://HOST[:PORT]/FOLDER or imap://HOST[:PORT]/FOLDER, "
+		    "not '%s'", v));
+	if (strchr(s, '@') != NULL || strchr(s, '?') != NULL ||
+	    strchr(s, '#') != NULL)
+		return (err_set(err, ERR_CONFIG, "delivery imap: the URL "
+		    "names a server and a folder (the login is imap_user, "
+		    "not part of the URL)"));
+	slash = strchr(s, '/');
+	if (popurl_server(s, slash != NULL ? (size_t)(slash - s) :
+	    strlen(s), &a->imap_host, &a->imap_port, err) == -1)
+		goto fail;
+	if (slash == NULL || slash[1] == '\0')
+		a->imap_folder = xstrdup("INBOX");
+	else if (popurl_decode("folder", slash + 1, strlen(slash + 1),
+	    &a->imap_folder, err) == -1)
+		goto fail;
+	ra->imap_implicit = implicit;
+	return (0);
+fail:
+	free(a->imap_host);
+	a->imap_host = NULL;
+	(void)strlcpy(what, err->what, sizeof what);
+	return (err_set(err, ERR_CONFIG, "delivery imap: %s", what));
+}
+
 /* HOST, HOST:PORT, [V6]:PORT, or /SOCKET (LMTP only) of lmtp and smtp. */
 static int
 rc_apply_server(struct rc_account *ra, const char *kind, const char *v,
@@ -537,9 +620,18 @@ rc_apply_delivery(struct rc_account *ra, char *const *v, size_t n,
 		a->delivery = *v[0] == 'l' ? DELIVERY_LMTP : DELIVERY_SMTP;
 		return (0);
 	}
+	if (strcmp(v[0], "imap") == 0) {
+		if (n != 2)
+			return (err_set(err, ERR_CONFIG, "delivery imap takes "
+			    "one URL: imaps://HOST[:PORT]/FOLDER"));
+		if (rc_apply_imap(ra, v[1], err) == -1)
+			return (-1);
+		a->delivery = DELIVERY_IMAP;
+		return (0);
+	}
 	return (err_set(err, ERR_CONFIG, "unknown delivery '%s' (maildir "
 	    "DIR, mbox FILE, mda PROGRAM ARG..., lmtp HOST[:PORT], lmtp "
-	    "/SOCKET or smtp HOST[:PORT])", v[0]));
+	    "/SOCKET, smtp HOST[:PORT] or imap imaps://HOST/FOLDER)", v[0]));
 }
 
 static int
@@ -794,12 +886,16 @@ rc_account_free(struct rc_account *ra)
 	free(a->tls_fingerprint);
 	xfree_secret(a->password);
 	xfree_secret(a->smtp_password);
+	xfree_secret(a->imap_password);
+	free(a->imap_host);
+	free(a->imap_folder);
 	free(a->delivery_path);
 	free(a->smtp_host);
 	free(a->recipient);
 	free(a->envelope_from);
 	words_free(&ra->passwordeval);
 	words_free(&ra->smtp_passwordeval);
+	words_free(&ra->imap_passwordeval);
 	words_free(&ra->mda);
 	rc_block_free(&ra->block);
 	free(ra);
@@ -880,7 +976,9 @@ rc_smtp_login(const struct rc_account *ra, u_int *line, struct error *err)
 		err_set(err, ERR_CONFIG, "account '%s' has smtp_user but "
 		    "delivers by %s: only delivery smtp or lmtp logs in",
 		    a->name, a->delivery == DELIVERY_MBOX ? "mbox" :
-		    a->delivery == DELIVERY_MDA ? "mda" : "maildir");
+		    a->delivery == DELIVERY_MDA ? "mda" :
+		    a->delivery == DELIVERY_IMAP ? "imap (its login is "
+		    "imap_user)" : "maildir");
 		return (-1);
 	}
 	if (a->smtp_auth == AUTH_USER || a->smtp_auth == AUTH_APOP) {
@@ -891,6 +989,95 @@ rc_smtp_login(const struct rc_account *ra, u_int *line, struct error *err)
 		    AUTH_USER ? "user" : "apop");
 		return (-1);
 	}
+	return (0);
+}
+
+/* The first line of any imap_* key, for an error. */
+static u_int
+rc_imap_setat(const struct rc_account *ra)
+{
+	static const char *const keys[] = { "imap_user", "imap_auth",
+	    "imap_password", "imap_passwordeval", "imap_tls", NULL };
+	u_int	line, first = 0;
+	size_t	i;
+
+	for (i = 0; keys[i] != NULL; i++) {
+		line = rc_setat(ra, keys[i]);
+		if (line != 0 && (first == 0 || line < first))
+			first = line;
+	}
+	return (first);
+}
+
+/*
+ * delivery imap: a login (imap_user) is needed, and TLS unless the server
+ * is on this machine and imap_tls off says so.  imap_tls ends as the mode
+ * the connection uses, never auto.
+ */
+static int
+rc_imap(struct rc_account *ra, u_int *line, struct error *err)
+{
+	struct account	*a = &ra->acct;
+
+	*line = rc_setat(ra, "delivery");
+	if (a->delivery != DELIVERY_IMAP) {
+		if ((*line = rc_imap_setat(ra)) == 0)
+			return (0);
+		return (err_set(err, ERR_CONFIG, "account '%s' sets an imap_* "
+		    "key but does not deliver by imap", a->name));
+	}
+	if (a->imap_user == NULL) {
+		err_set(err, ERR_CONFIG, "account '%s' delivers by imap "
+		    "without imap_user", a->name);
+		err_hint(err, "add 'imap_user NAME': the IMAP server's login");
+		return (-1);
+	}
+	if (a->imap_auth == AUTH_USER || a->imap_auth == AUTH_APOP ||
+	    a->imap_auth == AUTH_EXTERNAL) {
+		*line = rc_setat(ra, "imap_auth");
+		err_set(err, ERR_CONFIG, "imap_auth %s: an IMAP login here "
+		    "takes plain, login, cram-md5, scram-sha-256, xoauth2 or "
+		    "oauthbearer", rc_auth_word(a->imap_auth));
+		if (a->imap_auth == AUTH_EXTERNAL)
+			err_hint(err, "the client certificate of tls_cert_file "
+			    "is the POP server's and is not shown to the IMAP "
+			    "server");
+		return (-1);
+	}
+	if (ra->imap_implicit) {
+		if (a->imap_tls == IMAP_TLS_OFF ||
+		    a->imap_tls == IMAP_TLS_STARTTLS) {
+			*line = rc_setat(ra, "imap_tls");
+			err_set(err, ERR_CONFIG, "account '%s' has imap_tls "
+			    "%s and delivers to imaps://, which is TLS from "
+			    "the start", a->name, a->imap_tls == IMAP_TLS_OFF ?
+			    "off" : "starttls");
+			err_hint(err, "write imap://HOST/FOLDER for STARTTLS "
+			    "on port 143");
+			return (-1);
+		}
+		a->imap_tls = IMAP_TLS_ON;
+		return (0);
+	}
+	if (a->imap_tls == IMAP_TLS_ON) {
+		*line = rc_setat(ra, "imap_tls");
+		err_set(err, ERR_CONFIG, "account '%s' has imap_tls on and "
+		    "delivers to imap://", a->name);
+		err_hint(err, "write imaps://HOST/FOLDER for TLS from the "
+		    "start (port 993)");
+		return (-1);
+	}
+	if (a->imap_tls == IMAP_TLS_OFF && !net_loopback(a->imap_host)) {
+		*line = rc_setat(ra, "imap_tls");
+		err_set(err, ERR_CONFIG, "account '%s' has imap_tls off for "
+		    "%s, which is not this machine: the password and the mail "
+		    "would cross the network readable", a->name, a->imap_host);
+		err_hint(err, "leave imap_tls out (STARTTLS), or deliver to "
+		    "imaps://%s/", a->imap_host);
+		return (-1);
+	}
+	if (a->imap_tls == IMAP_TLS_AUTO)
+		a->imap_tls = IMAP_TLS_STARTTLS;
 	return (0);
 }
 
@@ -956,6 +1143,8 @@ rc_close(struct rc_parse *p, struct error *err)
 		    rc_setat(ra, "delivery"), err));
 	}
 	if (rc_smtp_login(ra, &line, err) == -1)
+		return (rc_fail(p->path, line, err));
+	if (rc_imap(ra, &line, err) == -1)
 		return (rc_fail(p->path, line, err));
 	if (a->delivery_path == NULL &&
 	    paths_expand("~/Maildir", &a->delivery_path, err) == -1)
@@ -1132,6 +1321,7 @@ rc_line(struct rc_parse *p, const char *line, struct error *err)
 		/* Secrets make the file's permissions matter. */
 		if (rc_keys[k].apply == rc_apply_password ||
 		    rc_keys[k].apply == rc_apply_smtp_password ||
+		    rc_keys[k].apply == rc_apply_imap_password ||
 		    strcmp(rc_keys[k].name, "oauth_client_secret") == 0)
 			p->password = 1;
 		s.key = k;

@@ -36,6 +36,8 @@ struct rc_account {
 	struct account	 acct;
 	struct words	 passwordeval;	/* the command, n == 0 when unset */
 	struct words	 smtp_passwordeval;	/* the same for smtp_password */
+	struct words	 imap_passwordeval;	/* the same for imap_password */
+	int		 imap_implicit;	/* delivery imap imaps:// */
 	struct words	 mda;		/* delivery mda, n == 0 when unset */
 	u_int		 line[RC_KEYS_MAX];	/* where each key was set */
 	struct rc_block	 block;		/* own and inherited settings */

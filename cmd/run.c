@@ -213,6 +213,7 @@ run_fetch(struct run_acct *ra, const struct run_opts *ro)
 	run_where(&a, where, sizeof where);
 	a.password = ra->secret;
 	a.smtp_password = ra->smtp_secret;
+	a.imap_password = ra->smtp_secret;
 	if (ra->user != NULL)
 		a.user = ra->user;
 	log_verbose("%s as %s, %s", where, a.user, !a.tls ? "no TLS" :

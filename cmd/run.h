@@ -22,7 +22,7 @@ struct run_acct {
 	const struct rc_account	*ra;
 	char			*user;		/* from ~/.netrc, or NULL */
 	char			*secret;
-	char			*smtp_secret;	/* the relay's, or NULL */
+	char			*smtp_secret;	/* the relay's or IMAP server's, or NULL */
 	int			 ready;		/* user and secret resolved */
 	time_t			 next_login;	/* deferred until, or 0 */
 };

@@ -287,35 +287,49 @@ int
 secret_smtp(const struct rc_account *ra, char **secret, struct error *err)
 {
 	const struct account	*a = &ra->acct;
-	const char		*host;
-	char			*login = NULL;
+	const struct words	*eval = &ra->smtp_passwordeval;
+	const char		*proto = "SMTP", *key = "smtp", *host;
+	const char		*user = a->smtp_user;
+	const char		*password = a->smtp_password;
+	enum auth_method	 auth = a->smtp_auth;
+	char			*login = NULL, what[32];
 	int			 rc;
 
 	*secret = NULL;
-	if (a->smtp_user == NULL || a->smtp_auth == AUTH_EXTERNAL)
+	if (a->delivery == DELIVERY_IMAP) {
+		eval = &ra->imap_passwordeval;
+		proto = "IMAP";
+		key = "imap";
+		user = a->imap_user;
+		password = a->imap_password;
+		auth = a->imap_auth;
+	}
+	if (user == NULL || auth == AUTH_EXTERNAL)
 		return (0);
-	if (a->smtp_password != NULL) {
-		*secret = xstrdup(a->smtp_password);
+	if (password != NULL) {
+		*secret = xstrdup(password);
 		return (0);
 	}
-	if (ra->smtp_passwordeval.n > 0)
-		return (secret_eval(ra->smtp_passwordeval.v, secret, err));
+	if (eval->n > 0)
+		return (secret_eval(eval->v, secret, err));
 	/* An LMTP socket has no host name for ~/.netrc to know. */
-	host = a->smtp_host != NULL ? a->smtp_host : "localhost";
-	if (a->smtp_host != NULL) {
-		rc = secret_netrc(host, a->smtp_user, &login, secret, err);
+	host = a->delivery == DELIVERY_IMAP ? a->imap_host : a->smtp_host;
+	if (host != NULL) {
+		rc = secret_netrc(host, user, &login, secret, err);
 		free(login);
 		if (rc != 0)
 			return (rc == 1 ? 0 : -1);
+	} else
+		host = "localhost";
+	if (isatty(STDIN_FILENO)) {
+		(void)snprintf(what, sizeof what, "%s %s", proto,
+		    auth == AUTH_XOAUTH2 || auth == AUTH_OAUTHBEARER ?
+		    "token" : "password");
+		return (secret_prompt(what, user, host, a->name, secret, err));
 	}
-	if (isatty(STDIN_FILENO))
-		return (secret_prompt(a->smtp_auth == AUTH_XOAUTH2 ||
-		    a->smtp_auth == AUTH_OAUTHBEARER ? "SMTP token" :
-		    "SMTP password", a->smtp_user, host, a->name, secret,
-		    err));
-	err_set(err, ERR_NOPERM, "no password for %s's SMTP login as %s: set "
-	    "smtp_password, smtp_passwordeval, or a ~/.netrc entry for %s",
-	    a->name, a->smtp_user, host);
+	err_set(err, ERR_NOPERM, "no password for %s's %s login as %s: set "
+	    "%s_password, %s_passwordeval, or a ~/.netrc entry for %s",
+	    a->name, proto, user, key, key, host);
 	err_hint(err, "%s has no terminal to ask for it on", getprogname());
 	return (-1);
 }

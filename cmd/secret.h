@@ -22,6 +22,7 @@ int	secret_resolve(const struct rc_account *, char **user, char **secret,
  * The password of the account's SMTP/LMTP login, found the same way from
  * smtp_password, smtp_passwordeval, ~/.netrc (machine: the SMTP host) and
  * the terminal; NULL in *secret when there is no login or it needs none.
+ * For delivery imap, the IMAP login's, from the imap_* keys.
  */
 int	secret_smtp(const struct rc_account *, char **secret, struct error *);
 /*

@@ -33,12 +33,20 @@ enum delivery_kind {
 	DELIVERY_MDA,
 	DELIVERY_LMTP,
 	DELIVERY_SMTP,
+	DELIVERY_IMAP,
 };
 
 enum smtp_tls_mode {
 	SMTP_TLS_AUTO = 0,	/* off on loopback or a socket, else starttls */
 	SMTP_TLS_OFF,
 	SMTP_TLS_STARTTLS,
+};
+
+enum imap_tls_mode {
+	IMAP_TLS_AUTO = 0,	/* as the URL says: imaps on, imap starttls */
+	IMAP_TLS_OFF,
+	IMAP_TLS_STARTTLS,
+	IMAP_TLS_ON,		/* implicit TLS (imaps://) */
 };
 
 enum keep_mode {
@@ -101,6 +109,13 @@ struct account {
 	char			*smtp_user;	/* NULL: no login */
 	enum auth_method	 smtp_auth;	/* not USER or APOP */
 	char			*smtp_password;	/* resolved secret, or NULL */
+	char			*imap_host;	/* delivery imap */
+	u_int			 imap_port;	/* 0: 993 or 143 by imap_tls */
+	char			*imap_folder;	/* URL-decoded, INBOX by default */
+	enum imap_tls_mode	 imap_tls;	/* never AUTO once rc is read */
+	char			*imap_user;
+	enum auth_method	 imap_auth;	/* not USER or APOP */
+	char			*imap_password;	/* resolved secret, or NULL */
 
 	enum keep_mode		 keep;
 	long long		 keep_secs;

@@ -58,11 +58,11 @@ commitlog_valid(const char *m)
 	    strspn(m, "0123456789abcdef") == COMMITLOG_MARKER_LEN);
 }
 
-int
-commitlog_has(struct commitlog *cl, const char *marker)
+/* Reads the log an interrupted run left, once. */
+static void
+commitlog_load(struct commitlog *cl)
 {
 	struct stat	 sb;
-	const char	*p, *end;
 	ssize_t		 n;
 	int		 fd;
 
@@ -72,7 +72,7 @@ commitlog_has(struct commitlog *cl, const char *marker)
 		if (fd == -1) {
 			if (errno != ENOENT)
 				log_warn("cannot read %s", cl->path);
-			return (0);
+			return;
 		}
 		if (fstat(fd, &sb) == 0 && sb.st_size > 0 &&
 		    sb.st_size <= COMMITLOG_MAX) {
@@ -82,16 +82,130 @@ commitlog_has(struct commitlog *cl, const char *marker)
 		}
 		(void)close(fd);
 	}
-	if (cl->old == NULL)
+}
+
+int
+commitlog_has(struct commitlog *cl, const char *marker)
+{
+	return (commitlog_find(cl, marker, NULL, 0));
+}
+
+/*
+ * The next whole line of the old log after *p (the first when *p is NULL):
+ * its start in *p and its length; 0 at the end.
+ */
+static int
+commitlog_line(struct commitlog *cl, const char **p, size_t *len)
+{
+	const char	*end = cl->old + cl->oldlen, *nl;
+
+	*p = *p == NULL ? cl->old : *p + *len + 1;
+	if (cl->old == NULL || *p >= end ||
+	    (nl = memchr(*p, '\n', end - *p)) == NULL)
 		return (0);
-	end = cl->old + cl->oldlen;
-	for (p = cl->old; p + COMMITLOG_MARKER_LEN < end;
-	    p += COMMITLOG_MARKER_LEN + 1) {
-		if (memcmp(p, marker, COMMITLOG_MARKER_LEN) == 0 &&
-		    p[COMMITLOG_MARKER_LEN] == '\n')
+	*len = nl - *p;
+	return (1);
+}
+
+int
+commitlog_find(struct commitlog *cl, const char *marker, char *note,
+    size_t notelen)
+{
+	const char	*p = NULL, *last = NULL;
+	size_t		 len = 0, lastlen = 0;
+
+	commitlog_load(cl);
+	/* Lines: a marker, and after a space its note; the last one counts. */
+	while (commitlog_line(cl, &p, &len)) {
+		if (len >= COMMITLOG_MARKER_LEN &&
+		    memcmp(p, marker, COMMITLOG_MARKER_LEN) == 0 &&
+		    (len == COMMITLOG_MARKER_LEN ||
+		    p[COMMITLOG_MARKER_LEN] == ' ')) {
+			last = p;
+			lastlen = len;
+		}
+	}
+	if (last == NULL)
+		return (0);
+	if (note != NULL && notelen > 0) {
+		len = lastlen > COMMITLOG_MARKER_LEN ?
+		    lastlen - COMMITLOG_MARKER_LEN - 1 : 0;
+		if (len >= notelen)
+			len = notelen - 1;
+		memcpy(note, last + lastlen - len, len);
+		note[len] = '\0';
+	}
+	return (1);
+}
+
+int
+commitlog_noted(struct commitlog *cl, const char *note)
+{
+	const char	*p = NULL;
+	size_t		 len = 0, want = strlen(note);
+
+	commitlog_load(cl);
+	while (commitlog_line(cl, &p, &len)) {
+		if (len == COMMITLOG_MARKER_LEN + 1 + want &&
+		    p[COMMITLOG_MARKER_LEN] == ' ' &&
+		    memcmp(p + COMMITLOG_MARKER_LEN + 1, note, want) == 0)
 			return (1);
 	}
 	return (0);
+}
+
+/* Whether a settled line (a note not starting with pending) ends in rest. */
+static int
+commitlog_settled(struct commitlog *cl, const char *pending, const char *rest,
+    size_t restlen)
+{
+	const char	*p = NULL, *note;
+	size_t		 len = 0, plen = strlen(pending);
+
+	while (commitlog_line(cl, &p, &len)) {
+		if (len <= COMMITLOG_MARKER_LEN + 1 + restlen)
+			continue;
+		note = p + COMMITLOG_MARKER_LEN + 1;
+		if (strncmp(note, pending, plen) != 0 &&
+		    p[len - restlen - 1] == ' ' &&
+		    memcmp(p + len - restlen, rest, restlen) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+void
+commitlog_carry(struct commitlog *cl, const char *pending)
+{
+	const char	*p = NULL, *next, *end;
+	char		 marker[COMMITLOG_MARKER_LEN + 1];
+	char		 note[COMMITLOG_NOTE_MAX + 1];
+	size_t		 len = 0, plen = strlen(pending), nlen;
+
+	commitlog_load(cl);
+	if (cl->old == NULL)
+		return;
+	end = cl->old + cl->oldlen;
+	while (commitlog_line(cl, &p, &len)) {
+		if (len <= COMMITLOG_MARKER_LEN + 1 + plen ||
+		    p[COMMITLOG_MARKER_LEN] != ' ' ||
+		    strncmp(p + COMMITLOG_MARKER_LEN + 1, pending, plen) != 0)
+			continue;
+		/* A marker's lines stand together: the next one settles it. */
+		next = p + len + 1;
+		if (next + COMMITLOG_MARKER_LEN < end &&
+		    memcmp(next, p, COMMITLOG_MARKER_LEN) == 0)
+			continue;
+		nlen = len - COMMITLOG_MARKER_LEN - 1;
+		if (nlen > COMMITLOG_NOTE_MAX || commitlog_settled(cl, pending,
+		    p + COMMITLOG_MARKER_LEN + 1 + plen, nlen - plen))
+			continue;
+		memcpy(marker, p, COMMITLOG_MARKER_LEN);
+		marker[COMMITLOG_MARKER_LEN] = '\0';
+		memcpy(note, p + COMMITLOG_MARKER_LEN + 1, nlen);
+		note[nlen] = '\0';
+		commitlog_note(cl, marker, note);
+	}
 }
 
 static void
@@ -110,6 +224,8 @@ commitlog_start(struct commitlog *cl)
 {
 	if (cl->fd != -1 || cl->broken)
 		return;
+	/* What the last run left is read before it goes. */
+	commitlog_load(cl);
 	cl->fd = open(cl->path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND |
 	    O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (cl->fd == -1)
@@ -119,13 +235,23 @@ commitlog_start(struct commitlog *cl)
 void
 commitlog_add(struct commitlog *cl, const char *marker)
 {
-	char	line[COMMITLOG_MARKER_LEN + 2];
+	commitlog_note(cl, marker, NULL);
+}
+
+void
+commitlog_note(struct commitlog *cl, const char *marker, const char *note)
+{
+	char	line[COMMITLOG_MARKER_LEN + COMMITLOG_NOTE_MAX + 3];
+	int	n;
 
 	if (cl->fd == -1)
 		return;
-	(void)snprintf(line, sizeof line, "%s\n", marker);
-	if (write(cl->fd, line, COMMITLOG_MARKER_LEN + 1) !=
-	    COMMITLOG_MARKER_LEN + 1)
+	n = snprintf(line, sizeof line, "%s%s%s\n", marker,
+	    note != NULL ? " " : "", note != NULL ? note : "");
+	/* A note cut short would be believed as it is: none then. */
+	if (n < 0 || (size_t)n >= sizeof line)
+		n = snprintf(line, sizeof line, "%s\n", marker);
+	if (n < 0 || write(cl->fd, line, (size_t)n) != n)
 		commitlog_broken(cl);
 	else
 		cl->unsynced = 1;

@@ -22,6 +22,8 @@
 #include "util/error.h"
 
 #define COMMITLOG_MARKER_LEN	16
+/* The longest note after a marker (IMAP: "APPENDUID 3 7"). */
+#define COMMITLOG_NOTE_MAX	1024
 
 struct commitlog {
 	char	 path[PATH_MAX];
@@ -43,10 +45,28 @@ int	commitlog_valid(const char *);
 int	commitlog_has(struct commitlog *, const char *);
 /* Called by each begin: empties the log the first time. */
 void	commitlog_start(struct commitlog *);
+/*
+ * Whether that log holds marker, and its line's note (what follows the
+ * marker and a space, "" for none) into note when it is not NULL.
+ */
+int	commitlog_find(struct commitlog *, const char *, char *note,
+	    size_t notelen);
+/* Whether a line of that log has this note, whatever its marker. */
+int	commitlog_noted(struct commitlog *, const char *note);
 /* Records marker: its message is safe. */
 void	commitlog_add(struct commitlog *, const char *);
+/* The same with a note on the line (a server's receipt); NULL: none. */
+void	commitlog_note(struct commitlog *, const char *, const char *note);
 /* Makes the lines added since the last call durable; warns on failure. */
 void	commitlog_sync(struct commitlog *);
+/*
+ * Writes again into the new log each line of the old one whose note starts
+ * with pending ("? ", a message sent without an answer) when nothing has
+ * settled it since: no later line of its marker, and no other line whose
+ * note ends with the same words ("FOUND <id>" for "? <id>").  Called after
+ * the first commitlog_start of a run.
+ */
+void	commitlog_carry(struct commitlog *, const char *pending);
 void	commitlog_free(struct commitlog *);
 
 #endif

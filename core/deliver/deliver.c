@@ -25,6 +25,9 @@ deliver_open(const struct account *acct, struct error *err)
 	case DELIVERY_SMTP:
 		d->ops = &deliver_smtp_ops;
 		break;
+	case DELIVERY_IMAP:
+		d->ops = &deliver_imap_ops;
+		break;
 	default:
 		err_set(err, ERR_SOFTWARE, "unknown delivery method %d",
 		    (int)acct->delivery);

@@ -79,5 +79,6 @@ extern const struct deliver_ops	deliver_maildir_ops;
 extern const struct deliver_ops	deliver_mbox_ops;
 extern const struct deliver_ops	deliver_mda_ops;
 extern const struct deliver_ops	deliver_smtp_ops;
+extern const struct deliver_ops	deliver_imap_ops;
 
 #endif

@@ -25,8 +25,6 @@
  */
 #include <sys/types.h>
 
-#include <arpa/inet.h>
-
 #include <ctype.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -40,7 +38,7 @@
 #include "deliver/deliver.h"
 #include "deliver/smtp.h"
 #include "deliver/smtpauth.h"
-#include "deliver/spool.h"
+#include "deliver/spooled.h"
 #include "net/conn.h"
 #include "net/net.h"
 #include "sasl/mech.h"
@@ -75,14 +73,10 @@ struct smtp {
 	unsigned long long	 maxsize;	/* SIZE, 0: none said */
 	char			 mechs[256];	/* AUTH's list, as sent */
 	int			 reopened;	/* the one reopening is spent */
-	int			 gone;		/* and failed: the run ends */
 	int			 unsure;	/* the dot went out, no reply came */
 
-	struct spool		 sp;
-	int			 open;		/* a message is under way */
+	struct spooled		 sd;		/* spool, marker, commit log */
 	int			 eightbit;	/* its body has 8-bit bytes */
-	char			 marker[COMMITLOG_MARKER_LEN + 1];
-	struct commitlog	 cl;
 };
 
 int
@@ -262,26 +256,9 @@ smtp_hello(struct smtp *s, struct error *err)
 	return (0);
 }
 
-/* Whether host is a loopback address or name: no TLS needed there. */
-static int
-smtp_loopback(const char *host)
-{
-	struct in_addr	a4;
-	struct in6_addr	a6;
-
-	if (strcasecmp(host, "localhost") == 0)
-		return (1);
-	if (inet_pton(AF_INET, host, &a4) == 1)
-		return ((ntohl(a4.s_addr) >> 24) == 127);
-	if (inet_pton(AF_INET6, host, &a6) == 1)
-		return (IN6_IS_ADDR_LOOPBACK(&a6));
-	return (0);
-}
-
 static int
 smtp_starttls(struct smtp *s, struct error *err)
 {
-	struct account	ta;
 	char		text[512];
 	int		code;
 
@@ -304,18 +281,7 @@ smtp_starttls(struct smtp *s, struct error *err)
 	}
 	/* Nothing sent before the handshake may be believed. */
 	(void)conn_discard(s->conn);
-	/*
-	 * The account's trust settings, checked against the mail server's
-	 * name; a pinned fingerprint and a client certificate are the POP
-	 * server's, not this one's: the certificate would tell a relay who
-	 * the user is.
-	 */
-	ta = *s->acct;
-	ta.host = s->acct->smtp_host;
-	ta.tls_fingerprint = NULL;
-	ta.tls_cert_file = NULL;
-	ta.tls_key_file = NULL;
-	if (tls_start(s->conn, &ta, TLS_VERIFY, err) == -1)
+	if (tls_start_relay(s->conn, s->acct, s->acct->smtp_host, err) == -1)
 		return (smtp_lost(s, err));
 	return (smtp_hello(s, err));
 }
@@ -408,9 +374,9 @@ smtp_login(struct smtp *s, struct error *err)
 	    SMTP_PORT;
 	/* TLS, a local socket or loopback: nobody reads the link. */
 	safe = s->conn->tls != NULL || a->smtp_host == NULL ||
-	    smtp_loopback(a->smtp_host);
-	if (smtpauth_choose(s->mechs, a->smtp_auth, safe, s->peer, &cr, &c,
-	    err) == -1)
+	    net_loopback(a->smtp_host);
+	if (smtpauth_choose(s->mechs, a->smtp_auth, safe, s->peer, "smtp",
+	    &cr, &c, err) == -1)
 		goto out;
 	log_verbose("logging in to the %s as %s with %s", s->peer,
 	    a->smtp_user, c.name);
@@ -509,7 +475,7 @@ smtp_connect(struct smtp *s, struct error *err)
 		return (-1);
 	tls = a->smtp_tls == SMTP_TLS_STARTTLS ||
 	    (a->smtp_tls == SMTP_TLS_AUTO && a->smtp_host != NULL &&
-	    !smtp_loopback(a->smtp_host));
+	    !net_loopback(a->smtp_host));
 	if (tls && smtp_starttls(s, err) == -1)
 		return (-1);
 	return (smtp_login(s, err));
@@ -544,12 +510,9 @@ smtp_open(struct deliver *d, struct error *err)
 		    s->proto);
 		goto fail;
 	}
-	if (commitlog_init(&s->cl, a, s->lmtp ? ".lmtp" : ".smtp", err) == -1)
+	if (spooled_open(&s->sd, a, s->proto, s->peer, s->lmtp ? ".lmtp" :
+	    ".smtp", err) == -1)
 		goto fail;
-	if (spool_open(&s->sp, s->proto, a->state_dir, err) == -1) {
-		commitlog_free(&s->cl);
-		goto fail;
-	}
 	d->priv = s;
 	if (smtp_connect(s, err) == -1) {
 		/* deliver_open() does not close what failed to open. */
@@ -570,24 +533,8 @@ smtp_begin(struct deliver *d, const struct deliver_msg *msg, char *receipt,
 	struct smtp	*s = d->priv;
 
 	(void)msg;
-	if (s->open)
-		return (err_set(err, ERR_SOFTWARE, "smtp: a message is already "
-		    "open"));
-	if (s->gone) {
-		err_set(err, ERR_TEMP, "%s is gone", s->peer);
-		err_hint(err, "what was not delivered stays on the POP server; "
-		    "the next run tries again");
-		return (-1);
-	}
-	commitlog_start(&s->cl);
-	if (commitlog_marker(s->marker, err) == -1)
-		return (-1);
-	if (strlcpy(receipt, s->marker, len) >= len)
-		return (err_set(err, ERR_SOFTWARE, "smtp: receipt too long"));
-	spool_reset(&s->sp);
 	s->eightbit = 0;
-	s->open = 1;
-	return (0);
+	return (spooled_begin(&s->sd, receipt, len, err));
 }
 
 static int
@@ -596,12 +543,9 @@ smtp_write(struct deliver *d, const char *buf, size_t len, struct error *err)
 	struct smtp	*s = d->priv;
 	size_t		 i;
 
-	if (!s->open)
-		return (err_set(err, ERR_SOFTWARE, "smtp: write without an "
-		    "open message"));
-	for (i = 0; !s->eightbit && i < len; i++)
+	for (i = 0; s->sd.open && !s->eightbit && i < len; i++)
 		s->eightbit = (u_char)buf[i] >= 0x80;
-	return (spool_write(&s->sp, buf, len, err));
+	return (spooled_write(&s->sd, buf, len, err));
 }
 
 static void
@@ -609,14 +553,11 @@ smtp_abort(struct deliver *d)
 {
 	struct smtp	*s = d->priv;
 
-	if (s->open) {
-		spool_reset(&s->sp);
-		s->open = 0;
-	}
+	spooled_abort(&s->sd);
 }
 
 size_t
-smtp_stuff(const char *in, size_t len, char *out, int *state)
+smtp_crlf(const char *in, size_t len, char *out, int *state, int dots)
 {
 	size_t	i, o = 0;
 
@@ -627,7 +568,7 @@ smtp_stuff(const char *in, size_t len, char *out, int *state)
 			if (in[i] == '\n')
 				continue;
 		}
-		if (*state == SMTP_STUFF_BOL && in[i] == '.')
+		if (dots && *state == SMTP_STUFF_BOL && in[i] == '.')
 			out[o++] = '.';
 		if (in[i] == '\r' || in[i] == '\n') {
 			out[o++] = '\r';
@@ -639,6 +580,12 @@ smtp_stuff(const char *in, size_t len, char *out, int *state)
 		}
 	}
 	return (o);
+}
+
+size_t
+smtp_stuff(const char *in, size_t len, char *out, int *state)
+{
+	return (smtp_crlf(in, len, out, state, 1));
 }
 
 /* The body, dot-stuffed with CRLF line ends, and the final dot. */
@@ -653,7 +600,7 @@ smtp_body(struct smtp *s, struct error *err)
 
 	in = xmalloc(SMTP_CHUNK);
 	out = xmalloc(SMTP_CHUNK * 2 + 8);
-	while ((n = spool_read(&s->sp, in, SMTP_CHUNK, off, err)) > 0) {
+	while ((n = spool_read(&s->sd.sp, in, SMTP_CHUNK, off, err)) > 0) {
 		off += n;
 		o = smtp_stuff(in, (size_t)n, out, &state);
 		conn_queue_raw(s->conn, out, o);
@@ -712,18 +659,18 @@ smtp_transaction(struct smtp *s, struct error *err)
 	if (a->envelope_from != NULL)
 		(void)strlcpy(sender, a->envelope_from, sizeof sender);
 	else {
-		envelope_sender(s->sp.env.buf, s->sp.env.len, sender,
+		envelope_sender(s->sd.sp.env.buf, s->sd.sp.env.len, sender,
 		    sizeof sender);
 		if (strcmp(sender, "MAILER-DAEMON") == 0)
 			sender[0] = '\0';
 	}
-	for (i = 0; i < s->sp.env.len && !utf8; i++)
-		utf8 = (u_char)s->sp.env.buf[i] >= 0x80;
+	for (i = 0; i < s->sd.sp.env.len && !utf8; i++)
+		utf8 = (u_char)s->sd.sp.env.buf[i] >= 0x80;
 
 	params[0] = '\0';
 	if (s->ext & SMTP_EXT_SIZE)
 		(void)snprintf(params, sizeof params, " SIZE=%lld",
-		    (long long)s->sp.size);
+		    (long long)s->sd.sp.size);
 	if (s->eightbit && (s->ext & SMTP_EXT_8BITMIME))
 		(void)strlcat(params, " BODY=8BITMIME", sizeof params);
 	if (utf8 && (s->ext & SMTP_EXT_SMTPUTF8))
@@ -813,14 +760,14 @@ smtp_commit(struct deliver *d, struct error *err)
 	char		 what[sizeof err->what];
 	int		 rv = -1;
 
-	if (!s->open)
+	if (!s->sd.open)
 		return (err_set(err, ERR_SOFTWARE, "smtp: commit without an "
 		    "open message"));
-	if (spool_check(&s->sp, err) == -1)
+	if (spool_check(&s->sd.sp, err) == -1)
 		goto out;
-	if (s->maxsize != 0 && (unsigned long long)s->sp.size > s->maxsize) {
+	if (s->maxsize != 0 && (unsigned long long)s->sd.sp.size > s->maxsize) {
 		err_set(err, ERR_TEMP, "the message is %lld bytes, more than "
-		    "the %llu the %s takes", (long long)s->sp.size,
+		    "the %llu the %s takes", (long long)s->sd.sp.size,
 		    s->maxsize, s->peer);
 		goto out;
 	}
@@ -834,7 +781,7 @@ smtp_commit(struct deliver *d, struct error *err)
 		goto gone;
 	s->unsure = 0;
 	if (smtp_transaction(s, err) == 0) {
-		commitlog_add(&s->cl, s->marker);
+		commitlog_add(&s->sd.cl, s->sd.marker);
 		rv = 0;
 		goto out;
 	}
@@ -852,7 +799,7 @@ smtp_commit(struct deliver *d, struct error *err)
 		}
 		err_clear(err);
 		if (smtp_transaction(s, err) == 0) {
-			commitlog_add(&s->cl, s->marker);
+			commitlog_add(&s->sd.cl, s->sd.marker);
 			rv = 0;
 			goto out;
 		}
@@ -881,14 +828,13 @@ unsure:
 
 gone:
 	/* This message is kept; the next begin ends the run. */
-	s->gone = 1;
+	s->sd.gone = 1;
 	if (err->code != ERR_TEMP && err->code != ERR_PROTO)
 		goto out;
 	(void)strlcpy(what, err->what, sizeof what);
 	err_set(err, ERR_TEMP, "%s; the %s is gone", what, s->peer);
 out:
-	spool_reset(&s->sp);
-	s->open = 0;
+	spooled_abort(&s->sd);
 	return (rv);
 }
 
@@ -897,9 +843,8 @@ smtp_sync(struct deliver *d, struct error *err)
 {
 	struct smtp	*s = d->priv;
 
-	/* The server made each message durable before its 250; the markers. */
 	(void)err;
-	commitlog_sync(&s->cl);
+	spooled_sync(&s->sd);
 	return (0);
 }
 
@@ -908,10 +853,7 @@ smtp_recover(struct deliver *d, const char *receipt, struct error *err)
 {
 	struct smtp	*s = d->priv;
 
-	if (!commitlog_valid(receipt))
-		return (err_set(err, ERR_IO, "%s: \"%s\" in the state journal "
-		    "is not a receipt of this method", s->proto, receipt));
-	return (commitlog_has(&s->cl, receipt));
+	return (spooled_recover(&s->sd, receipt, NULL, 0, err));
 }
 
 static void
@@ -932,8 +874,7 @@ smtp_close(struct deliver *d)
 			    NULL, &err);
 		conn_free(s->conn);
 	}
-	spool_close(&s->sp);
-	commitlog_free(&s->cl);
+	spooled_close(&s->sd);
 	free(s);
 	d->priv = NULL;
 }

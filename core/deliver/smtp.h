@@ -26,5 +26,7 @@ int	smtp_reply_line(const char *, size_t, int *code, int *more,
  * from one call to the next and starts at SMTP_STUFF_BOL.
  */
 size_t	smtp_stuff(const char *, size_t, char *out, int *state);
+/* The same without the doubled dots when dots is 0 (an IMAP literal). */
+size_t	smtp_crlf(const char *, size_t, char *out, int *state, int dots);
 
 #endif

@@ -32,8 +32,8 @@ static const struct smtpauth_mech {
 
 int
 smtpauth_choose(const char *offered, enum auth_method want, int safe,
-    const char *peer, const struct sasl_creds *cr, struct sasl_client *c,
-    struct error *err)
+    const char *peer, const char *proto, const struct sasl_creds *cr,
+    struct sasl_client *c, struct error *err)
 {
 	const struct smtpauth_mech	*m;
 	char				 shown[256];
@@ -50,8 +50,8 @@ smtpauth_choose(const char *offered, enum auth_method want, int safe,
 				err_set(err, ERR_UNAVAILABLE, "%s does not "
 				    "offer %s login (it offers: %s)", peer,
 				    m->name, shown);
-				err_hint(err, "set 'smtp_auth' to a method "
-				    "the server offers, or to auto");
+				err_hint(err, "set '%s_auth' to a method "
+				    "the server offers, or to auto", proto);
 				return (-1);
 			}
 			m->init(c, cr);
@@ -68,19 +68,19 @@ smtpauth_choose(const char *offered, enum auth_method want, int safe,
 		return (0);
 	}
 	if (want != AUTH_AUTO)
-		return (err_set(err, ERR_CONFIG, "smtp_auth: not a method "
-		    "an SMTP server has"));
+		return (err_set(err, ERR_CONFIG, "%s_auth: not a method "
+		    "this server has", proto));
 	if (clear) {
-		err_set(err, ERR_UNAVAILABLE, "smtp_auth auto will not send "
+		err_set(err, ERR_UNAVAILABLE, "%s_auth auto will not send "
 		    "the password over a connection without TLS, and %s "
-		    "offers only methods that would (%s)", peer, shown);
-		err_hint(err, "set 'smtp_tls starttls', or 'smtp_auth plain' "
-		    "to send it unencrypted anyway");
+		    "offers only methods that would (%s)", proto, peer, shown);
+		err_hint(err, "set '%s_tls starttls', or '%s_auth plain' "
+		    "to send it unencrypted anyway", proto, proto);
 		return (-1);
 	}
-	err_set(err, ERR_UNAVAILABLE, "%s offers no login method smtp_auth "
-	    "auto can use (it offers: %s)", peer, shown);
-	err_hint(err, "set 'smtp_auth' to one it offers (xoauth2 and "
-	    "oauthbearer take a token from smtp_passwordeval)");
+	err_set(err, ERR_UNAVAILABLE, "%s offers no login method %s_auth "
+	    "auto can use (it offers: %s)", peer, proto, shown);
+	err_hint(err, "set '%s_auth' to one it offers (xoauth2 and "
+	    "oauthbearer take a token from %s_passwordeval)", proto, proto);
 	return (-1);
 }

@@ -85,6 +85,12 @@ int		 conn_flush(struct conn *, struct error *);
 #define TLS_INSPECT	1
 int		 tls_start(struct conn *, const struct account *, int,
 		    struct error *);
+/*
+ * TLS to a mail server popfetch delivers to: the account's trust settings
+ * checked against host, without the POP server's pin or client certificate.
+ */
+int		 tls_start_relay(struct conn *, const struct account *,
+		    char *host, struct error *);
 ssize_t		 tls_read(struct conn *, void *, size_t, struct error *);
 ssize_t		 tls_write(struct conn *, const void *, size_t, struct error *);
 void		 tls_free(struct conn *);

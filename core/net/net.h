@@ -11,5 +11,7 @@
 int	net_connect(const char *host, u_int port, int timeout, struct error *);
 /* A stream socket at path (an LMTP server's). */
 int	net_connect_unix(const char *path, int timeout, struct error *);
+/* Whether host is a loopback address or name: no TLS needed there. */
+int	net_loopback(const char *host);
 
 #endif

@@ -543,3 +543,22 @@ tls_free(struct conn *c)
 	c->pbuf = NULL;
 	c->poff = c->plen = 0;
 }
+
+int
+tls_start_relay(struct conn *c, const struct account *acct, char *host,
+    struct error *err)
+{
+	struct account	ta;
+
+	/*
+	 * A pinned fingerprint and a client certificate are the POP
+	 * server's, not this one's: the certificate would tell a relay who
+	 * the user is.
+	 */
+	ta = *acct;
+	ta.host = host;
+	ta.tls_fingerprint = NULL;
+	ta.tls_cert_file = NULL;
+	ta.tls_key_file = NULL;
+	return (tls_start(c, &ta, TLS_VERIFY, err));
+}

@@ -717,6 +717,12 @@ pop3_list_uid(const struct pop3_list *l, u_int i)
 	return (l->arena + l->news[u - 1].off - 1);
 }
 
+int
+pop3_list_sized(const struct pop3_list *l, u_int i)
+{
+	return (!(l->uids[i] & POP3_UID_STATE) || l->ksize != NULL);
+}
+
 unsigned long long
 pop3_list_size(const struct pop3_list *l, u_int i)
 {

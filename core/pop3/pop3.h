@@ -128,6 +128,8 @@ u_int	pop3_list_count(const struct pop3_list *);
 const char *pop3_list_uid(const struct pop3_list *, u_int i);
 /* Message i's size; 0 for a UID of the state, unless known_sizes. */
 unsigned long long pop3_list_size(const struct pop3_list *, u_int i);
+/* Whether message i's size is known (see pop3_scan). */
+int	pop3_list_sized(const struct pop3_list *, u_int i);
 void	pop3_list_free(struct pop3_list *);
 /*
  * Queues QUIT behind the last command of a session that marked nothing for

@@ -842,7 +842,8 @@ fetch_quit(struct fetch *f, struct error *err)
 	sizes = xcalloc(f->deleted, sizeof *sizes);
 	for (i = 0; i < f->ndele && n < f->deleted; i++) {
 		if (f->plan[f->deleq[i]] & PLAN_DELETED) {
-			sizes[n] = fetch_size(f, f->deleq[i]);
+			sizes[n] = pop3_list_sized(f->list, f->deleq[i]) ?
+			    fetch_size(f, f->deleq[i]) : STATE_SIZE_UNKNOWN;
 			uids[n++] = fetch_uid(f, f->deleq[i]);
 		}
 	}
@@ -890,10 +891,14 @@ fetch_session(struct fetch *f, const char *key, struct error *err)
 
 	f->sessions++;
 	f->started = (time_t)fetch_clock();
-	/* The sizes of seen UIDs too, when the last QUIT is to be settled. */
+	/*
+	 * The sizes of seen UIDs too when the last QUIT is to be settled, or
+	 * when seen messages may be deleted now (KEY.quit then has them).
+	 */
 	if (fetch_connect(f, key, err) == -1 ||
 	    pop3_scan(&f->pop3, f->state, f->opts->fetch_all ||
-	    !f->acct->only_new || state_quit_pending(f->state), &f->list,
+	    !f->acct->only_new || f->keep != KEEP_ON ||
+	    state_quit_pending(f->state), &f->list,
 	    err) == -1)
 		return (-1);
 	f->count = pop3_list_count(f->list);
@@ -909,9 +914,11 @@ fetch_session(struct fetch *f, const char *key, struct error *err)
 	 * before, not fewer, and the last one's QUIT is recorded.
 	 */
 	if (f->sessions == 1) {
-		for (i = 1; i <= f->count; i++)
-			state_quit_listed(f->state, fetch_uid(f, i),
-			    fetch_size(f, i));
+		for (i = 1; i <= f->count; i++) {
+			if (pop3_list_sized(f->list, i))
+				state_quit_listed(f->state, fetch_uid(f, i),
+				    fetch_size(f, i));
+		}
 		state_retain_claimed(f->state);
 	}
 	fetch_plan(f);

@@ -704,7 +704,7 @@ state_load_quit(struct state *st, struct error *err)
 		errstr = NULL;
 		if ((sp = strchr(line, ' ')) != NULL) {
 			*sp++ = '\0';
-			qsize = strtonum(sp, 0, LLONG_MAX, &errstr);
+			qsize = strtonum(sp, 0, LLONG_MAX - 1, &errstr);
 		}
 		if (strlen(line) + (sp != NULL ? strlen(sp) + 1 : 0) !=
 		    (size_t)n - 1 || !uid_valid(line) || errstr != NULL) {
@@ -1354,7 +1354,10 @@ state_quitting(struct state *st, const char *const *uids,
 		if (!uid_valid(uids[i]))
 			continue;
 		len = strlen(uids[i]);
-		nlen = (size_t)snprintf(num, sizeof num, " %llu", sizes[i]);
+		nlen = 0;
+		if (sizes != NULL && sizes[i] != STATE_SIZE_UNKNOWN)
+			nlen = (size_t)snprintf(num, sizeof num, " %llu",
+			    sizes[i]);
 		if (STATE_WBUF - o.len < len + nlen + 1 &&
 		    state_out_flush(&o) == -1)
 			goto fail;

@@ -15,6 +15,7 @@
 #ifndef STATE_H
 #define STATE_H
 
+#include <limits.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -84,10 +85,11 @@ void	 state_quit_listed(struct state *, const char *uid,
  * synced.  Should this run not record what QUIT did (killed, its answer
  * lost, the save after it failed), the next run's listing settles it: one
  * of them gone, or listed with another size than sizes[] says its DELE'd
- * message had, means QUIT deleted them all, so that one listed again is a
+ * message had (sizes may be NULL, a size STATE_SIZE_UNKNOWN), means QUIT deleted them all, so that one listed again is a
  * new message given its UID; all of them listed with their sizes means QUIT
  * deleted nothing.
  */
+#define STATE_SIZE_UNKNOWN	ULLONG_MAX
 int	 state_quitting(struct state *, const char *const *uids,
 	    const unsigned long long *sizes, size_t n, struct error *);
 /*

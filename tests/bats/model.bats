@@ -15,7 +15,7 @@ load ../lib/common
 setup() {
 	SHIM=$(dirname "$POPFETCH")/tests/faults/libfaultshim.so
 	[[ -f $SHIM ]] || skip "no $SHIM (built by meson with the rest)"
-	: "${MODEL_SKIP=uid-reuse,smtp-drop,partial,commitlog}"
+	: "${MODEL_SKIP=uid-reuse}"
 	if [[ -z ${MODEL_SECONDS:-} ]]; then
 		MODEL_SECONDS=120
 		[[ $POPFETCH == *asan* ]] && MODEL_SECONDS=60

@@ -156,6 +156,39 @@ write_filter() {
 	assert_maildir_equals "$WANT"
 }
 
+@test "keep DURATION: QUIT unanswered after deleting a seen message: the next run deletes it, fetching nothing again" {
+	RCLINES=("keep 1s")
+	{
+		sc_login
+		sc_listing "uid-1:$MSGS/first.eml"
+		sc_retr 1 "$MSGS/first.eml"
+		sc_quit
+	} >"$SC"
+	run_fake
+	assert_success
+	sleep 1.1
+	{
+		sc_login
+		sc_listing "uid-1:$MSGS/first.eml"
+		sc_dele 1
+		echo "C: QUIT"
+		echo "CLOSE"
+	} >"$SC"
+	run_fake
+	assert_failure
+	# Still listed with its size: QUIT did not get there.
+	{
+		sc_login
+		sc_listing "uid-1:$MSGS/first.eml"
+		sc_dele 1
+		sc_quit
+	} >"$SC"
+	run_fake
+	assert_success
+	cp "$MSGS/first.eml" "$WANT/"
+	assert_maildir_equals "$WANT"
+}
+
 @test "filter: a delete verdict goes with its message, not with a new one given its UID" {
 	write_filter
 	RCLINES=("keep on" "filter $FILTER")

@@ -262,6 +262,23 @@ fake_wait() {
 	FAKE_PID=
 }
 
+# port_file_wait FILE: the port a scripted server wrote to FILE, once it is
+# there (up to five seconds).
+port_file_wait() {
+	local tries=100
+	while [[ ! -s $1 ]] && ((tries-- > 0)); do
+		sleep 0.05
+	done
+	cat "$1"
+}
+
+# pid_stop PID: ends a scripted server this test started (nothing for "").
+pid_stop() {
+	[[ -n ${1:-} ]] || return 0
+	kill "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
 fake_stop() {
 	[[ -n ${FAKE_PID:-} ]] || return 0
 	kill "$FAKE_PID" 2>/dev/null || true

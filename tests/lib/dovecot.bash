@@ -29,6 +29,12 @@
 # message for any user U lands in $DOVECOT_DIR/mail/U (dovecot_maildir U),
 # with a Return-Path line and no other header added.
 #
+# DOVECOT_IMAP=1, set before dovecot_start, also starts IMAP on
+# 127.0.0.1:$DOVECOT_IMAP_PORT (STARTTLS offered unless nossl) and IMAPS on
+# $DOVECOT_IMAPS_PORT (unless nossl), where $DOVECOT_IMAP_USER logs in with
+# $DOVECOT_IMAP_PASS; its mail is in $DOVECOT_DIR/mail/$DOVECOT_IMAP_USER
+# (dovecot_maildir), a folder F in its .F.
+#
 # DOVECOT_MAIL_FORMAT=mdbox, set before dovecot_start, keeps the mail in
 # Dovecot's own multi-message format instead of a Maildir: messages go in
 # with dovecot_import (a Maildir's worth at a time), dovecot_clear and
@@ -42,6 +48,9 @@ DOVECOT_PASS=${DOVECOT_PASS:-s3cret-Pass}
 DOVECOT_MECHANISMS=${DOVECOT_MECHANISMS:-plain login}
 DOVECOT_CLIENT_CERT=${DOVECOT_CLIENT_CERT:-0}
 DOVECOT_LMTP=${DOVECOT_LMTP:-0}
+DOVECOT_IMAP=${DOVECOT_IMAP:-0}
+DOVECOT_IMAP_USER=${DOVECOT_IMAP_USER:-dest}
+DOVECOT_IMAP_PASS=${DOVECOT_IMAP_PASS:-imap-Pass9}
 DOVECOT_OAUTH2_URL=${DOVECOT_OAUTH2_URL:-}
 _dovecot_seq=0
 
@@ -103,7 +112,7 @@ _dovecot_write_conf() {
 	state_dir = $DOVECOT_DIR/state
 	log_path = $DOVECOT_DIR/dovecot.log
 	info_log_path = $DOVECOT_DIR/dovecot.log
-	protocols = pop3$( ((DOVECOT_LMTP)) && echo " lmtp")
+	protocols = pop3$( ((DOVECOT_LMTP)) && echo " lmtp")$( ((DOVECOT_IMAP)) && echo " imap")
 	listen = 127.0.0.1
 	default_login_user = $login_user
 	default_internal_user = $internal_user
@@ -169,6 +178,22 @@ _dovecot_write_conf() {
 		  }
 		  unix_listener lmtp {
 		    mode = 0666
+		  }
+		}
+		CONF
+	fi
+	if ((DOVECOT_IMAP)); then
+		cat >>"$DOVECOT_CONF" <<-CONF
+		service imap-login {
+		  chroot =
+		  inet_listener imap {
+		    address = 127.0.0.1
+		    port = $DOVECOT_IMAP_PORT
+		  }
+		  inet_listener imaps {
+		    address = 127.0.0.1
+		    port = $([[ $ssl == yes ]] && echo "$DOVECOT_IMAPS_PORT" || echo 0)
+		    ssl = yes
 		  }
 		}
 		CONF
@@ -245,6 +270,13 @@ dovecot_start() {
 		DOVECOT_LMTP_SOCKET=$DOVECOT_DIR/run/lmtp
 	fi
 	export DOVECOT_LMTP_PORT DOVECOT_LMTP_SOCKET
+	DOVECOT_IMAP_PORT=
+	DOVECOT_IMAPS_PORT=
+	if ((DOVECOT_IMAP)); then
+		DOVECOT_IMAP_PORT=$(free_port)
+		[[ $ssl != yes ]] || DOVECOT_IMAPS_PORT=$(free_port)
+	fi
+	export DOVECOT_IMAP_PORT DOVECOT_IMAPS_PORT DOVECOT_IMAP_USER DOVECOT_IMAP_PASS
 	export DOVECOT_DIR DOVECOT_CONF DOVECOT_PORT DOVECOT_PORTS DOVECOT_MAILDIR
 	export DOVECOT_USER DOVECOT_PASS
 
@@ -252,6 +284,8 @@ dovecot_start() {
 	[[ ${DOVECOT_MAIL_FORMAT:-maildir} != maildir ]] ||
 	    mkdir -p "$DOVECOT_MAILDIR"/{new,cur,tmp}
 	printf '%s:{PLAIN}%s\n' "$DOVECOT_USER" "$DOVECOT_PASS" >"$DOVECOT_DIR/passwd"
+	((DOVECOT_IMAP == 0)) || printf '%s:{PLAIN}%s\n' "$DOVECOT_IMAP_USER" \
+	    "$DOVECOT_IMAP_PASS" >>"$DOVECOT_DIR/passwd"
 	chmod 644 "$DOVECOT_DIR/passwd"
 	_dovecot_chown "$DOVECOT_DIR/mail"
 	_dovecot_write_conf "$ssl"
@@ -270,7 +304,8 @@ dovecot_start() {
 	fi
 	_dovecot_watchdog "$$" "$DOVECOT_DIR"
 	local p
-	for p in $DOVECOT_PORT $DOVECOT_PORTS $DOVECOT_LMTP_PORT; do
+	for p in $DOVECOT_PORT $DOVECOT_PORTS $DOVECOT_LMTP_PORT \
+	    $DOVECOT_IMAP_PORT $DOVECOT_IMAPS_PORT; do
 		if ! wait_port "$p"; then
 			echo "dovecot_start: nothing listens on 127.0.0.1:$p" >&2
 			_dovecot_log

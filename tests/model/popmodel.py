@@ -68,6 +68,12 @@ class Mailbox:
         self.freed_keys = []        # their content keys ("content")
         self.sessions = []          # one list of event strings a session
         self.held = False           # the maildrop is locked by a session
+        # The DELE'd ids of each session whose QUIT never applied (its
+        # client may hold them in KEY.quit, to settle at its next listing),
+        # and the ids a later listing's gaps make it take that QUIT for
+        # applied: fetched again, the documented duplicate window.
+        self.unsettled = []
+        self.excused = set()
 
     def _in_use(self):
         return set(m.uid for m in self.msgs
@@ -237,6 +243,10 @@ class Server:
             s.note("the session ended without QUIT: nothing applied")
         finally:
             s.release()
+            if s.dele and not s.applied:
+                with self.mb.lock:
+                    self.mb.unsettled.append(
+                        {s.list[n - 1].mid for n in s.dele})
             try:
                 c.close()
             except OSError:
@@ -257,6 +267,7 @@ class Session:
         self.dele = set()
         self.retr = set()
         self.uses = {}
+        self.applied = False        # its QUIT applied the DELEs
         self.ev = None              # this session's events, once locked
         self.holds = False          # this session holds the maildrop
         self.no = None
@@ -359,6 +370,11 @@ class Session:
         self.list = [m for m in visible if m.mid not in self.plan.hide]
         if self.plan.cap:
             self.list = self.list[:self.plan.cap]
+        gaps = {m.mid for m in visible} - {m.mid for m in self.list}
+        with self.mb.lock:
+            for ids in self.mb.unsettled:
+                if ids & gaps:
+                    self.mb.excused |= ids
         self.note("listed %d of %d" % (len(self.list), len(visible)))
         if self.fault("PASS") == "err":
             self.release()
@@ -487,6 +503,7 @@ class Session:
             self.release()
 
     def apply(self):
+        self.applied = True
         gone = []
         with self.mb.lock:
             for n, m in enumerate(self.list, 1):

@@ -599,6 +599,7 @@ test_recover(void)
 	d = open_mbox();
 	CHECK(deliver_recover(d, r2, &err) == 0);
 	CHECK(size_of(mbox) == whole);
+	deliver_close(d);
 	unsetenv("TZ");
 	tzset();
 

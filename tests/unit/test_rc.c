@@ -583,8 +583,35 @@ test_errors(void)
 	    "fetchrc:3: delivery maildir takes one directory");
 	CHECK_STR(fails("account a\nhost h\ndelivery pigeon\n"),
 	    "fetchrc:3: unknown delivery 'pigeon' (maildir DIR, mbox FILE, "
-	    "mda PROGRAM ARG..., lmtp HOST[:PORT], lmtp /SOCKET or smtp "
-	    "HOST[:PORT])");
+	    "mda PROGRAM ARG..., lmtp HOST[:PORT], lmtp /SOCKET, smtp "
+	    "HOST[:PORT] or imap imaps://HOST/FOLDER)");
+	CHECK_STR(fails("account a\nhost h\ndelivery imap imaps://mx/A%20B\n"
+	    "imap_user u\n"), "(loaded)");
+	CHECK_STR(fails("account a\nhost h\ndelivery imap imap://mx/\n"
+	    "imap_user u\nimap_tls off\n"), "fetchrc:5: account 'a' has "
+	    "imap_tls off for mx, which is not this machine: the password and "
+	    "the mail would cross the network readable");
+	CHECK_STR(fails("account a\nhost h\ndelivery imap imap://[::1]:1143\n"
+	    "imap_user u\nimap_tls off\n"), "(loaded)");
+	CHECK_STR(fails("account a\nhost h\ndelivery imap imaps://mx/\n"),
+	    "fetchrc:3: account 'a' delivers by imap without imap_user");
+	CHECK_STR(fails("account a\nhost h\ndelivery imap imaps://mx/\n"
+	    "imap_user u\nimap_tls starttls\n"), "fetchrc:5: account 'a' has "
+	    "imap_tls starttls and delivers to imaps://, which is TLS from the "
+	    "start");
+	CHECK_STR(fails("account a\nhost h\ndelivery imap pop://mx/\n"),
+	    "fetchrc:3: delivery imap takes imaps://HOST[:PORT]/FOLDER or "
+	    "imap://HOST[:PORT]/FOLDER, not 'pop://mx/'");
+	CHECK_STR(fails("account a\nhost h\ndelivery imap imaps://mx/%0a\n"),
+	    "fetchrc:3: delivery imap: the folder holds a control character "
+	    "(%0A)");
+	CHECK_STR(fails("account a\nhost h\ndelivery imap imaps://mx/\n"
+	    "imap_user u\nimap_auth external\n"), "fetchrc:5: imap_auth "
+	    "external: an IMAP login here takes plain, login, cram-md5, "
+	    "scram-sha-256, xoauth2 or oauthbearer");
+	CHECK_STR(fails("account a\nhost h\nimap_user u\n"),
+	    "fetchrc:3: account 'a' sets an imap_* key but does not deliver "
+	    "by imap");
 	CHECK_STR(fails("account a\nhost h\ndelivery\n"),
 	    "fetchrc:3: delivery needs a value");
 	CHECK_STR(fails("account a\nhost h\ndelivery lmtp /run/lmtp\n"

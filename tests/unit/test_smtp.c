@@ -74,10 +74,26 @@ test_stuff(void)
 	}
 }
 
+/* Without the dots, an IMAP literal: line ends only. */
+static void
+test_crlf(void)
+{
+	const char	*in = ".a\n.b\r\rc";
+	char		 out[32];
+	size_t		 n;
+	int		 state = SMTP_STUFF_BOL;
+
+	n = smtp_crlf(in, strlen(in), out, &state, 0);
+	out[n] = '\0';
+	CHECK_STR(out, ".a\r\n.b\r\n\r\nc");
+	CHECK(state == SMTP_STUFF_MID);
+}
+
 int
 main(void)
 {
 	test_reply_line();
 	test_stuff();
+	test_crlf();
 	return (TEST_DONE());
 }

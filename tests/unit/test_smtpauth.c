@@ -17,8 +17,8 @@ choose(const char *offered, enum auth_method want, int safe,
 	struct sasl_client	c;
 
 	err_clear(err);
-	if (smtpauth_choose(offered, want, safe, "SMTP server relay", &cr, &c,
-	    err) == -1)
+	if (smtpauth_choose(offered, want, safe, "SMTP server relay", "smtp",
+	    &cr, &c, err) == -1)
 		return (NULL);
 	(void)strlcpy(name, c.name, sizeof name);
 	mech_free(&c);
