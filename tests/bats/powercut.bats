@@ -1,0 +1,46 @@
+#!/usr/bin/env bats
+# The power-cut explorer (tests/powercut/run, docs/testing.md): a recorded
+# run of popfetch, the disk rebuilt as a power cut after each of its calls
+# may leave it, and the model's oracle on two clean runs from there, for
+# POWERCUT_SECONDS (60, 30 under the sanitizers).  A failure prints the
+# command that replays it:
+#     tests/powercut/run --seed N --point K --method M
+#
+# POWERCUT_SKIP leaves out what shows a bug not yet fixed on this branch
+# (tests/powercut/run --help lists the words); drop a word from the
+# default below once its fix has landed.
+
+load ../lib/common
+
+setup() {
+	RECORDER=$(dirname "$POPFETCH")/tests/powercut/librecorder.so
+	[[ -f $RECORDER ]] || skip "no $RECORDER (built by meson with the rest)"
+	: "${POWERCUT_SKIP=mbox-torn}"
+	if [[ -z ${POWERCUT_SECONDS:-} ]]; then
+		POWERCUT_SECONDS=60
+		[[ $POPFETCH == *asan* ]] && POWERCUT_SECONDS=30
+	fi
+	export POWERCUT_SKIP POWERCUT_SECONDS
+}
+
+@test "powercut: a cut after any call of a run, any unsynced call lost, loses no message and delivers none twice" {
+	run timeout -k 10 $((POWERCUT_SECONDS + 180)) \
+	    "$REPO/tests/powercut/run" --popfetch "$POPFETCH"
+	printf '%s\n' "$output" | grep -v '^ok ' | sed 's/^/# /' >&3
+	assert_success
+	assert_line --regexp '^[0-9]+ scenarios from seed [0-9]+: [0-9]+ crash points checked, [0-9]+ states rebuilt, 0 failures;'
+}
+
+@test "powercut: a seed replays the same calls and the same states" {
+	local a b
+	run "$REPO/tests/powercut/run" --popfetch "$POPFETCH" --seed 2 \
+	    --method maildir
+	assert_success
+	a=$(grep -E '^(seed 2|recorded|ok )' <<<"$output" | sed 's/[0-9]\{6,\}//g')
+	run "$REPO/tests/powercut/run" --popfetch "$POPFETCH" --seed 2 \
+	    --method maildir
+	assert_success
+	b=$(grep -E '^(seed 2|recorded|ok )' <<<"$output" | sed 's/[0-9]\{6,\}//g')
+	assert_equal "$a" "$b"
+	[[ $a == "seed 2: delivery maildir"* ]]
+}
