@@ -786,7 +786,8 @@ fetch_record(struct fetch *f, struct error *err)
 	if (f->sync_failed)
 		return (err_set(err, ERR_IO, "a delivery could not be made "
 		    "durable: nothing more is recorded"));
-	if (f->dlv != NULL && deliver_sync(f->dlv, err) == -1) {
+	if (state_journal_sync(f->state, err) == -1 ||
+	    (f->dlv != NULL && deliver_sync(f->dlv, err) == -1)) {
 		f->sync_failed = 1;
 		return (-1);
 	}
