@@ -2,7 +2,7 @@
 # The power-cut explorer (tests/powercut/run, docs/testing.md): a recorded
 # run of popfetch, the disk rebuilt as a power cut after each of its calls
 # may leave it, and the model's oracle on two clean runs from there, for
-# POWERCUT_SECONDS (60, 30 under the sanitizers).  A failure prints the
+# POWERCUT_SECONDS (40, 20 under the sanitizers).  A failure prints the
 # command that replays it:
 #     tests/powercut/run --seed N --point K --method M
 #
@@ -17,8 +17,8 @@ setup() {
 	[[ -f $RECORDER ]] || skip "no $RECORDER (built by meson with the rest)"
 	: "${POWERCUT_SKIP=mbox-torn}"
 	if [[ -z ${POWERCUT_SECONDS:-} ]]; then
-		POWERCUT_SECONDS=60
-		[[ $POPFETCH == *asan* ]] && POWERCUT_SECONDS=30
+		POWERCUT_SECONDS=40
+		[[ $POPFETCH == *asan* ]] && POWERCUT_SECONDS=20
 	fi
 	export POWERCUT_SKIP POWERCUT_SECONDS
 }
@@ -34,11 +34,11 @@ setup() {
 @test "powercut: a seed replays the same calls and the same states" {
 	local a b
 	run "$REPO/tests/powercut/run" --popfetch "$POPFETCH" --seed 2 \
-	    --method maildir
+	    --method maildir --max-points 12
 	assert_success
 	a=$(grep -E '^(seed 2|recorded|ok )' <<<"$output" | sed 's/[0-9]\{6,\}//g')
 	run "$REPO/tests/powercut/run" --popfetch "$POPFETCH" --seed 2 \
-	    --method maildir
+	    --method maildir --max-points 12
 	assert_success
 	b=$(grep -E '^(seed 2|recorded|ok )' <<<"$output" | sed 's/[0-9]\{6,\}//g')
 	assert_equal "$a" "$b"
