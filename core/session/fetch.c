@@ -486,7 +486,9 @@ fetch_retr(struct fetch *f, u_int num, struct error *err)
 	dm.size = size;
 	if (deliver_begin(f->dlv, &dm, receipt, sizeof receipt, err) == -1)
 		return (-1);	/* the method's own hint says what to do */
-	if (state_journal(f->state, uid, receipt, err) == -1)
+	if (state_journal(f->state, uid, receipt, err) == -1 ||
+	    (deliver_in_place(f->dlv) &&
+	    state_journal_sync(f->state, err) == -1))
 		goto fail;
 	f->msgbytes = 0;
 	if (f->acct->received_header) {

@@ -15,7 +15,7 @@ load ../lib/common
 setup() {
 	RECORDER=$(dirname "$POPFETCH")/tests/powercut/librecorder.so
 	[[ -f $RECORDER ]] || skip "no $RECORDER (built by meson with the rest)"
-	: "${POWERCUT_SKIP=mbox-torn}"
+	: "${POWERCUT_SKIP=}"
 	if [[ -z ${POWERCUT_SECONDS:-} ]]; then
 		POWERCUT_SECONDS=40
 		[[ $POPFETCH == *asan* ]] && POWERCUT_SECONDS=20
@@ -52,4 +52,13 @@ setup() {
 	    --skip mbox-torn
 	assert_success
 	assert_line --regexp '^seed 100: ok: [0-9]+ crash points'
+}
+
+@test "powercut: an mbox append torn by a cut, its journal line on disk, is cut off by the next run (seed 5005)" {
+	# The journal line was synced only with the batch: a cut kept half
+	# the append and lost the line, and the half message stayed.
+	run "$REPO/tests/powercut/run" --popfetch "$POPFETCH" --seed 5005 \
+	    --skip ""
+	assert_success
+	assert_line --regexp '^seed 5005: ok: [0-9]+ crash points'
 }
