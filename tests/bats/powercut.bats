@@ -2,7 +2,7 @@
 # The power-cut explorer (tests/powercut/run, docs/testing.md): a recorded
 # run of popfetch, the disk rebuilt as a power cut after each of its calls
 # may leave it, and the model's oracle on two clean runs from there, for
-# POWERCUT_SECONDS (40, 20 under the sanitizers).  A failure prints the
+# POWERCUT_SECONDS (30, 15 under the sanitizers).  A failure prints the
 # command that replays it:
 #     tests/powercut/run --seed N --point K --method M
 #
@@ -17,8 +17,8 @@ setup() {
 	[[ -f $RECORDER ]] || skip "no $RECORDER (built by meson with the rest)"
 	: "${POWERCUT_SKIP=}"
 	if [[ -z ${POWERCUT_SECONDS:-} ]]; then
-		POWERCUT_SECONDS=40
-		[[ $POPFETCH == *asan* ]] && POWERCUT_SECONDS=20
+		POWERCUT_SECONDS=30
+		[[ $POPFETCH == *asan* ]] && POWERCUT_SECONDS=15
 	fi
 	export POWERCUT_SKIP POWERCUT_SECONDS
 }
