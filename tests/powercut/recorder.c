@@ -10,7 +10,8 @@
  *
  * A line is the process id, the call and its fields, separated by tabs:
  *
- *   create INO PATH       an open that made the file (O_CREAT, not there)
+ *   create INO PATH       an open that made the file (O_CREAT, not there;
+ *                         mkstemp and its kin too)
  *   trunc INO LEN         O_TRUNC of a file that was there, ftruncate
  *   write INO OFF LEN DATA OFF2   LEN bytes at OFF; the bytes are at OFF2
  *                         of the side file DATA (one a process)
@@ -604,4 +605,58 @@ creat(const char *path, mode_t mode)
 	int	dfd = AT_FDCWD, flags = O_CREAT | O_WRONLY | O_TRUNC;
 
 	OPEN_BODY(real_open(path, flags, mode));
+}
+
+/* mkstemp and its kin open inside libc, past open(): the file made. */
+static int
+rec_made(int fd, const char *path)
+{
+	char	buf[2048];
+
+	if (fd != -1 && rec_ready && rec_abs(AT_FDCWD, path, buf,
+	    sizeof buf) == 0 && rec_under(buf))
+		rec_opened(fd, O_CREAT, buf, 0);
+	return (fd);
+}
+
+int
+mkstemp(char *tmpl)
+{
+	REAL(mkstemp);
+	return (rec_made(real(tmpl), tmpl));
+}
+
+int
+mkostemp(char *tmpl, int flags)
+{
+	REAL(mkostemp);
+	return (rec_made(real(tmpl, flags), tmpl));
+}
+
+int
+mkstemps(char *tmpl, int len)
+{
+	REAL(mkstemps);
+	return (rec_made(real(tmpl, len), tmpl));
+}
+
+int
+mkostemps(char *tmpl, int len, int flags)
+{
+	REAL(mkostemps);
+	return (rec_made(real(tmpl, len, flags), tmpl));
+}
+
+int
+mkstemp64(char *tmpl)
+{
+	REAL(mkstemp64);
+	return (rec_made(real(tmpl), tmpl));
+}
+
+int
+mkostemp64(char *tmpl, int flags)
+{
+	REAL(mkostemp64);
+	return (rec_made(real(tmpl, flags), tmpl));
 }
