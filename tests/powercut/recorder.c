@@ -607,7 +607,10 @@ creat(const char *path, mode_t mode)
 	OPEN_BODY(real_open(path, flags, mode));
 }
 
-/* mkstemp and its kin open inside libc, past open(): the file made. */
+/*
+ * mkstemp and its kin open inside libc, past open(): the file made.  A
+ * program built with 64-bit offsets (popfetch) calls the 64 names.
+ */
 static int
 rec_made(int fd, const char *path)
 {
@@ -617,34 +620,6 @@ rec_made(int fd, const char *path)
 	    sizeof buf) == 0 && rec_under(buf))
 		rec_opened(fd, O_CREAT, buf, 0);
 	return (fd);
-}
-
-int
-mkstemp(char *tmpl)
-{
-	REAL(mkstemp);
-	return (rec_made(real(tmpl), tmpl));
-}
-
-int
-mkostemp(char *tmpl, int flags)
-{
-	REAL(mkostemp);
-	return (rec_made(real(tmpl, flags), tmpl));
-}
-
-int
-mkstemps(char *tmpl, int len)
-{
-	REAL(mkstemps);
-	return (rec_made(real(tmpl, len), tmpl));
-}
-
-int
-mkostemps(char *tmpl, int len, int flags)
-{
-	REAL(mkostemps);
-	return (rec_made(real(tmpl, len, flags), tmpl));
 }
 
 int
