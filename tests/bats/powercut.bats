@@ -7,7 +7,8 @@
 #     tests/powercut/run --seed N --point K --method M
 #
 # POWERCUT_SKIP leaves out what shows a bug not yet fixed on this branch
-# (tests/powercut/run --help lists the words: mbox-lock, a dot lock a cut
+# (tests/powercut/run --help lists the words: mbox-from, an append cut
+# inside its From_ line; mbox-lock, a dot lock a cut
 # kept and no run can tell is stale); drop a word from the
 # default below once its fix has landed.
 
@@ -16,7 +17,7 @@ load ../lib/common
 setup() {
 	RECORDER=$(dirname "$POPFETCH")/tests/powercut/librecorder.so
 	[[ -f $RECORDER ]] || skip "no $RECORDER (built by meson with the rest)"
-	: "${POWERCUT_SKIP=mbox-lock}"
+	: "${POWERCUT_SKIP=mbox-from,mbox-lock}"
 	if [[ -z ${POWERCUT_SECONDS:-} ]]; then
 		POWERCUT_SECONDS=30
 		[[ $POPFETCH == *asan* ]] && POWERCUT_SECONDS=15
