@@ -75,6 +75,12 @@ deliver_sync(struct deliver *d, struct error *err)
 }
 
 int
+deliver_in_place(const struct deliver *d)
+{
+	return (d->ops->in_place);
+}
+
+int
 deliver_recover(struct deliver *d, const char *receipt, struct error *err)
 {
 	return (d->ops->recover(d, receipt, err));

@@ -50,6 +50,12 @@ struct deliver_ops {
 	void	(*close)(struct deliver *);
 	/* The biggest message the method takes, 0: any; may be NULL. */
 	unsigned long long (*limit)(struct deliver *);
+	/*
+	 * A power cut may keep part of a message written in place (an mbox
+	 * append): its journal line must be on disk before, so that the
+	 * next run knows to cut it.
+	 */
+	int	in_place;
 };
 
 struct deliver {
@@ -67,6 +73,8 @@ int	 deliver_write(struct deliver *, const char *, size_t, struct error *);
 int	 deliver_commit(struct deliver *, struct error *);
 void	 deliver_abort(struct deliver *);
 int	 deliver_sync(struct deliver *, struct error *);
+/* Whether a message's journal line must be synced before it is written. */
+int	 deliver_in_place(const struct deliver *);
 /* 1: the message of that receipt was delivered, 0: it was not, -1: error. */
 int	 deliver_recover(struct deliver *, const char *, struct error *);
 void	 deliver_close(struct deliver *);

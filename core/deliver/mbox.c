@@ -892,4 +892,5 @@ const struct deliver_ops deliver_mbox_ops = {
 	.sync = mbox_sync,
 	.recover = mbox_recover,
 	.close = mbox_close,
+	.in_place = 1,
 };

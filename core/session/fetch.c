@@ -509,7 +509,9 @@ fetch_retr(struct fetch *f, u_int num, struct error *err)
 	dm.size = size;
 	if (deliver_begin(f->dlv, &dm, receipt, sizeof receipt, err) == -1)
 		return (-1);	/* the method's own hint says what to do */
-	if (state_journal(f->state, uid, receipt, err) == -1)
+	if (state_journal(f->state, uid, receipt, err) == -1 ||
+	    (deliver_in_place(f->dlv) &&
+	    state_journal_sync(f->state, err) == -1))
 		goto fail;
 	f->msgbytes = 0;
 	if (f->acct->received_header) {
@@ -814,7 +816,8 @@ fetch_record(struct fetch *f, struct error *err)
 	if (f->sync_failed)
 		return (err_set(err, ERR_IO, "a delivery could not be made "
 		    "durable: nothing more is recorded"));
-	if (f->dlv != NULL && deliver_sync(f->dlv, err) == -1) {
+	if (state_journal_sync(f->state, err) == -1 ||
+	    (f->dlv != NULL && deliver_sync(f->dlv, err) == -1)) {
 		f->sync_failed = 1;
 		return (-1);
 	}

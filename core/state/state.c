@@ -135,6 +135,8 @@ struct state {
 	int			 jfd;
 	int			 jexists;	/* a journal file is on disk */
 	int			 jbroken;	/* a journal write was cut short */
+	int			 junsynced;	/* lines its fsync has not covered */
+	int			 jnamed;	/* its name is durable */
 	int			 dirsync;	/* a rename or unlink to make durable */
 
 	struct state_quitrec	*quit;		/* its UIDs, sorted */
@@ -987,10 +989,10 @@ state_retain_claimed(struct state *st)
 }
 
 /*
- * No fsync: the page cache keeps the line through a kill -9 of this process.
- * A power cut may lose it, and then a message whose delivery it announced
- * is fetched again: a duplicate at worst, never a loss, since the state
- * itself is only saved after the deliveries are synced.
+ * No fsync: the page cache keeps the line through a kill -9 of this process,
+ * and state_journal_sync() makes it durable before a delivery's commit-log
+ * marker is: a power cut before that is a duplicate at worst, never a loss,
+ * since the state itself is only saved after the deliveries are synced.
  */
 int
 state_journal(struct state *st, const char *uid, const char *receipt,
@@ -1023,7 +1025,9 @@ state_journal(struct state *st, const char *uid, const char *receipt,
 			return (err_setsys(err, ERR_IO, "cannot open state "
 			    "journal %s", st->jpath));
 		st->jexists = 1;
+		st->jnamed = 0;
 	}
+	st->junsynced = 1;
 	for (off = 0; off < len; off += (size_t)n) {
 		n = write(st->jfd, line + off, len - off);
 		if (n == -1 && errno == EINTR) {
@@ -1042,6 +1046,28 @@ state_journal(struct state *st, const char *uid, const char *receipt,
 			return (-1);
 		}
 	}
+	return (0);
+}
+
+static int	state_syncdir(struct state *, struct error *);
+
+/*
+ * The journal's lines made durable, and its name the first time: a commit
+ * log's marker names a message by its line, so a marker synced without it
+ * leaves a delivered message the next run cannot tell from a new one.
+ */
+int
+state_journal_sync(struct state *st, struct error *err)
+{
+	if (st->jfd == -1 || !st->junsynced)
+		return (0);
+	if (fsync(st->jfd) == -1)
+		return (err_setsys(err, ERR_IO, "cannot sync state journal %s",
+		    st->jpath));
+	if (!st->jnamed && state_syncdir(st, err) == -1)
+		return (-1);
+	st->junsynced = 0;
+	st->jnamed = 1;
 	return (0);
 }
 

@@ -101,6 +101,8 @@ void	 state_quit_done(struct state *, const char *const *uids, size_t n);
 /* Appends a pending entry to the journal, before delivery of uid begins. */
 int	 state_journal(struct state *, const char *uid, const char *receipt,
 	    struct error *);
+/* Makes the journal's lines durable: before a commit log's marker is. */
+int	 state_journal_sync(struct state *, struct error *);
 /* Calls fn for each pending entry left by an interrupted run. */
 int	 state_pending(struct state *,
 	    int (*fn)(void *, const char *uid, const char *receipt), void *);
