@@ -43,6 +43,7 @@
 
 int	mbox_lock_wait = MBOX_LOCK_WAIT;
 int	mbox_lock_stale = MBOX_LOCK_STALE;
+time_t	mbox_booted = 0;
 
 struct mbox {
 	const char	*path;
@@ -191,10 +192,27 @@ mbox_openfile(struct mbox *mb, struct error *err)
 	return (fd);
 }
 
+/* When this system started (mbox_booted, if set, for the tests). */
+static time_t
+mbox_boot_time(void)
+{
+	struct timespec	 real, up;
+
+	if (mbox_booted != 0)
+		return (mbox_booted);
+	if (clock_gettime(CLOCK_REALTIME, &real) == -1 ||
+	    clock_gettime(CLOCK_BOOTTIME, &up) == -1)
+		return (0);
+	return (real.tv_sec - up.tv_sec);
+}
+
 /*
  * A lock file is stale when it is older than mbox_lock_stale seconds, or
- * when it is one of ours ("PID HOST") whose process is gone from this host.
- * A stale one is removed only if it is still the file we looked at.
+ * when it is one of ours ("PID HOST") whose process is gone from this host,
+ * or when it was last written before this system started (with 2 seconds'
+ * slack for the clocks): no process that held it lived through the reboot,
+ * and after a power cut its "PID HOST" line may be lost or torn.  A stale
+ * one is removed only if it is still the file we looked at.
  */
 static int
 mbox_stale(struct mbox *mb)
@@ -215,7 +233,8 @@ mbox_stale(struct mbox *mb)
 	}
 	n = read(fd, buf, sizeof buf - 1);
 	(void)close(fd);
-	if (time(NULL) - sb.st_mtime > mbox_lock_stale)
+	if (time(NULL) - sb.st_mtime > mbox_lock_stale ||
+	    sb.st_mtime + 2 < mbox_boot_time())
 		stale = 1;
 	else if (n > 0) {
 		buf[n] = '\0';

@@ -12,5 +12,6 @@
 
 extern int	mbox_lock_wait;
 extern int	mbox_lock_stale;
+extern time_t	mbox_booted;	/* 0: the system's boot time */
 
 #endif

@@ -464,6 +464,29 @@ test_locks(void)
 	}
 	CHECK(deliver_cut(d, msg, sizeof msg - 1, NULL, NULL) == 0);
 	CHECK(access(lockpath, F_OK) == -1);
+
+	/*
+	 * A power cut kept the lock file and lost or tore its line: written
+	 * before the system started, it goes at once; one written since
+	 * stays.
+	 */
+	if ((f = fopen(lockpath, "w")) != NULL) {
+		fprintf(f, "2246");
+		fclose(f);
+	}
+	mbox_booted = time(NULL) + 30;
+	CHECK(deliver_cut(d, msg, sizeof msg - 1, NULL, NULL) == 0);
+	CHECK(access(lockpath, F_OK) == -1);
+	if ((f = fopen(lockpath, "w")) != NULL) {
+		fprintf(f, "2246");
+		fclose(f);
+	}
+	mbox_booted = time(NULL) - 30;
+	err_clear(&err);
+	CHECK(deliver_begin(d, &dm, r, sizeof r, &err) == -1);
+	CHECK(err.code == ERR_TEMP);
+	unlink(lockpath);
+	mbox_booted = 0;
 	deliver_close(d);
 	mbox_lock_wait = MBOX_LOCK_WAIT;
 }
