@@ -917,7 +917,8 @@ fetch_session(struct fetch *f, const char *key, struct error *err)
 	 * before, not fewer, and the last one's QUIT is recorded.
 	 */
 	if (f->sessions == 1) {
-		for (i = 1; i <= f->count; i++) {
+		for (i = 1; state_quit_pending(f->state) && i <= f->count;
+		    i++) {
 			if (pop3_list_sized(f->list, i))
 				state_quit_listed(f->state, fetch_uid(f, i),
 				    fetch_size(f, i));
